@@ -1,0 +1,50 @@
+# ropescope: the two README commands (`make run`, `make test`) and a few extras.
+BUILD_DIR ?= build/release
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+EXE := $(BUILD_DIR)/app/ropescope
+
+.PHONY: all deps configure build run test bench bench-torch golden fuzz asan clean
+
+all: build
+
+deps:
+	@bash cmake/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) --log-level=WARNING
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(EXE) $(ARGS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+# Benchmarks are separate from tests: figures, never assertions.
+bench: build
+	$(EXE) bench --scenario all
+	$(BUILD_DIR)/bench/rope_microbench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+# Side-by-side with PyTorch CPU (needs python3-torch from Debian).
+bench-torch: build
+	@bash cmake/install-deps.sh python3-numpy python3-torch
+	OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/torch_pipeline.py --ropescope $(EXE)
+
+# Regenerates the float64 golden values (needs python3-numpy).
+golden:
+	@bash cmake/install-deps.sh python3-numpy
+	/usr/bin/python3 tests/golden/make_golden.py
+
+fuzz:
+	@bash cmake/install-deps.sh clang libclang-rt-14-dev
+	cmake --preset fuzz && cmake --build --preset fuzz -j $(JOBS)
+	@echo "fuzzers are in build/fuzz/fuzz/; e.g. build/fuzz/fuzz/fuzz_npy -max_total_time=300"
+
+asan: deps
+	cmake --preset asan && cmake --build --preset asan -j $(JOBS) && ctest --preset asan -j $(JOBS) -LE gl
+
+clean:
+	rm -rf build

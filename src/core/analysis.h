@@ -1,0 +1,58 @@
+#pragma once
+// Analyses of a RoPE frequency set: RoFormer long-term decay bound, mean cosine, critical
+// dimension, base lower bound, per-pair wavelengths.
+#include <cstdint>
+#include <vector>
+
+#include "core/rope_config.h"
+
+namespace rope::core {
+
+// RoFormer §3.4.3: (1/(d/2)) * sum_{j=1..d/2} |S_j|, S_j = sum_{i<j} e^{i r theta_i}.
+double roformer_bound(const std::vector<double>& inv_freq, double distance);
+// (1/(d/2)) * sum_i cos(r theta_i).
+double mean_cos(const std::vector<double>& inv_freq, double distance);
+
+struct DecayCurve {
+  std::vector<int64_t> distance;
+  std::vector<double> roformer_bound;
+  std::vector<double> mean_cos;
+};
+// Distances 0..max_distance (every integer); both series from freqs.inv_freq.
+DecayCurve decay_curve(const RopeFrequencies& freqs, int64_t max_distance);
+// num_points distances spread over [0, max_distance] (log-spaced when log_spaced), for views.
+DecayCurve decay_curve_sampled(const RopeFrequencies& freqs, int64_t max_distance, int num_points,
+                               bool log_spaced);
+
+// Liu et al. 2023 Eq. 13: 2 * ceil((d/2) * log_base(T / 2pi)), clamped to [0, d].
+int critical_dimension(int rotary_dim, double base, double training_context);
+
+// Men et al. 2024: B(m) = sum_{i<d/2} cos(m theta_i(base)).
+double men_sum(int rotary_dim, double base, int64_t m);
+// First integer distance m >= 1 with B(m) < 0 for this base, searched up to limit; nullopt if none.
+std::optional<int64_t> first_negative_distance(int rotary_dim, double base, int64_t limit);
+inline std::optional<int64_t> first_negative_distance(const RopeFrequencies& f, int64_t limit) {
+  return first_negative_distance(f.rotary_dim, f.base, limit);
+}
+
+struct BaseBound {
+  // Smallest base of the main feasible region: every base on the search grid at or above it
+  // (up to max_base) keeps B(m) >= 0 for all m <= context. Refined by bisection.
+  double base = 0.0;
+  // Smallest feasible base found anywhere on the grid (may sit in a narrow window below `base`).
+  double smallest_feasible = 0.0;
+  bool found = false;
+};
+BaseBound base_lower_bound(int rotary_dim, int64_t context, double min_base = 2.0, double max_base = 1e12);
+
+struct PairInfo {
+  int pair = 0;
+  double inv_freq = 0.0;
+  double wavelength = 0.0;           // 2pi / inv_freq
+  double rotations_in_context = 0.0;  // context * inv_freq / 2pi
+};
+std::vector<PairInfo> pair_table(const RopeFrequencies& freqs, double context);
+// Pairs whose wavelength fits within the context (complete at least one full turn).
+int pairs_within_context(const RopeFrequencies& freqs, double context);
+
+}  // namespace rope::core

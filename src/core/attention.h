@@ -1,0 +1,60 @@
+#pragma once
+// Rotary and absolute attention logits on any rectangular block of the score matrix, causal
+// masking and numerically stable softmax with exact whole-row statistics.
+//
+//   rope:       logit[m][n] = <R(p_m) q_m, R(p_n) k_n> / sqrt(head_dim), p = offset + index,
+//               where R multiplies cos and sin by the attention factor (rotated dims carry a^2).
+//   sinusoidal: logit[m][n] = <q_m + PE(p_m), k_n + PE(p_n)> / sqrt(head_dim),
+//               PE[p][2i] = sin(p * base^(-2i/head_dim)), PE[p][2i+1] = cos(...).
+//   none:       logit[m][n] = <q_m, k_n> / sqrt(head_dim).
+// Causal: cells with n > m are masked (-inf in logits, 0 after softmax).
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/content.h"
+#include "core/rope_config.h"
+
+namespace rope::core {
+
+enum class Encoding { kRope, kSinusoidal, kNone };
+std::string_view to_string(Encoding encoding);
+std::optional<Encoding> parse_encoding(std::string_view name);
+
+struct ScoreOptions {
+  Encoding encoding = Encoding::kRope;
+  int64_t offset = 0;  // position of row/column 0
+  bool causal = false;
+  bool operator==(const ScoreOptions&) const = default;
+};
+
+struct Block {
+  int64_t m0 = 0, m1 = 0;  // query rows [m0, m1)
+  int64_t n0 = 0, n1 = 0;  // key columns [n0, n1)
+  int64_t rows() const { return m1 - m0; }
+  int64_t cols() const { return n1 - n0; }
+};
+
+// Logits of `block`, row-major rows() x cols() into out (ld = cols()).
+void logits_block(const RopeFrequencies& freqs, const Content& content, const ScoreOptions& options,
+                  const Block& block, float* out);
+
+// Softmax statistics of rows [m0, m1) over all key columns [0, num_keys) (causal rows stop at
+// n = m): the row maximum and sum of exp(logit - max). Exact at any num_keys; memory is O(rows).
+struct RowStats {
+  std::vector<float> max;
+  std::vector<float> sum;
+};
+RowStats softmax_row_stats(const RopeFrequencies& freqs, const Content& content,
+                           const ScoreOptions& options, int64_t m0, int64_t m1, int64_t num_keys);
+
+// Softmax probabilities of `block` using stats for rows [block.m0, block.m1).
+void softmax_block(const RopeFrequencies& freqs, const Content& content, const ScoreOptions& options,
+                   const Block& block, const RowStats& stats, float* out);
+
+// The whole num_q x num_k matrix (logits, or row softmax if `softmax`), row-major.
+std::vector<float> score_matrix(const RopeFrequencies& freqs, const Content& content,
+                                const ScoreOptions& options, int64_t num_q, int64_t num_k, bool softmax);
+
+}  // namespace rope::core
