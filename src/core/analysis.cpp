@@ -1,0 +1,224 @@
+#include "core/analysis.h"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <numbers>
+
+#include "core/error.h"
+
+namespace rope::core {
+namespace {
+
+constexpr double kTwoPi = 2.0 * std::numbers::pi;
+// Rotor recurrences are re-seeded from exact cos/sin this often, keeping the drift below 1e-13.
+constexpr int64_t kResync = 64;
+constexpr int64_t kMaxDecayDistance = int64_t{1} << 24;
+
+// Walks distances r = r0, r0+1, ... keeping cos(r*theta_i), sin(r*theta_i) for every pair by a
+// rotation recurrence, re-seeded exactly every kResync steps.
+class PairRotors {
+ public:
+  explicit PairRotors(const std::vector<double>& inv_freq)
+      : inv_freq_(inv_freq), c_(inv_freq.size()), s_(inv_freq.size()), step_c_(inv_freq.size()), step_s_(inv_freq.size()) {
+    for (size_t i = 0; i < inv_freq.size(); ++i) {
+      step_c_[i] = std::cos(inv_freq[i]);
+      step_s_[i] = std::sin(inv_freq[i]);
+    }
+  }
+  void seek(int64_t r) {
+    r_ = r;
+    for (size_t i = 0; i < inv_freq_.size(); ++i) {
+      const double angle = static_cast<double>(r) * inv_freq_[i];
+      c_[i] = std::cos(angle);
+      s_[i] = std::sin(angle);
+    }
+  }
+  void next() {
+    ++r_;
+    if (r_ % kResync == 0) {
+      seek(r_);
+      return;
+    }
+    for (size_t i = 0; i < c_.size(); ++i) {
+      const double c = c_[i] * step_c_[i] - s_[i] * step_s_[i];
+      const double s = s_[i] * step_c_[i] + c_[i] * step_s_[i];
+      c_[i] = c;
+      s_[i] = s;
+    }
+  }
+  const std::vector<double>& cos() const { return c_; }
+  const std::vector<double>& sin() const { return s_; }
+
+ private:
+  const std::vector<double>& inv_freq_;
+  std::vector<double> c_, s_, step_c_, step_s_;
+  int64_t r_ = 0;
+};
+
+double bound_from(const std::vector<double>& c, const std::vector<double>& s) {
+  double re = 0.0, im = 0.0, total = 0.0;
+  for (size_t j = 0; j < c.size(); ++j) {
+    re += c[j];
+    im += s[j];
+    total += std::hypot(re, im);
+  }
+  return total / static_cast<double>(c.size());
+}
+
+double mean_from(const std::vector<double>& c) {
+  double sum = 0.0;
+  for (double v : c) sum += v;
+  return sum / static_cast<double>(c.size());
+}
+
+std::vector<double> men_inv_freq(int rotary_dim, double base) {
+  std::vector<double> inv_freq(static_cast<size_t>(rotary_dim / 2));
+  for (int i = 0; i < rotary_dim / 2; ++i) inv_freq[static_cast<size_t>(i)] = std::pow(base, -2.0 * i / rotary_dim);
+  return inv_freq;
+}
+
+bool feasible(int rotary_dim, double base, int64_t context) {
+  return !first_negative_distance(rotary_dim, base, context).has_value();
+}
+
+}  // namespace
+
+double roformer_bound(const std::vector<double>& inv_freq, double distance) {
+  if (inv_freq.empty()) return 0.0;
+  std::vector<double> c(inv_freq.size()), s(inv_freq.size());
+  for (size_t i = 0; i < inv_freq.size(); ++i) {
+    c[i] = std::cos(distance * inv_freq[i]);
+    s[i] = std::sin(distance * inv_freq[i]);
+  }
+  return bound_from(c, s);
+}
+
+double mean_cos(const std::vector<double>& inv_freq, double distance) {
+  if (inv_freq.empty()) return 0.0;
+  double sum = 0.0;
+  for (double theta : inv_freq) sum += std::cos(distance * theta);
+  return sum / static_cast<double>(inv_freq.size());
+}
+
+DecayCurve decay_curve(const RopeFrequencies& freqs, int64_t max_distance) {
+  if (max_distance < 0 || max_distance > kMaxDecayDistance) {
+    throw RopeError("max distance must be in [0, 2^24] (got " + std::to_string(max_distance) + ")");
+  }
+  DecayCurve curve;
+  const size_t n = static_cast<size_t>(max_distance) + 1;
+  curve.distance.resize(n);
+  curve.roformer_bound.resize(n);
+  curve.mean_cos.resize(n);
+  PairRotors rotors(freqs.inv_freq);
+  rotors.seek(0);
+  for (size_t r = 0; r < n; ++r) {
+    if (r > 0) rotors.next();
+    curve.distance[r] = static_cast<int64_t>(r);
+    curve.roformer_bound[r] = bound_from(rotors.cos(), rotors.sin());
+    curve.mean_cos[r] = mean_from(rotors.cos());
+  }
+  return curve;
+}
+
+DecayCurve decay_curve_sampled(const RopeFrequencies& freqs, int64_t max_distance, int num_points, bool log_spaced) {
+  if (max_distance < 0 || max_distance > kMaxPosition) throw RopeError("max distance must be in [0, 2^30]");
+  if (num_points < 2) num_points = 2;
+  std::vector<int64_t> distances;
+  distances.reserve(static_cast<size_t>(num_points) + 1);
+  for (int i = 0; i < num_points; ++i) {
+    const double t = static_cast<double>(i) / (num_points - 1);
+    double d = log_spaced ? std::expm1(t * std::log1p(static_cast<double>(max_distance)))
+                          : t * static_cast<double>(max_distance);
+    const int64_t r = std::clamp<int64_t>(std::llround(d), 0, max_distance);
+    if (distances.empty() || r > distances.back()) distances.push_back(r);
+  }
+  DecayCurve curve;
+  curve.distance = distances;
+  for (int64_t r : distances) {
+    curve.roformer_bound.push_back(roformer_bound(freqs.inv_freq, static_cast<double>(r)));
+    curve.mean_cos.push_back(mean_cos(freqs.inv_freq, static_cast<double>(r)));
+  }
+  return curve;
+}
+
+int critical_dimension(int rotary_dim, double base, double training_context) {
+  if (base <= 1.0 || training_context <= 0.0) return 0;
+  const double raw = (rotary_dim / 2.0) * std::log(training_context / kTwoPi) / std::log(base);
+  return std::clamp(2 * static_cast<int>(std::ceil(raw)), 0, rotary_dim);
+}
+
+double men_sum(int rotary_dim, double base, int64_t m) {
+  double sum = 0.0;
+  for (double theta : men_inv_freq(rotary_dim, base)) sum += std::cos(static_cast<double>(m) * theta);
+  return sum;
+}
+
+std::optional<int64_t> first_negative_distance(int rotary_dim, double base, int64_t limit) {
+  if (rotary_dim < 2 || !(base > 0.0)) return std::nullopt;
+  const std::vector<double> inv_freq = men_inv_freq(rotary_dim, base);
+  PairRotors rotors(inv_freq);
+  rotors.seek(1);
+  for (int64_t m = 1; m <= limit; ++m) {
+    if (m > 1) rotors.next();
+    if (mean_from(rotors.cos()) < 0.0) return m;
+  }
+  return std::nullopt;
+}
+
+BaseBound base_lower_bound(int rotary_dim, int64_t context, double min_base, double max_base) {
+  if (context < 1 || context > kMaxPosition) throw RopeError("context must be in [1, 2^30]");
+  if (rotary_dim < 2 || rotary_dim % 2) throw RopeError("rotary_dim must be even and >= 2");
+  BaseBound result;
+  // Log grid, 16 points per decade.
+  constexpr double kPerDecade = 16.0;
+  const double lo = std::log10(std::max(min_base, 1.0 + 1e-9));
+  const double hi = std::log10(max_base);
+  const int steps = static_cast<int>(std::ceil((hi - lo) * kPerDecade));
+  const auto grid = [&](int i) { return std::pow(10.0, lo + (hi - lo) * i / steps); };
+  if (!feasible(rotary_dim, max_base, context)) return result;
+  // Walk down from max_base until the first infeasible grid point: the main feasible region.
+  int k = steps;
+  while (k > 0 && feasible(rotary_dim, grid(k - 1), context)) --k;
+  double feasible_base = grid(k);
+  if (k > 0) {
+    double infeasible_base = grid(k - 1);
+    for (int it = 0; it < 40 && feasible_base / infeasible_base > 1.0 + 1e-7; ++it) {
+      const double mid = std::sqrt(feasible_base * infeasible_base);
+      (feasible(rotary_dim, mid, context) ? feasible_base : infeasible_base) = mid;
+    }
+  }
+  result.found = true;
+  result.base = feasible_base;
+  result.smallest_feasible = feasible_base;
+  // Narrow feasible windows below the main region, if any, on the same grid.
+  for (int i = 0; i + 1 < k; ++i) {
+    if (feasible(rotary_dim, grid(i), context)) {
+      result.smallest_feasible = grid(i);
+      break;
+    }
+  }
+  return result;
+}
+
+std::vector<PairInfo> pair_table(const RopeFrequencies& freqs, double context) {
+  std::vector<PairInfo> table;
+  table.reserve(freqs.inv_freq.size());
+  for (size_t j = 0; j < freqs.inv_freq.size(); ++j) {
+    PairInfo p;
+    p.pair = static_cast<int>(j);
+    p.inv_freq = freqs.inv_freq[j];
+    p.wavelength = kTwoPi / p.inv_freq;
+    p.rotations_in_context = context * p.inv_freq / kTwoPi;
+    table.push_back(p);
+  }
+  return table;
+}
+
+int pairs_within_context(const RopeFrequencies& freqs, double context) {
+  int count = 0;
+  for (double theta : freqs.inv_freq) count += (kTwoPi / theta <= context) ? 1 : 0;
+  return count;
+}
+
+}  // namespace rope::core
