@@ -166,38 +166,45 @@ std::optional<int64_t> first_negative_distance(int rotary_dim, double base, int6
   return std::nullopt;
 }
 
+namespace {
+
+// One base of the certified sweep: the largest step in ln(base) over which some B(m) < 0 is
+// guaranteed to stay negative (0 when the base is feasible).
+double infeasible_step(int rotary_dim, double base, int64_t context) {
+  const std::vector<double> inv_freq = men_inv_freq(rotary_dim, base);
+  // |dB(m)/d ln base| <= m * sum_i theta_i * 2i/d, and theta_i only shrinks as the base grows.
+  double slope = 0.0;
+  for (size_t i = 0; i < inv_freq.size(); ++i) slope += inv_freq[i] * (2.0 * static_cast<double>(i) / rotary_dim);
+  PairRotors rotors(inv_freq);
+  rotors.seek(1);
+  double step = 0.0;
+  for (int64_t m = 1; m <= context; ++m) {
+    if (m > 1) rotors.next();
+    double sum = 0.0;
+    for (double c : rotors.cos()) sum += c;
+    if (sum < 0.0) step = std::max(step, -sum / (static_cast<double>(m) * slope));
+  }
+  return step;
+}
+
+}  // namespace
+
 BaseBound base_lower_bound(int rotary_dim, int64_t context, double min_base, double max_base) {
   if (context < 1 || context > kMaxPosition) throw RopeError("context must be in [1, 2^30]");
   if (rotary_dim < 2 || rotary_dim % 2) throw RopeError("rotary_dim must be even and >= 2");
   BaseBound result;
-  // Log grid, 16 points per decade.
-  constexpr double kPerDecade = 16.0;
-  const double lo = std::log10(std::max(min_base, 1.0 + 1e-9));
-  const double hi = std::log10(max_base);
-  const int steps = static_cast<int>(std::ceil((hi - lo) * kPerDecade));
-  const auto grid = [&](int i) { return std::pow(10.0, lo + (hi - lo) * i / steps); };
   if (!feasible(rotary_dim, max_base, context)) return result;
-  // Walk down from max_base until the first infeasible grid point: the main feasible region.
-  int k = steps;
-  while (k > 0 && feasible(rotary_dim, grid(k - 1), context)) --k;
-  double feasible_base = grid(k);
-  if (k > 0) {
-    double infeasible_base = grid(k - 1);
-    for (int it = 0; it < 40 && feasible_base / infeasible_base > 1.0 + 1e-7; ++it) {
-      const double mid = std::sqrt(feasible_base * infeasible_base);
-      (feasible(rotary_dim, mid, context) ? feasible_base : infeasible_base) = mid;
-    }
+  // Certified upward sweep from min_base.
+  double log_base = std::log(std::max(min_base, 1.0 + 1e-9));
+  const double log_max = std::log(max_base);
+  while (log_base <= log_max) {
+    ++result.evaluations;
+    const double step = infeasible_step(rotary_dim, std::exp(log_base), context);
+    if (step == 0.0) break;
+    log_base += std::max(step, 1e-12);
   }
   result.found = true;
-  result.base = feasible_base;
-  result.smallest_feasible = feasible_base;
-  // Narrow feasible windows below the main region, if any, on the same grid.
-  for (int i = 0; i + 1 < k; ++i) {
-    if (feasible(rotary_dim, grid(i), context)) {
-      result.smallest_feasible = grid(i);
-      break;
-    }
-  }
+  result.base = std::min(std::exp(log_base), max_base);
   return result;
 }
 

@@ -79,8 +79,12 @@ TEST(RopeConfig, Llama3BandsFollowWavelength) {
   const RopeFrequencies f = compute_frequencies(c);
   for (size_t j = 0; j < f.inv_freq.size(); ++j) {
     const double wavelen = 2.0 * std::numbers::pi / f.inv_freq_unscaled[j];
-    if (wavelen < 8192.0 / 4.0) EXPECT_DOUBLE_EQ(f.inv_freq[j], f.inv_freq_unscaled[j]) << j;
-    if (wavelen > 8192.0) EXPECT_DOUBLE_EQ(f.inv_freq[j], f.inv_freq_unscaled[j] / 8.0) << j;
+    if (wavelen < 8192.0 / 4.0) {
+      EXPECT_DOUBLE_EQ(f.inv_freq[j], f.inv_freq_unscaled[j]) << j;
+    }
+    if (wavelen > 8192.0) {
+      EXPECT_DOUBLE_EQ(f.inv_freq[j], f.inv_freq_unscaled[j] / 8.0) << j;
+    }
     EXPECT_LE(f.inv_freq[j], f.inv_freq_unscaled[j]);
     EXPECT_GE(f.inv_freq[j], f.inv_freq_unscaled[j] / 8.0 * (1 - 1e-15));
   }
