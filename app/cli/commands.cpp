@@ -1,0 +1,269 @@
+#include "cli/commands.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <numbers>
+#include <sstream>
+
+#include "core/analysis.h"
+#include "core/attention.h"
+#include "core/config_json.h"
+#include "core/content.h"
+#include "core/error.h"
+#include "core/tensor_io.h"
+
+namespace rope::app {
+namespace {
+
+using core::RopeError;
+using nlohmann::json;
+constexpr double kTwoPi = 2.0 * std::numbers::pi;
+
+std::string fmt(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// Largest score matrix the CLI writes (float32 cells): 1 GiB.
+constexpr int64_t kMaxScoreCells = int64_t{1} << 28;
+
+}  // namespace
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path.empty()) {
+    std::cout << text;
+    std::cout.flush();
+    return;
+  }
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw RopeError(path + ": cannot open for writing");
+  out << text;
+  if (!out) throw RopeError(path + ": write failed");
+}
+
+int run_freqs(const core::RopeConfig& config, const OutputOptions& out) {
+  const core::RopeFrequencies f = core::compute_frequencies(config);
+  const double context = static_cast<double>(config.seq_len);
+  std::ostringstream s;
+  switch (out.format()) {
+    case TableFormat::kJson: {
+      json j;
+      j["head_dim"] = f.head_dim;
+      j["rotary_dim"] = f.rotary_dim;
+      j["base"] = f.base;
+      j["effective_base"] = f.effective_base;
+      j["layout"] = std::string(core::to_string(f.layout));
+      j["scaling"] = json::parse(core::scaling_to_json(f, config));
+      j["seq_len"] = f.seq_len;
+      j["attention_factor"] = f.attention_factor;
+      j["inv_freq"] = f.inv_freq;
+      j["inv_freq_unscaled"] = f.inv_freq_unscaled;
+      std::vector<double> wavelength, wavelength_unscaled, rotations;
+      for (size_t i = 0; i < f.inv_freq.size(); ++i) {
+        wavelength.push_back(kTwoPi / f.inv_freq[i]);
+        wavelength_unscaled.push_back(kTwoPi / f.inv_freq_unscaled[i]);
+        rotations.push_back(context * f.inv_freq[i] / kTwoPi);
+      }
+      j["wavelength"] = wavelength;
+      j["wavelength_unscaled"] = wavelength_unscaled;
+      j["rotations_in_seq_len"] = rotations;
+      s << j.dump(2) << "\n";
+      break;
+    }
+    case TableFormat::kCsv:
+      s << "pair,inv_freq,inv_freq_unscaled,wavelength,wavelength_unscaled,rotations_in_seq_len\n";
+      for (size_t i = 0; i < f.inv_freq.size(); ++i) {
+        s << i << "," << fmt(f.inv_freq[i]) << "," << fmt(f.inv_freq_unscaled[i]) << "," << fmt(kTwoPi / f.inv_freq[i])
+          << "," << fmt(kTwoPi / f.inv_freq_unscaled[i]) << "," << fmt(context * f.inv_freq[i] / kTwoPi) << "\n";
+      }
+      break;
+    case TableFormat::kText: {
+      char line[200];
+      s << "head_dim " << f.head_dim << ", rotary_dim " << f.rotary_dim << ", base " << fmt(f.base) << ", layout "
+        << core::to_string(f.layout) << ", scaling " << core::to_string(f.scaling) << ", seq_len " << f.seq_len
+        << ", attention_factor " << fmt(f.attention_factor) << "\n";
+      s << " pair        inv_freq      unscaled    wavelength  rotations/seq_len\n";
+      for (size_t i = 0; i < f.inv_freq.size(); ++i) {
+        std::snprintf(line, sizeof line, "%5zu  %14.8g  %12.8g  %12.6g  %12.6g\n", i, f.inv_freq[i], f.inv_freq_unscaled[i],
+                      kTwoPi / f.inv_freq[i], context * f.inv_freq[i] / kTwoPi);
+        s << line;
+      }
+      break;
+    }
+  }
+  write_output(out.path, s.str());
+  return 0;
+}
+
+namespace {
+
+// Loads one (N, d) matrix, or head `head` of a (heads, N, d) one, from .npy or .safetensors
+// (path:tensor_name for safetensors).
+core::Tensor load_matrix(const std::string& spec, int head, int64_t& rows, int& dim) {
+  core::Tensor t;
+  const auto colon = spec.rfind(':');
+  if (spec.size() > 12 && spec.find(".safetensors") != std::string::npos && colon != std::string::npos &&
+      colon > spec.find(".safetensors")) {
+    t = core::read_safetensors(spec.substr(0, colon), spec.substr(colon + 1));
+  } else {
+    t = core::read_npy(spec);
+  }
+  if (t.shape.size() == 2) {
+    if (head != 0) throw RopeError(spec + ": --head " + std::to_string(head) + " given but the tensor is 2-D");
+    rows = t.shape[0];
+    dim = static_cast<int>(t.shape[1]);
+    return t;
+  }
+  if (t.shape.size() == 3) {
+    if (head < 0 || head >= t.shape[0]) {
+      throw RopeError(spec + ": --head " + std::to_string(head) + " is out of range (tensor has " + std::to_string(t.shape[0]) + " heads)");
+    }
+    rows = t.shape[1];
+    dim = static_cast<int>(t.shape[2]);
+    core::Tensor one;
+    one.shape = {rows, dim};
+    const size_t stride = static_cast<size_t>(rows) * static_cast<size_t>(dim);
+    one.data.assign(t.data.begin() + static_cast<ptrdiff_t>(stride * static_cast<size_t>(head)),
+                    t.data.begin() + static_cast<ptrdiff_t>(stride * static_cast<size_t>(head + 1)));
+    return one;
+  }
+  throw RopeError(spec + ": expected shape (N, head_dim) or (heads, N, head_dim), got " + std::to_string(t.shape.size()) + " dimensions");
+}
+
+}  // namespace
+
+int run_scores(const core::RopeConfig& config_in, const ScoresOptions& o, bool seq_len_given) {
+  core::RopeConfig config = config_in;
+  const auto encoding = core::parse_encoding(o.encoding);
+  if (!encoding) throw RopeError("--encoding: expected rope, sinusoidal or none (got '" + o.encoding + "')");
+  if (o.offset < 0 || o.offset > core::kMaxPosition) throw RopeError("--offset must be in [0, 2^30]");
+  const bool from_files = !o.q_path.empty() || !o.k_path.empty();
+  if (from_files && (o.q_path.empty() || o.k_path.empty())) throw RopeError("scores: give both --q and --k");
+  if (from_files && !o.content.empty()) throw RopeError("scores: give either --q/--k files or --content, not both");
+  if (o.out_path.empty()) throw RopeError("scores: -o OUT.npy is required");
+
+  core::Content content = core::Content::generated(core::ContentKind::kConstant, config.head_dim, o.seed);
+  int64_t num_q = config.seq_len, num_k = config.seq_len;
+  if (from_files) {
+    int q_dim = 0, k_dim = 0;
+    core::Tensor q = load_matrix(o.q_path, o.head, num_q, q_dim);
+    core::Tensor k = load_matrix(o.k_path, o.head, num_k, k_dim);
+    if (q_dim != config.head_dim) {
+      throw RopeError(o.q_path + ": last dimension " + std::to_string(q_dim) + " does not match head_dim " +
+                      std::to_string(config.head_dim) + " (set --head-dim)");
+    }
+    if (k_dim != config.head_dim) {
+      throw RopeError(o.k_path + ": last dimension " + std::to_string(k_dim) + " does not match head_dim " +
+                      std::to_string(config.head_dim) + " (set --head-dim)");
+    }
+    content = core::Content::external(std::move(q.data), num_q, std::move(k.data), num_k, config.head_dim);
+  } else {
+    const std::string kind_name = o.content.empty() ? "constant" : o.content;
+    const auto kind = core::parse_content_kind(kind_name);
+    if (!kind) throw RopeError("--content: expected constant, random or ones (got '" + kind_name + "')");
+    content = core::Content::generated(*kind, config.head_dim, o.seed);
+  }
+  if (num_q * num_k > kMaxScoreCells) {
+    throw RopeError("scores: a " + std::to_string(num_q) + " x " + std::to_string(num_k) +
+                    " matrix is larger than the 2^28-cell limit of the scores command");
+  }
+  // Frequencies see the longest position + 1 (what dynamic and longrope depend on).
+  const int64_t longest = o.offset + std::max(num_q, num_k);
+  if (!seq_len_given || from_files) config.seq_len = longest;
+  const core::RopeFrequencies freqs = core::compute_frequencies(config);
+  core::ScoreOptions so;
+  so.encoding = *encoding;
+  so.offset = o.offset;
+  so.causal = o.causal;
+  const std::vector<float> scores = core::score_matrix(freqs, content, so, num_q, num_k, o.softmax);
+  core::write_npy(o.out_path, scores.data(), {num_q, num_k});
+  return 0;
+}
+
+int run_decay(const core::RopeConfig& config, std::optional<int64_t> max_distance, const OutputOptions& out) {
+  const core::RopeFrequencies f = core::compute_frequencies(config);
+  const int64_t d = max_distance.value_or(config.seq_len);
+  const core::DecayCurve curve = core::decay_curve(f, d);
+  std::string text;
+  if (out.format() == TableFormat::kJson) {
+    json j;
+    j["head_dim"] = f.head_dim;
+    j["rotary_dim"] = f.rotary_dim;
+    j["max_distance"] = d;
+    j["distance"] = curve.distance;
+    j["roformer_bound"] = curve.roformer_bound;
+    j["mean_cos"] = curve.mean_cos;
+    text = j.dump() + "\n";
+  } else {
+    std::string s = "distance,roformer_bound,mean_cos\n";
+    s.reserve(s.size() + curve.distance.size() * 48);
+    for (size_t i = 0; i < curve.distance.size(); ++i) {
+      s += std::to_string(curve.distance[i]) + "," + fmt(curve.roformer_bound[i]) + "," + fmt(curve.mean_cos[i]) + "\n";
+    }
+    text = std::move(s);
+  }
+  write_output(out.path, text);
+  return 0;
+}
+
+int run_analyze(const core::RopeConfig& config, std::optional<int64_t> context_opt, const OutputOptions& out) {
+  const core::RopeFrequencies f = core::compute_frequencies(config);
+  const int64_t context = context_opt.value_or(f.original_max > 0 ? f.original_max : config.seq_len);
+  if (context < 1 || context > core::kMaxPosition) throw RopeError("--context must be in [1, 2^30]");
+  const int critical = core::critical_dimension(f.rotary_dim, f.effective_base, static_cast<double>(context));
+  const core::BaseBound bound = core::base_lower_bound(f.rotary_dim, context);
+  const int within = core::pairs_within_context(f, static_cast<double>(context));
+  const auto first_negative = core::first_negative_distance(f.rotary_dim, f.effective_base, int64_t{1} << 22);
+  std::ostringstream s;
+  if (out.json) {
+    json j;
+    j["head_dim"] = f.head_dim;
+    j["rotary_dim"] = f.rotary_dim;
+    j["base"] = f.base;
+    j["effective_base"] = f.effective_base;
+    j["scaling"] = std::string(core::to_string(f.scaling));
+    j["attention_factor"] = f.attention_factor;
+    j["context"] = context;
+    j["critical_dimension"] = critical;
+    j["base_lower_bound"] = bound.found ? json(bound.base) : json(nullptr);
+    j["base_lower_bound_evaluations"] = bound.evaluations;
+    j["base_lower_bound_method"] =
+        "smallest base with sum_i cos(m theta_i) >= 0 for every integer m in [0, context], by a certified upward "
+        "sweep in log(base) from 2 (a Lipschitz bound skips only bases that are provably infeasible); feasibility "
+        "is not monotone, so larger bases can be infeasible again";
+    j["pairs_within_context"] = within;
+    j["first_negative_distance"] = first_negative ? json(*first_negative) : json(nullptr);
+    j["base_sufficient_for_context"] = !first_negative || *first_negative > context;
+    json pairs = json::array();
+    for (const core::PairInfo& p : core::pair_table(f, static_cast<double>(context))) {
+      pairs.push_back({{"pair", p.pair}, {"inv_freq", p.inv_freq}, {"wavelength", p.wavelength},
+                       {"rotations_in_context", p.rotations_in_context}});
+    }
+    j["pairs"] = pairs;
+    s << j.dump(2) << "\n";
+  } else {
+    s << "rotary_dim " << f.rotary_dim << ", base " << fmt(f.base) << " (effective " << fmt(f.effective_base)
+      << "), scaling " << core::to_string(f.scaling) << ", context " << context << "\n";
+    s << "critical dimension (Liu et al. 2023): " << critical << " of " << f.rotary_dim << "\n";
+    s << "pairs completing a full turn within the context: " << within << " of " << f.rotary_dim / 2 << "\n";
+    if (bound.found) {
+      s << "base lower bound for this context (Men et al. 2024): " << fmt(bound.base)
+        << " (smallest feasible base; feasibility is not monotone above it)\n";
+    } else {
+      s << "base lower bound: none found up to 1e12\n";
+    }
+    if (first_negative) {
+      s << "this base keeps sum cos(m theta) >= 0 up to distance " << (*first_negative - 1) << "\n";
+    } else {
+      s << "this base keeps sum cos(m theta) >= 0 up to distance 2^22 at least\n";
+    }
+  }
+  write_output(out.path, s.str());
+  return 0;
+}
+
+}  // namespace rope::app

@@ -1,0 +1,48 @@
+#pragma once
+// The headless subcommands. Each returns the process exit code and throws core::RopeError (one
+// line) on bad input; main turns that into exit code 2.
+#include <optional>
+#include <string>
+
+#include "cli/rope_options.h"
+
+namespace rope::app {
+
+enum class TableFormat { kText, kJson, kCsv };
+
+struct OutputOptions {
+  bool json = false;
+  bool csv = false;
+  std::string path;  // empty: stdout
+  TableFormat format() const { return json ? TableFormat::kJson : csv ? TableFormat::kCsv : TableFormat::kText; }
+};
+
+struct ScoresOptions {
+  std::string q_path, k_path;
+  std::string content;  // constant|random|ones (empty when files are given)
+  uint64_t seed = 0;
+  std::string encoding = "rope";
+  int64_t offset = 0;
+  int head = 0;  // which head of a (heads, N, d) file
+  bool causal = false;
+  bool softmax = false;
+  std::string out_path;
+};
+
+struct BenchOptions {
+  std::string scenario = "full";
+  int64_t n = 4096;
+  int repetitions = 30;
+  bool json = false;
+};
+
+int run_freqs(const core::RopeConfig& config, const OutputOptions& out);
+int run_scores(const core::RopeConfig& config, const ScoresOptions& options, bool seq_len_given);
+int run_decay(const core::RopeConfig& config, std::optional<int64_t> max_distance, const OutputOptions& out);
+int run_analyze(const core::RopeConfig& config, std::optional<int64_t> context, const OutputOptions& out);
+int run_bench(const core::RopeConfig& config, const BenchOptions& options);
+
+// Writes text to path, or stdout when path is empty.
+void write_output(const std::string& path, const std::string& text);
+
+}  // namespace rope::app

@@ -1,0 +1,167 @@
+// ropescope: with no subcommand, the GUI on the built-in default (or the given rope options);
+// with a subcommand, the headless front end. Errors are one line on stderr and exit code 2.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/rope_options.h"
+#include "core/error.h"
+#ifdef ROPE_HAVE_GUI
+#include "gui/gui_entry.h"
+#endif
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+
+std::string one_line(std::string text) {
+  for (char& ch : text) {
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+bool parse_size(const std::string& text, int& width, int& height) {
+  int w = 0, h = 0;
+  char x = 0;
+  if (std::sscanf(text.c_str(), "%d%c%d", &w, &x, &h) != 3 || (x != 'x' && x != 'X')) return false;
+  if (w < 64 || h < 64 || w > 16384 || h > 16384) return false;
+  width = w;
+  height = h;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace rope::app;
+  CLI::App app{"ropescope: Rotary Position Embeddings made visible. With no subcommand, opens the GUI."};
+  app.require_subcommand(0, 1);
+  app.set_help_all_flag("--help-all", "Help for every subcommand");
+
+  RopeCliOptions rope;
+  add_rope_options(app, rope);
+  std::string screenshot, size_text;
+  int frames = 0;
+  app.add_option("--screenshot", screenshot, "GUI: run --frames frames, save the window to this PNG and exit");
+  app.add_option("--frames", frames, "GUI: frames to run before --screenshot (default 30)")->check(CLI::Range(1, 100000));
+  app.add_option("--size", size_text, "GUI window size WxH");
+
+  OutputOptions out;
+  auto add_output = [&](CLI::App* cmd, bool tables) {
+    add_rope_options(*cmd, rope);
+    if (tables) {
+      auto* json_flag = cmd->add_flag("--json", out.json, "JSON output");
+      auto* csv_flag = cmd->add_flag("--csv", out.csv, "CSV output");
+      json_flag->excludes(csv_flag);
+    }
+    cmd->add_option("-o,--output", out.path, "Write to FILE instead of stdout");
+  };
+
+  auto* freqs = app.add_subcommand("freqs", "Per-pair frequencies, wavelengths and the attention factor");
+  add_output(freqs, true);
+
+  ScoresOptions scores_opts;
+  auto* scores = app.add_subcommand("scores", "Attention logits or softmax as a float32 .npy of shape (Nq, Nk)");
+  add_rope_options(*scores, rope);
+  scores->add_option("--q", scores_opts.q_path, "Queries: .npy (N, head_dim) or (heads, N, head_dim), or FILE.safetensors:TENSOR");
+  scores->add_option("--k", scores_opts.k_path, "Keys, as --q");
+  scores->add_option("--head", scores_opts.head, "Head to use from (heads, N, head_dim) inputs (default 0)");
+  scores->add_option("--content", scores_opts.content, "Generated content: constant|random|ones (seq_len rows)");
+  scores->add_option("--seed", scores_opts.seed, "Seed of generated content (default 0)");
+  scores->add_option("--encoding", scores_opts.encoding, "rope|sinusoidal|none (default rope)");
+  scores->add_option("--offset", scores_opts.offset, "Position of the first row (default 0)");
+  scores->add_flag("--causal", scores_opts.causal, "Mask keys after the query (-inf, or 0 after softmax)");
+  scores->add_flag("--softmax", scores_opts.softmax, "Row softmax instead of logits");
+  scores->add_option("-o,--output", scores_opts.out_path, "Output .npy")->required();
+
+  std::optional<int64_t> max_distance;
+  auto* decay = app.add_subcommand("decay", "RoFormer decay bound and mean cosine against relative distance");
+  add_output(decay, true);
+  decay->add_option_function<int64_t>("--max-distance", [&](const int64_t& v) { max_distance = v; },
+                                      "Largest distance D (default seq_len)");
+
+  std::optional<int64_t> context;
+  auto* analyze = app.add_subcommand("analyze", "Critical dimension, base lower bound, pairs within the context");
+  add_rope_options(*analyze, rope);
+  analyze->add_flag("--json", out.json, "JSON output");
+  analyze->add_option("-o,--output", out.path, "Write to FILE instead of stdout");
+  analyze->add_option_function<int64_t>("--context", [&](const int64_t& v) { context = v; },
+                                        "Context L (default: the original context, else seq_len)");
+
+  BenchOptions bench_opts;
+  auto* bench = app.add_subcommand("bench", "Time each pipeline stage (median and p95 ms)");
+  add_rope_options(*bench, rope);
+  bench->add_flag("--json", bench_opts.json, "JSON output");
+  bench->add_option("--scenario", bench_opts.scenario, "full|viewport|all (default full)");
+  bench->add_option("--n", bench_opts.n, "Sequence length of the full scenario (default 4096)");
+  bench->add_option("--repetitions", bench_opts.repetitions, "Timed repetitions per stage (default 30)");
+
+  std::string render_view = "all", render_png, render_size = "1600x1000";
+  auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");
+  add_rope_options(*render, rope);
+  render->add_option("--view", render_view, "frequencies|rotation|decay|heatmaps|all");
+  render->add_option("--png", render_png, "Output PNG")->required();
+  render->add_option("--size", render_size, "Image size WxH (default 1600x1000)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "ropescope: " << one_line(e.what()) << " (see ropescope --help)\n";
+    return kExitBadInput;
+  }
+
+  try {
+    if (*freqs) return run_freqs(resolve_rope_config(rope), out);
+    if (*scores) return run_scores(resolve_rope_config(rope), scores_opts, rope.seq_len.has_value());
+    if (*decay) return run_decay(resolve_rope_config(rope), max_distance, out);
+    if (*analyze) return run_analyze(resolve_rope_config(rope), context, out);
+    if (*bench) return run_bench(resolve_rope_config(rope), bench_opts);
+#ifdef ROPE_HAVE_GUI
+    if (*render) {
+      RenderRequest request;
+      request.config = resolve_rope_config(rope);
+      request.view = render_view;
+      request.png_path = render_png;
+      if (!parse_size(render_size, request.width, request.height)) {
+        throw rope::core::RopeError("--size: expected WxH with 64..16384 pixels per side (got '" + render_size + "')");
+      }
+      if (render_view != "frequencies" && render_view != "rotation" && render_view != "decay" &&
+          render_view != "heatmaps" && render_view != "all") {
+        throw rope::core::RopeError("--view: expected frequencies, rotation, decay, heatmaps or all (got '" + render_view + "')");
+      }
+      return run_render(request);
+    }
+    GuiLaunch launch;
+    launch.config = resolve_rope_config(rope);
+    launch.config_from_cli = rope.any();
+    launch.screenshot_path = screenshot;
+    launch.frames = frames > 0 ? frames : (screenshot.empty() ? 0 : 30);
+    if (!size_text.empty() && !parse_size(size_text, launch.width, launch.height)) {
+      throw rope::core::RopeError("--size: expected WxH with 64..16384 pixels per side (got '" + size_text + "')");
+    }
+    return run_gui(launch);
+#else
+    if (*render) throw rope::core::RopeError("render: this build has no GUI (configure with ROPE_BUILD_GUI=ON)");
+    resolve_rope_config(rope);
+    std::cout << app.help();
+    return 0;
+#endif
+  } catch (const rope::core::RopeError& e) {
+    std::cerr << "ropescope: error: " << one_line(e.what()) << "\n";
+    return kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "ropescope: error: out of memory\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "ropescope: internal error: " << one_line(e.what()) << "\n";
+    return 1;
+  }
+}

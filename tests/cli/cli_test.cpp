@@ -1,0 +1,246 @@
+// Round trips through the real ropescope executable: outputs parsed back and checked, and every
+// bad input gives exit code 2 with a one-line message.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "core/attention.h"
+#include "core/content.h"
+#include "core/rope_config.h"
+#include "core/tensor_io.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ropescope_cli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  RunResult run(const std::string& args) const {
+    const std::string err_path = path("stderr.txt");
+    const std::string cmd = std::string(ROPESCOPE_EXE) + " " + args + " 2>" + err_path;
+    RunResult r;
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (!pipe) return r;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+    const int status = ::pclose(pipe);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream e(err_path);
+    std::stringstream ss;
+    ss << e.rdbuf();
+    r.err = ss.str();
+    return r;
+  }
+
+  void write_file(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+  }
+
+  // Bad input: exit 2, one line on stderr mentioning `needle`, nothing on stdout.
+  void expect_bad_input(const std::string& args, const std::string& needle) const {
+    SCOPED_TRACE(args);
+    const RunResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "message is not exactly one line: " << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(Cli, FreqsJsonHasEveryFieldForTheDefaultHead) {
+  const RunResult r = run("freqs --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["head_dim"], 128);
+  EXPECT_EQ(j["rotary_dim"], 128);
+  EXPECT_EQ(j["base"], 10000.0);
+  EXPECT_EQ(j["layout"], "neox");
+  EXPECT_EQ(j["seq_len"], 1024);
+  EXPECT_EQ(j["scaling"]["type"], "none");
+  EXPECT_EQ(j["attention_factor"], 1.0);
+  ASSERT_EQ(j["inv_freq"].size(), 64u);
+  ASSERT_EQ(j["inv_freq_unscaled"].size(), 64u);
+  ASSERT_EQ(j["wavelength"].size(), 64u);
+  EXPECT_NEAR(j["inv_freq"][32].get<double>(), 0.01, 1e-15);
+  EXPECT_NEAR(j["wavelength"][0].get<double>(), 2 * M_PI, 1e-12);
+}
+
+TEST_F(Cli, FreqsCsvHasOneRowPerPair) {
+  const RunResult r = run("freqs --csv --head-dim 64 --scaling linear --factor 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line.rfind("pair,inv_freq,", 0), 0u);
+  int rows = 0;
+  double last_inv = 0;
+  while (std::getline(in, line)) {
+    ++rows;
+    last_inv = std::stod(line.substr(line.find(',') + 1));
+  }
+  EXPECT_EQ(rows, 32);
+  EXPECT_NEAR(last_inv, std::pow(10000.0, -62.0 / 64.0) / 2.0, 1e-18);
+}
+
+TEST_F(Cli, ModelConfigIsReadAndFlagsOverrideIt) {
+  write_file("config.json", R"({"hidden_size": 4096, "num_attention_heads": 32, "rope_theta": 500000.0,
+    "max_position_embeddings": 131072,
+    "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                     "original_max_position_embeddings": 8192, "rope_type": "llama3"}})");
+  RunResult r = run("freqs --json --model-config " + path("config.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["base"], 500000.0);
+  EXPECT_EQ(j["scaling"]["type"], "llama3");
+  EXPECT_EQ(j["scaling"]["factor"], 8.0);
+  // The slowest pair is divided by the factor.
+  EXPECT_NEAR(j["inv_freq"][63].get<double>(), j["inv_freq_unscaled"][63].get<double>() / 8.0, 1e-20);
+  r = run("freqs --json --factor 4 --base 10000 --model-config " + path("config.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = json::parse(r.out);
+  EXPECT_EQ(j["base"], 10000.0);
+  EXPECT_EQ(j["scaling"]["factor"], 4.0);
+  r = run("freqs --json --scaling none --model-config " + path("config.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["scaling"]["type"], "none");
+}
+
+TEST_F(Cli, ScoresOfConstantContentDependOnlyOnDistance) {
+  const RunResult r = run("scores --content constant --seed 3 --seq-len 24 -o " + path("s.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const rope::core::Tensor t = rope::core::read_npy(path("s.npy"));
+  ASSERT_EQ(t.shape, (std::vector<int64_t>{24, 24}));
+  for (int m = 1; m < 24; ++m) {
+    for (int n = 1; n < 24; ++n) {
+      EXPECT_NEAR(t.data[static_cast<size_t>(m * 24 + n)], t.data[static_cast<size_t>((m - 1) * 24 + n - 1)], 2e-5)
+          << m << "," << n;
+    }
+  }
+}
+
+TEST_F(Cli, CausalLogitsAreMinusInfinityAndSoftmaxRowsSumToOne) {
+  RunResult r = run("scores --content random --seq-len 16 --causal -o " + path("l.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const rope::core::Tensor logits = rope::core::read_npy(path("l.npy"));
+  r = run("scores --content random --seq-len 16 --causal --softmax -o " + path("p.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const rope::core::Tensor probs = rope::core::read_npy(path("p.npy"));
+  for (int m = 0; m < 16; ++m) {
+    double sum = 0;
+    for (int n = 0; n < 16; ++n) {
+      const float l = logits.data[static_cast<size_t>(m * 16 + n)];
+      const float p = probs.data[static_cast<size_t>(m * 16 + n)];
+      if (n > m) {
+        EXPECT_TRUE(std::isinf(l) && l < 0) << m << "," << n;
+        EXPECT_EQ(p, 0.0f);
+      } else {
+        EXPECT_TRUE(std::isfinite(l));
+      }
+      sum += p;
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-5) << m;
+  }
+}
+
+TEST_F(Cli, ScoresFromFilesMatchTheLibrary) {
+  const int n = 12, d = 16;
+  std::vector<float> q(n * d), k(n * d);
+  for (int i = 0; i < n * d; ++i) {
+    q[static_cast<size_t>(i)] = std::sin(0.37f * static_cast<float>(i));
+    k[static_cast<size_t>(i)] = std::cos(0.11f * static_cast<float>(i) + 1.0f);
+  }
+  rope::core::write_npy(path("q.npy"), q.data(), {n, d});
+  rope::core::write_npy(path("k.npy"), k.data(), {n, d});
+  const RunResult r = run("scores --head-dim 16 --layout gptj --offset 100 --q " + path("q.npy") + " --k " +
+                          path("k.npy") + " -o " + path("s.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const rope::core::Tensor t = rope::core::read_npy(path("s.npy"));
+  rope::core::RopeConfig c;
+  c.head_dim = d;
+  c.layout = rope::core::Layout::kGptj;
+  c.seq_len = 100 + n;
+  const auto freqs = rope::core::compute_frequencies(c);
+  const auto content = rope::core::Content::external(q, n, k, n, d);
+  rope::core::ScoreOptions so;
+  so.offset = 100;
+  const auto expected = rope::core::score_matrix(freqs, content, so, n, n, false);
+  ASSERT_EQ(t.data.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(t.data[i], expected[i], 1e-6) << i;
+}
+
+TEST_F(Cli, DecayJsonStartsAtTheRoformerMaximum) {
+  const RunResult r = run("decay --json --max-distance 100");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["distance"].size(), 101u);
+  ASSERT_EQ(j["roformer_bound"].size(), 101u);
+  ASSERT_EQ(j["mean_cos"].size(), 101u);
+  EXPECT_NEAR(j["roformer_bound"][0].get<double>(), 32.5, 1e-12);
+  EXPECT_NEAR(j["mean_cos"][0].get<double>(), 1.0, 1e-15);
+  EXPECT_EQ(j["distance"][100], 100);
+}
+
+TEST_F(Cli, AnalyzeReportsCriticalDimensionAndBaseBound) {
+  const RunResult r = run("analyze --json --context 4096");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["critical_dimension"], 92);
+  EXPECT_NEAR(j["base_lower_bound"].get<double>(), 2.695e4, 100.0);
+  EXPECT_EQ(j["pairs_within_context"], 46);
+  EXPECT_EQ(j["base_sufficient_for_context"], false);
+}
+
+TEST_F(Cli, HelpExitsZero) {
+  const RunResult r = run("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("freqs"), std::string::npos);
+}
+
+TEST_F(Cli, BadInputExitsTwoWithOneLine) {
+  expect_bad_input("freqs --no-such-flag", "no-such-flag");
+  expect_bad_input("freqs --scaling wobbly", "wobbly");
+  expect_bad_input("freqs --head-dim 7", "rotary_dim");
+  expect_bad_input("freqs --base -5", "base");
+  expect_bad_input("freqs --layout sideways", "layout");
+  expect_bad_input("freqs --scaling llama3 --factor 8", "llama3");
+  expect_bad_input("freqs --model-config " + path("missing.json"), "missing.json");
+  write_file("broken.json", "{\"rope_theta\": ");
+  expect_bad_input("freqs --model-config " + path("broken.json"), "broken.json");
+  write_file("unknown.json", R"({"head_dim": 64, "rope_scaling": {"rope_type": "spiral", "factor": 2}})");
+  expect_bad_input("freqs --model-config " + path("unknown.json"), "spiral");
+  expect_bad_input("scores --content constant", "output");
+  expect_bad_input("scores --content sideways -o " + path("x.npy"), "sideways");
+  expect_bad_input("scores --seq-len 100000 -o " + path("x.npy"), "limit");
+  write_file("bad.npy", "\x93NUMPY garbage");
+  expect_bad_input("scores --q " + path("bad.npy") + " --k " + path("bad.npy") + " -o " + path("x.npy"), "bad.npy");
+  expect_bad_input("decay --max-distance -3", "distance");
+  expect_bad_input("analyze --context 0", "context");
+}
+
+}  // namespace
