@@ -857,13 +857,24 @@ Tensor read_safetensors(const std::string& path, const std::string& tensor_name)
   return tensor;
 }
 
-std::vector<std::string> list_safetensors(const std::string& path) {
-  InputFile file = open_input(path);
-  const SafetensorsHeader header = read_safetensors_header(file, path);
+namespace {
+std::vector<std::string> tensor_names(const SafetensorsHeader& header) {
   std::vector<std::string> names;
   names.reserve(header.entries.size());
   for (const auto& entry : header.entries) names.push_back(entry.name);
   return names;
+}
+}  // namespace
+
+std::vector<std::string> list_safetensors(const std::string& path) {
+  InputFile file = open_input(path);
+  return tensor_names(read_safetensors_header(file, path));
+}
+
+std::vector<std::string> list_safetensors(const void* bytes, size_t size, const std::string& origin) {
+  const uint8_t* data = as_bytes(bytes, size);
+  const uint64_t header_len = safetensors_header_len(data, size, origin);
+  return tensor_names(parse_safetensors_header(data, header_len, size, origin));
 }
 
 }  // namespace rope::core

@@ -31,6 +31,7 @@ Tensor parse_safetensors(const void* bytes, size_t size, const std::string& tens
                          const std::string& origin);
 // Tensor names in the order of their data in the file.
 std::vector<std::string> list_safetensors(const std::string& path);
+std::vector<std::string> list_safetensors(const void* bytes, size_t size, const std::string& origin);
 
 // IEEE binary16 and bfloat16 bit patterns to float32, exact for every input (subnormals, +-0,
 // +-inf; NaN stays NaN with its payload).
