@@ -23,6 +23,59 @@ void rotate_rows(const float* x, int64_t num_rows, int head_dim, int rotary_dim,
 void rotate_rows_ref(const double* x, int64_t num_rows, int head_dim, int rotary_dim, bool gptj,
                      const double* cos_tab, const double* sin_tab, double* out);
 
+// ---- Score blocks --------------------------------------------------------------------------
+// Keys are packed once into panels of kKeyPanelWidth keys: panel P holds keys
+// [P * kKeyPanelWidth, (P + 1) * kKeyPanelWidth) transposed, feature-major
+// (packed[(P * head_dim + f) * kKeyPanelWidth + c] = k[P * kKeyPanelWidth + c][f]), zero-padded.
+inline constexpr int kKeyPanelWidth = 32;
+int64_t packed_keys_size(int64_t num_keys, int head_dim);  // floats
+void pack_keys(const float* k, int64_t num_keys, int head_dim, float* packed);
+
+// out[i * ld_out + j] = scale * <q_i, k_j> for i < num_rows, j < num_cols, with keys from
+// pack_keys (column j is key j of the packed set). When causal_diag >= 0, row i only needs
+// columns j <= causal_diag + i: whole panels beyond that are skipped, and cells beyond it inside
+// a computed panel hold unspecified values (the caller masks them).
+void score_block_packed(const float* q, int64_t num_rows, int head_dim, const float* packed_keys,
+                        int64_t num_cols, float scale, int64_t causal_diag, float* out,
+                        int64_t ld_out);
+// out[i * num_cols + j] = scale * <q_i, k_j>, q and k row-major.
+void score_block_ref(const double* q, int64_t num_rows, const double* k, int64_t num_cols,
+                     int head_dim, double scale, double* out);
+
+// ---- Row softmax pieces --------------------------------------------------------------------
+float row_max(const float* x, int64_t n);  // -inf for n == 0
+// x[i] = exp(x[i] - max) in place; returns the sum of the new values.
+double exp_shift_sum(float* x, int64_t n, float max);
+// Writes one output row of row_len floats: dst[i] = src[i] * scale for i < num_valid, fill
+// beyond. Uses non-temporal stores where dst is aligned (call stream_fence() before another
+// thread reads dst).
+void store_row(const float* src, int64_t num_valid, float scale, float fill, int64_t row_len,
+               float* dst);
+void stream_fence();
+// Reference: row softmax in float64 over the first num_valid entries, 0 beyond.
+void softmax_row_ref(const double* x, int64_t num_valid, int64_t row_len, double* out);
+
+// ---- Fused tile: rotated scores -> mask -> softmax with given row stats -> colour ----------
+// For a tile of rows [0, num_rows) and columns [0, num_cols) of precomputed rotated queries
+// (row-major) and packed keys: value = scale * <q_i, k_j>; if softmax, value =
+// exp(value - row_max[i]) / row_sum[i]; cells with key index (col_pos0 + j) > query index
+// (row_pos0 + i) are masked when causal (-inf logits, 0 probabilities). Each value maps to
+// lut[clamp(round((value - lo) / (hi - lo) * (lut_size - 1)))] (RGBA8 packed in uint32);
+// -inf maps to masked_rgba. Values are also written to values_out when it is not null.
+struct ColorMap {
+  const uint32_t* lut = nullptr;
+  int lut_size = 0;
+  float lo = 0.0f, hi = 1.0f;
+  uint32_t masked_rgba = 0;
+};
+void fused_score_tile(const float* q_rot, int64_t num_rows, int head_dim, const float* packed_keys,
+                      int64_t num_cols, float scale, bool causal, int64_t row_pos0,
+                      int64_t col_pos0, const float* row_max_in, const float* row_sum_in,
+                      const ColorMap& colormap, float* scratch, float* values_out,
+                      uint32_t* rgba_out, int64_t ld_out);
+// Colours a row-major float array with the same mapping.
+void colorize(const float* values, int64_t n, const ColorMap& colormap, uint32_t* rgba_out);
+
 // Names of the Highway targets compiled in and supported by this CPU (best first).
 std::vector<std::string> available_targets();
 // Name of the target runtime dispatch picks.

@@ -1,0 +1,509 @@
+// Highway kernels, compiled once per target and dispatched at run time (the pattern of
+// google/highway hwy/examples/skeleton.cc). Only raw pointers and sizes cross the boundary.
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "core/kernels/simd_kernels.cpp"
+#include "hwy/foreach_target.h"  // must come before highway.h
+
+#include "hwy/cache_control.h"
+#include "hwy/contrib/math/math-inl.h"
+#include "hwy/highway.h"
+
+#include "core/kernels/kernels.h"
+
+#ifndef ROPE_CORE_KERNELS_SIMD_SHARED_
+#define ROPE_CORE_KERNELS_SIMD_SHARED_
+namespace rope::core::kernels::detail {
+
+// 2*pi split into three parts: hi and mid have at most 24 significant bits, so k * hi and
+// k * mid are exact in float64 for |k| < 2^29 (positions up to 2^30 at inv_freq <= 1).
+inline constexpr double kTwoPiHi = 6.2831854820251465;
+inline constexpr double kTwoPiMid = -1.7484555314695172e-07;
+inline constexpr double kTwoPiLo = -6.8604979977715316e-15;
+inline constexpr double kInvTwoPi = 0.15915494309189535;
+inline constexpr int kMaxPairs = 2048;
+
+// Angle pos * inv_freq reduced to about [-pi, pi], in float64, exactly as the SIMD path does it.
+inline double reduce_angle(double angle) {
+  const double k = std::nearbyint(angle * kInvTwoPi);
+  double r = angle - k * kTwoPiHi;
+  r = r - k * kTwoPiMid;
+  r = r - k * kTwoPiLo;
+  return r;
+}
+
+}  // namespace rope::core::kernels::detail
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace rope::core::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+void RopeTablesImpl(const double* inv_freq, int num_pairs, int64_t pos0, int64_t num_pos,
+                    double attention_factor, float* cos_out, float* sin_out) {
+  assert(num_pairs >= 0 && num_pairs <= detail::kMaxPairs);
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> dh;  // float vector with as many lanes as dd
+  const hn::ScalableTag<float> df;
+  const size_t nd = hn::Lanes(dd);
+  const size_t nf = hn::Lanes(df);
+  HWY_ALIGN float reduced[detail::kMaxPairs + 64];
+  HWY_ALIGN float cos_tmp[64];
+  HWY_ALIGN float sin_tmp[64];
+  const size_t pairs = static_cast<size_t>(num_pairs);
+  const size_t padded = (pairs + nf - 1) / nf * nf;
+  for (size_t j = pairs; j < padded; ++j) reduced[j] = 0.0f;
+  const auto two_pi_hi = hn::Set(dd, detail::kTwoPiHi);
+  const auto two_pi_mid = hn::Set(dd, detail::kTwoPiMid);
+  const auto two_pi_lo = hn::Set(dd, detail::kTwoPiLo);
+  const auto inv_two_pi = hn::Set(dd, detail::kInvTwoPi);
+  const auto factor = hn::Set(df, static_cast<float>(attention_factor));
+
+  for (int64_t p = 0; p < num_pos; ++p) {
+    const double pos = static_cast<double>(pos0 + p);
+    const auto vpos = hn::Set(dd, pos);
+    size_t j = 0;
+    for (; j + nd <= pairs; j += nd) {
+      const auto angle = hn::Mul(vpos, hn::LoadU(dd, inv_freq + j));
+      const auto k = hn::Round(hn::Mul(angle, inv_two_pi));
+      auto r = hn::NegMulAdd(k, two_pi_hi, angle);  // exact: k * hi is exact
+      r = hn::NegMulAdd(k, two_pi_mid, r);
+      r = hn::NegMulAdd(k, two_pi_lo, r);
+      hn::StoreU(hn::DemoteTo(dh, r), dh, reduced + j);
+    }
+    for (; j < pairs; ++j) reduced[j] = static_cast<float>(detail::reduce_angle(pos * inv_freq[j]));
+
+    float* cos_row = cos_out + p * num_pairs;
+    float* sin_row = sin_out + p * num_pairs;
+    for (j = 0; j < padded; j += nf) {
+      const auto r = hn::Load(df, reduced + j);
+      const auto c = hn::Mul(hn::Cos(df, r), factor);
+      const auto s = hn::Mul(hn::Sin(df, r), factor);
+      if (j + nf <= pairs) {
+        hn::StoreU(c, df, cos_row + j);
+        hn::StoreU(s, df, sin_row + j);
+      } else {
+        hn::Store(c, df, cos_tmp);
+        hn::Store(s, df, sin_tmp);
+        for (size_t t = 0; j + t < pairs; ++t) {
+          cos_row[j + t] = cos_tmp[t];
+          sin_row[j + t] = sin_tmp[t];
+        }
+      }
+    }
+  }
+}
+
+void RotateRowsImpl(const float* x, int64_t num_rows, int head_dim, int rotary_dim, bool gptj,
+                    const float* cos_tab, const float* sin_tab, float* out) {
+  const hn::ScalableTag<float> df;
+  const size_t n = hn::Lanes(df);
+  const size_t pairs = static_cast<size_t>(rotary_dim / 2);
+  const size_t hd = static_cast<size_t>(head_dim);
+
+#if HWY_TARGET != HWY_SCALAR
+  // GPT-J: lane i of an output vector uses pair i / 2 of the loaded table vector.
+  HWY_ALIGN int32_t dup_lo[64];
+  HWY_ALIGN int32_t dup_hi[64];
+  for (size_t i = 0; i < n && i < 64; ++i) {
+    dup_lo[i] = static_cast<int32_t>(i / 2);
+    dup_hi[i] = static_cast<int32_t>(n / 2 + i / 2);
+  }
+  const auto idx_lo = hn::SetTableIndices(df, dup_lo);
+  const auto idx_hi = hn::SetTableIndices(df, dup_hi);
+#endif
+
+  for (int64_t row = 0; row < num_rows; ++row) {
+    const float* xr = x + row * head_dim;
+    float* orow = out + row * head_dim;
+    const float* c = cos_tab + row * static_cast<int64_t>(pairs);
+    const float* s = sin_tab + row * static_cast<int64_t>(pairs);
+    if (!gptj) {
+      const float* x1 = xr;
+      const float* x2 = xr + pairs;
+      size_t j = 0;
+      for (; j + n <= pairs; j += n) {
+        const auto a = hn::LoadU(df, x1 + j);
+        const auto b = hn::LoadU(df, x2 + j);
+        const auto cv = hn::LoadU(df, c + j);
+        const auto sv = hn::LoadU(df, s + j);
+        hn::StoreU(hn::MulSub(a, cv, hn::Mul(b, sv)), df, orow + j);
+        hn::StoreU(hn::MulAdd(a, sv, hn::Mul(b, cv)), df, orow + pairs + j);
+      }
+      for (; j < pairs; ++j) {
+        const float a = x1[j], b = x2[j];
+        orow[j] = a * c[j] - b * s[j];
+        orow[pairs + j] = a * s[j] + b * c[j];
+      }
+    } else {
+      size_t j = 0;  // pair index; one step covers n pairs = two vectors of features
+#if HWY_TARGET != HWY_SCALAR
+      if (n >= 2) {
+        for (; j + n <= pairs; j += n) {
+          const auto cv = hn::LoadU(df, c + j);
+          const auto sv = hn::LoadU(df, s + j);
+          for (int half = 0; half < 2; ++half) {
+            const auto cd = hn::TableLookupLanes(cv, half == 0 ? idx_lo : idx_hi);
+            const auto sd = hn::TableLookupLanes(sv, half == 0 ? idx_lo : idx_hi);
+            const auto signed_s = hn::OddEven(sd, hn::Neg(sd));  // (-s, +s, -s, +s, ...)
+            const float* src = xr + 2 * j + half * n;
+            const auto v = hn::LoadU(df, src);
+            const auto swapped = hn::Shuffle2301(v);  // (x1, x0, x3, x2, ...)
+            hn::StoreU(hn::MulAdd(swapped, signed_s, hn::Mul(v, cd)), df, orow + 2 * j + half * n);
+          }
+        }
+      }
+#endif
+      for (; j < pairs; ++j) {
+        const float a = xr[2 * j], b = xr[2 * j + 1];
+        orow[2 * j] = a * c[j] - b * s[j];
+        orow[2 * j + 1] = a * s[j] + b * c[j];
+      }
+    }
+    if (orow != xr) {
+      std::memcpy(orow + 2 * pairs, xr + 2 * pairs, (hd - 2 * pairs) * sizeof(float));
+    }
+  }
+}
+
+// C tile of kRows x (kVecs * lanes) = kKeyPanelWidth columns, accumulated over head_dim.
+template <size_t kRows, size_t kVecs, class D>
+HWY_INLINE void MicroTile(D d, const float* HWY_RESTRICT a, size_t lda,
+                          const float* HWY_RESTRICT panel, size_t head_dim, float scale,
+                          float* HWY_RESTRICT c, size_t ldc) {
+  using V = hn::Vec<D>;
+  const size_t n = hn::Lanes(d);
+  V acc[kRows][kVecs];
+  for (size_t r = 0; r < kRows; ++r) {
+    for (size_t v = 0; v < kVecs; ++v) acc[r][v] = hn::Zero(d);
+  }
+  for (size_t f = 0; f < head_dim; ++f) {
+    V b[kVecs];
+    for (size_t v = 0; v < kVecs; ++v) b[v] = hn::LoadU(d, panel + f * kKeyPanelWidth + v * n);
+    for (size_t r = 0; r < kRows; ++r) {
+      const V av = hn::Set(d, a[r * lda + f]);
+      for (size_t v = 0; v < kVecs; ++v) acc[r][v] = hn::MulAdd(av, b[v], acc[r][v]);
+    }
+  }
+  const V vs = hn::Set(d, scale);
+  for (size_t r = 0; r < kRows; ++r) {
+    for (size_t v = 0; v < kVecs; ++v) hn::StoreU(hn::Mul(acc[r][v], vs), d, c + r * ldc + v * n);
+  }
+}
+
+// Rows per micro tile, by the number of vectors a panel row takes (registers: AVX-512 has 32).
+template <size_t kVecs>
+constexpr size_t TileRows() {
+  if constexpr (kVecs <= 2) return HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL ? 8 : 4;
+  if constexpr (kVecs <= 4) return 3;
+  return 1;
+}
+
+template <size_t kVecs, class D>
+void ScoreBlockT(D d, const float* q, size_t num_rows, size_t head_dim, const float* packed,
+                 size_t num_cols, float scale, int64_t causal_diag, float* out, size_t ld_out) {
+  constexpr size_t kRows = TileRows<kVecs>();
+  HWY_ALIGN float tmp[kRows * kKeyPanelWidth];
+  const size_t num_panels = (num_cols + kKeyPanelWidth - 1) / kKeyPanelWidth;
+  for (size_t p = 0; p < num_panels; ++p) {
+    const float* panel = packed + p * head_dim * kKeyPanelWidth;
+    const size_t col0 = p * kKeyPanelWidth;
+    const size_t width = std::min<size_t>(kKeyPanelWidth, num_cols - col0);
+    size_t r = 0;
+    for (; r + kRows <= num_rows; r += kRows) {
+      // The last row of this tile needs columns up to causal_diag + r + kRows - 1.
+      if (causal_diag >= 0 &&
+          static_cast<int64_t>(col0) > causal_diag + static_cast<int64_t>(r + kRows - 1)) {
+        continue;
+      }
+      if (width == kKeyPanelWidth) {
+        MicroTile<kRows, kVecs>(d, q + r * head_dim, head_dim, panel, head_dim, scale,
+                                out + r * ld_out + col0, ld_out);
+      } else {
+        MicroTile<kRows, kVecs>(d, q + r * head_dim, head_dim, panel, head_dim, scale, tmp,
+                                kKeyPanelWidth);
+        for (size_t i = 0; i < kRows; ++i) {
+          std::memcpy(out + (r + i) * ld_out + col0, tmp + i * kKeyPanelWidth, width * sizeof(float));
+        }
+      }
+    }
+    for (; r < num_rows; ++r) {
+      if (causal_diag >= 0 && static_cast<int64_t>(col0) > causal_diag + static_cast<int64_t>(r)) {
+        continue;
+      }
+      MicroTile<1, kVecs>(d, q + r * head_dim, head_dim, panel, head_dim, scale, tmp, kKeyPanelWidth);
+      std::memcpy(out + r * ld_out + col0, tmp, width * sizeof(float));
+    }
+  }
+}
+
+void ScoreBlockPackedImpl(const float* q, int64_t num_rows, int head_dim, const float* packed_keys,
+                          int64_t num_cols, float scale, int64_t causal_diag, float* out,
+                          int64_t ld_out) {
+  const hn::ScalableTag<float> df;
+  const size_t n = hn::Lanes(df);
+  const size_t rows = static_cast<size_t>(num_rows), hd = static_cast<size_t>(head_dim);
+  const size_t cols = static_cast<size_t>(num_cols), ld = static_cast<size_t>(ld_out);
+  static_assert(kKeyPanelWidth == 32);
+  switch (n) {
+    case 16: ScoreBlockT<2>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
+    case 8: ScoreBlockT<4>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
+    case 4: ScoreBlockT<8>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
+    case 2: ScoreBlockT<16>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
+    case 1: ScoreBlockT<32>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
+    default: {
+      // Wider vectors than a panel row: 128-bit vectors, which every target provides.
+      const hn::CappedTag<float, 4> d4;
+      ScoreBlockT<8>(d4, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld);
+    }
+  }
+}
+
+float RowMaxImpl(const float* x, int64_t num) {
+  const hn::ScalableTag<float> df;
+  const size_t n = hn::Lanes(df);
+  const size_t count = static_cast<size_t>(num);
+  auto m = hn::Set(df, -std::numeric_limits<float>::infinity());
+  size_t i = 0;
+  for (; i + n <= count; i += n) m = hn::Max(m, hn::LoadU(df, x + i));
+  float result = hn::GetLane(hn::MaxOfLanes(df, m));
+  for (; i < count; ++i) result = std::max(result, x[i]);
+  return result;
+}
+
+double ExpShiftSumImpl(float* x, int64_t num, float max) {
+  const hn::ScalableTag<float> df;
+  const size_t n = hn::Lanes(df);
+  const size_t count = static_cast<size_t>(num);
+  const auto vmax = hn::Set(df, max);
+  auto sum0 = hn::Zero(df);
+  auto sum1 = hn::Zero(df);
+  size_t i = 0;
+  for (; i + 2 * n <= count; i += 2 * n) {
+    const auto e0 = hn::Exp(df, hn::Sub(hn::LoadU(df, x + i), vmax));
+    const auto e1 = hn::Exp(df, hn::Sub(hn::LoadU(df, x + i + n), vmax));
+    hn::StoreU(e0, df, x + i);
+    hn::StoreU(e1, df, x + i + n);
+    sum0 = hn::Add(sum0, e0);
+    sum1 = hn::Add(sum1, e1);
+  }
+  for (; i + n <= count; i += n) {
+    const auto e0 = hn::Exp(df, hn::Sub(hn::LoadU(df, x + i), vmax));
+    hn::StoreU(e0, df, x + i);
+    sum0 = hn::Add(sum0, e0);
+  }
+  double sum = static_cast<double>(hn::GetLane(hn::SumOfLanes(df, hn::Add(sum0, sum1))));
+  if (i < count) {
+    HWY_ALIGN float tmp[64];
+    for (size_t t = 0; t < n; ++t) tmp[t] = i + t < count ? x[i + t] : max - 1000.0f;
+    const auto e = hn::Exp(df, hn::Sub(hn::Load(df, tmp), vmax));
+    hn::Store(e, df, tmp);
+    for (size_t t = 0; i + t < count; ++t) {
+      x[i + t] = tmp[t];
+      sum += tmp[t];
+    }
+  }
+  return sum;
+}
+
+void StoreRowImpl(const float* src, int64_t num_valid, float scale, float fill, int64_t row_len,
+                  float* dst) {
+  const hn::ScalableTag<float> df;
+  const size_t n = hn::Lanes(df);
+  const size_t valid = static_cast<size_t>(num_valid), len = static_cast<size_t>(row_len);
+  const size_t align = n * sizeof(float);
+  size_t i = 0;
+  for (; i < len && reinterpret_cast<uintptr_t>(dst + i) % align != 0; ++i) {
+    dst[i] = i < valid ? src[i] * scale : fill;
+  }
+  const auto vscale = hn::Set(df, scale);
+  const auto vfill = hn::Set(df, fill);
+  for (; i + n <= len && i + n <= valid; i += n) {
+    hn::Stream(hn::Mul(hn::LoadU(df, src + i), vscale), df, dst + i);
+  }
+  if (i < valid && i + n <= len) {
+    HWY_ALIGN float tmp[64];
+    for (size_t t = 0; t < n; ++t) tmp[t] = i + t < valid ? src[i + t] * scale : fill;
+    hn::Stream(hn::Load(df, tmp), df, dst + i);
+    i += n;
+  }
+  for (; i + n <= len; i += n) hn::Stream(vfill, df, dst + i);
+  for (; i < len; ++i) dst[i] = i < valid ? src[i] * scale : fill;
+}
+
+void ColorizeImpl(const float* values, int64_t num, const uint32_t* lut, int lut_size, float lo,
+                  float hi, uint32_t masked_rgba, uint32_t* rgba_out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const size_t n = hn::Lanes(df);
+  const size_t count = static_cast<size_t>(num);
+  const float span = hi > lo ? hi - lo : 1.0f;
+  const float k = static_cast<float>(lut_size - 1) / span;
+  const auto vlo = hn::Set(df, lo);
+  const auto vk = hn::Set(df, k);
+  const auto vzero = hn::Zero(df);
+  const auto vtop = hn::Set(df, static_cast<float>(lut_size - 1));
+  const auto vmasked = hn::Set(du, masked_rgba);
+  const auto vneg_inf = hn::Set(df, -std::numeric_limits<float>::infinity());
+  size_t i = 0;
+  for (; i + n <= count; i += n) {
+    const auto v = hn::LoadU(df, values + i);
+    const auto masked = hn::Eq(v, vneg_inf);
+    // NaN and -inf fall to index 0 through Max/Min; masked cells are replaced below.
+    const auto t = hn::Min(hn::Max(hn::Mul(hn::Sub(v, vlo), vk), vzero), vtop);
+    const auto idx = hn::ConvertTo(di, hn::Round(t));
+    const auto colour = hn::BitCast(du, hn::GatherIndex(di, reinterpret_cast<const int32_t*>(lut), idx));
+    hn::StoreU(hn::IfThenElse(hn::RebindMask(du, masked), vmasked, colour), du, rgba_out + i);
+  }
+  for (; i < count; ++i) {
+    const float v = values[i];
+    if (v == -std::numeric_limits<float>::infinity()) {
+      rgba_out[i] = masked_rgba;
+      continue;
+    }
+    float t = (v - lo) * k;
+    t = std::min(std::max(t, 0.0f), static_cast<float>(lut_size - 1));
+    if (!(t == t)) t = 0.0f;
+    rgba_out[i] = lut[static_cast<int>(std::nearbyint(t))];
+  }
+}
+
+// Scores for a tile, then mask, softmax with given row statistics and colour, one row at a time.
+void FusedScoreTileImpl(const float* q_rot, int64_t num_rows, int head_dim,
+                        const float* packed_keys, int64_t num_cols, float scale, bool causal,
+                        int64_t row_pos0, int64_t col_pos0, const float* row_max_in,
+                        const float* row_sum_in, const uint32_t* lut, int lut_size, float lo,
+                        float hi, uint32_t masked_rgba, float* scratch, float* values_out,
+                        uint32_t* rgba_out, int64_t ld_out) {
+  const hn::ScalableTag<float> df;
+  const size_t n = hn::Lanes(df);
+  const int64_t ld_scratch = (num_cols + kKeyPanelWidth - 1) / kKeyPanelWidth * kKeyPanelWidth;
+  // Row i needs key index <= query index: column j <= row_pos0 - col_pos0 + i.
+  const int64_t diag = row_pos0 - col_pos0;
+  if (causal && diag + num_rows - 1 < 0) {
+    // Entirely above the diagonal.
+  } else {
+    ScoreBlockPackedImpl(q_rot, num_rows, head_dim, packed_keys, num_cols, scale,
+                         causal ? std::max<int64_t>(diag, 0) : -1, scratch, ld_scratch);
+  }
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  const bool softmax = row_max_in != nullptr && row_sum_in != nullptr;
+  for (int64_t i = 0; i < num_rows; ++i) {
+    float* row = scratch + i * ld_scratch;
+    int64_t valid = num_cols;
+    if (causal) valid = std::clamp<int64_t>(diag + i + 1, 0, num_cols);
+    if (softmax) {
+      const auto vmax = hn::Set(df, row_max_in[i]);
+      const auto vinv = hn::Set(df, static_cast<float>(1.0 / static_cast<double>(row_sum_in[i])));
+      int64_t j = 0;
+      for (; j + static_cast<int64_t>(n) <= valid; j += static_cast<int64_t>(n)) {
+        const auto e = hn::Exp(df, hn::Sub(hn::LoadU(df, row + j), vmax));
+        hn::StoreU(hn::Mul(e, vinv), df, row + j);
+      }
+      for (; j < valid; ++j) {
+        row[j] = std::exp(row[j] - row_max_in[i]) * static_cast<float>(1.0 / static_cast<double>(row_sum_in[i]));
+      }
+      for (j = valid; j < num_cols; ++j) row[j] = 0.0f;
+    } else {
+      for (int64_t j = valid; j < num_cols; ++j) row[j] = neg_inf;
+    }
+    if (values_out != nullptr) std::memcpy(values_out + i * ld_out, row, num_cols * sizeof(float));
+    if (rgba_out != nullptr) {
+      ColorizeImpl(row, num_cols, lut, lut_size, lo, hi, masked_rgba, rgba_out + i * ld_out);
+      if (softmax && causal) {
+        for (int64_t j = valid; j < num_cols; ++j) rgba_out[i * ld_out + j] = masked_rgba;
+      }
+    }
+  }
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace rope::core::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace rope::core::kernels {
+
+HWY_EXPORT(RopeTablesImpl);
+HWY_EXPORT(RotateRowsImpl);
+HWY_EXPORT(ScoreBlockPackedImpl);
+HWY_EXPORT(RowMaxImpl);
+HWY_EXPORT(ExpShiftSumImpl);
+HWY_EXPORT(StoreRowImpl);
+HWY_EXPORT(ColorizeImpl);
+HWY_EXPORT(FusedScoreTileImpl);
+
+void rope_tables(const double* inv_freq, int num_pairs, int64_t pos0, int64_t num_pos,
+                 double attention_factor, float* cos_out, float* sin_out) {
+  HWY_DYNAMIC_DISPATCH(RopeTablesImpl)(inv_freq, num_pairs, pos0, num_pos, attention_factor,
+                                       cos_out, sin_out);
+}
+
+void rotate_rows(const float* x, int64_t num_rows, int head_dim, int rotary_dim, bool gptj,
+                 const float* cos_tab, const float* sin_tab, float* out) {
+  assert(rotary_dim >= 0 && rotary_dim <= head_dim && rotary_dim % 2 == 0);
+  HWY_DYNAMIC_DISPATCH(RotateRowsImpl)(x, num_rows, head_dim, rotary_dim, gptj, cos_tab, sin_tab,
+                                       out);
+}
+
+void score_block_packed(const float* q, int64_t num_rows, int head_dim, const float* packed_keys,
+                        int64_t num_cols, float scale, int64_t causal_diag, float* out,
+                        int64_t ld_out) {
+  assert(ld_out >= num_cols);
+  HWY_DYNAMIC_DISPATCH(ScoreBlockPackedImpl)(q, num_rows, head_dim, packed_keys, num_cols, scale,
+                                             causal_diag, out, ld_out);
+}
+
+float row_max(const float* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(RowMaxImpl)(x, n); }
+
+double exp_shift_sum(float* x, int64_t n, float max) {
+  return HWY_DYNAMIC_DISPATCH(ExpShiftSumImpl)(x, n, max);
+}
+
+void store_row(const float* src, int64_t num_valid, float scale, float fill, int64_t row_len,
+               float* dst) {
+  HWY_DYNAMIC_DISPATCH(StoreRowImpl)(src, num_valid, scale, fill, row_len, dst);
+}
+
+void stream_fence() { hwy::FlushStream(); }
+
+void colorize(const float* values, int64_t n, const ColorMap& colormap, uint32_t* rgba_out) {
+  HWY_DYNAMIC_DISPATCH(ColorizeImpl)(values, n, colormap.lut, colormap.lut_size, colormap.lo,
+                                     colormap.hi, colormap.masked_rgba, rgba_out);
+}
+
+void fused_score_tile(const float* q_rot, int64_t num_rows, int head_dim, const float* packed_keys,
+                      int64_t num_cols, float scale, bool causal, int64_t row_pos0,
+                      int64_t col_pos0, const float* row_max_in, const float* row_sum_in,
+                      const ColorMap& colormap, float* scratch, float* values_out,
+                      uint32_t* rgba_out, int64_t ld_out) {
+  HWY_DYNAMIC_DISPATCH(FusedScoreTileImpl)(
+      q_rot, num_rows, head_dim, packed_keys, num_cols, scale, causal, row_pos0, col_pos0,
+      row_max_in, row_sum_in, colormap.lut, colormap.lut_size, colormap.lo, colormap.hi,
+      colormap.masked_rgba, scratch, values_out, rgba_out, ld_out);
+}
+
+std::string active_target() {
+  // The chosen target is the best supported one among those compiled in.
+  const int64_t targets = hwy::SupportedTargets() & HWY_TARGETS;
+  return targets == 0 ? std::string("none") : std::string(hwy::TargetName(targets & -targets));
+}
+
+std::vector<std::string> available_targets() {
+  std::vector<std::string> names;
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) names.emplace_back(hwy::TargetName(target));
+  return names;
+}
+
+}  // namespace rope::core::kernels
+#endif  // HWY_ONCE

@@ -1,0 +1,256 @@
+// SIMD kernels against their scalar float64 oracles, on every Highway target this CPU supports.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "core/kernels/kernels.h"
+#include "hwy/targets.h"
+#include "hwy/tests/hwy_gtest.h"
+
+namespace rope::core::kernels {
+namespace {
+
+std::vector<double> make_inv_freq(int num_pairs, double base) {
+  std::vector<double> inv(static_cast<size_t>(num_pairs));
+  for (int j = 0; j < num_pairs; ++j) inv[static_cast<size_t>(j)] = std::pow(base, -2.0 * j / (2.0 * num_pairs));
+  return inv;
+}
+
+std::vector<float> gaussian(size_t n, uint32_t seed, float sigma = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, sigma);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+std::vector<double> to_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<double>& b) {
+  double m = 0.0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(static_cast<double>(a[i]) - b[i]));
+  return m;
+}
+
+double nmse(const std::vector<float>& a, const std::vector<double>& b) {
+  double err = 0.0, ref = 0.0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    err += (a[i] - b[i]) * (a[i] - b[i]);
+    ref += b[i] * b[i];
+  }
+  return err / std::max(ref, 1e-300);
+}
+
+class KernelTargetTest : public hwy::TestWithParamTarget {};
+HWY_TARGET_INSTANTIATE_TEST_SUITE_P(KernelTargetTest);
+
+TEST_P(KernelTargetTest, DispatchUsesTheTargetUnderTest) {
+  float x[3] = {1.0f, 5.0f, -2.0f};
+  EXPECT_EQ(row_max(x, 3), 5.0f);
+  EXPECT_EQ(active_target(), hwy::TargetName(GetParam()));
+}
+
+// |table - float64 reference| <= 2e-6 * a, for positions near 0, 2^20 and 2^30 - 2^8, full and
+// ragged pair counts (ragged counts exercise the vector tails).
+TEST_P(KernelTargetTest, TablesMatchFloat64Reference) {
+  for (int num_pairs : {64, 13, 1}) {
+    for (double factor : {1.0, 1.3}) {
+      for (int64_t pos0 : {int64_t{0}, (int64_t{1} << 20) - 100, (int64_t{1} << 30) - 256}) {
+        const std::vector<double> inv = make_inv_freq(num_pairs, 10000.0);
+        const int64_t num_pos = 200;
+        const size_t size = static_cast<size_t>(num_pos * num_pairs);
+        std::vector<float> c(size), s(size);
+        std::vector<double> c_ref(size), s_ref(size);
+        rope_tables(inv.data(), num_pairs, pos0, num_pos, factor, c.data(), s.data());
+        rope_tables_ref(inv.data(), num_pairs, pos0, num_pos, factor, c_ref.data(), s_ref.data());
+        EXPECT_LE(max_abs_diff(c, c_ref), 2e-6 * factor) << "pairs " << num_pairs << " pos0 " << pos0;
+        EXPECT_LE(max_abs_diff(s, s_ref), 2e-6 * factor) << "pairs " << num_pairs << " pos0 " << pos0;
+      }
+    }
+  }
+}
+
+// Forming the angle in float32 (as Hugging Face does) is visibly wrong at 2^20; the kernel is not.
+TEST_P(KernelTargetTest, TablesKeepFloat64AccuracyNear2To20) {
+  const std::vector<double> inv = make_inv_freq(64, 10000.0);
+  const int64_t pos0 = int64_t{1} << 20;
+  std::vector<float> c(64), s(64);
+  std::vector<double> c_ref(64), s_ref(64);
+  rope_tables(inv.data(), 64, pos0, 1, 1.0, c.data(), s.data());
+  rope_tables_ref(inv.data(), 64, pos0, 1, 1.0, c_ref.data(), s_ref.data());
+  double naive_err = 0.0;
+  for (int j = 0; j < 64; ++j) {
+    const float angle32 = static_cast<float>(pos0) * static_cast<float>(inv[static_cast<size_t>(j)]);
+    naive_err = std::max(naive_err, std::abs(std::cos(static_cast<double>(angle32)) - c_ref[static_cast<size_t>(j)]));
+  }
+  EXPECT_LE(max_abs_diff(c, c_ref), 2e-6);
+  EXPECT_LE(max_abs_diff(s, s_ref), 2e-6);
+  EXPECT_GT(naive_err, 1e-3);  // the float32-angle error this kernel avoids
+}
+
+struct RotateCase {
+  int head_dim, rotary_dim;
+};
+
+TEST_P(KernelTargetTest, RotateMatchesReference) {
+  for (RotateCase rc : {RotateCase{128, 128}, RotateCase{80, 32}, RotateCase{96, 24}, RotateCase{6, 6}}) {
+    for (bool gptj : {false, true}) {
+      const int pairs = rc.rotary_dim / 2;
+      const int64_t rows = 37;
+      const std::vector<double> inv = make_inv_freq(pairs, 10000.0);
+      const size_t tab = static_cast<size_t>(rows * pairs);
+      std::vector<double> c_ref(tab), s_ref(tab);
+      rope_tables_ref(inv.data(), pairs, 1000, rows, 1.2, c_ref.data(), s_ref.data());
+      const std::vector<float> c(c_ref.begin(), c_ref.end()), s(s_ref.begin(), s_ref.end());
+      const std::vector<float> x = gaussian(static_cast<size_t>(rows * rc.head_dim), 7);
+      std::vector<float> out(x.size());
+      rotate_rows(x.data(), rows, rc.head_dim, rc.rotary_dim, gptj, c.data(), s.data(), out.data());
+      std::vector<double> ref(x.size());
+      const std::vector<double> xd = to_double(x);
+      rotate_rows_ref(xd.data(), rows, rc.head_dim, rc.rotary_dim, gptj, c_ref.data(), s_ref.data(), ref.data());
+      EXPECT_LE(max_abs_diff(out, ref), 2e-6 * 4)  // |x| up to ~4 sigma, a = 1.2
+          << "head_dim " << rc.head_dim << " rotary_dim " << rc.rotary_dim << " gptj " << gptj;
+      // In place gives the same result.
+      std::vector<float> inplace = x;
+      rotate_rows(inplace.data(), rows, rc.head_dim, rc.rotary_dim, gptj, c.data(), s.data(), inplace.data());
+      EXPECT_EQ(inplace, out);
+    }
+  }
+}
+
+TEST_P(KernelTargetTest, PositionZeroIsIdentityAndNormsAreKept) {
+  const int head_dim = 128, pairs = 64;
+  const std::vector<double> inv = make_inv_freq(pairs, 10000.0);
+  for (bool gptj : {false, true}) {
+    for (int64_t pos0 : {int64_t{0}, int64_t{123457}}) {
+      const int64_t rows = 16;
+      std::vector<float> c(static_cast<size_t>(rows * pairs)), s(c.size());
+      rope_tables(inv.data(), pairs, pos0, rows, 1.0, c.data(), s.data());
+      const std::vector<float> x = gaussian(static_cast<size_t>(rows * head_dim), 3);
+      std::vector<float> out(x.size());
+      rotate_rows(x.data(), rows, head_dim, head_dim, gptj, c.data(), s.data(), out.data());
+      if (pos0 == 0) {
+        // Row 0 is position 0: cos = 1, sin = 0 exactly.
+        for (int f = 0; f < head_dim; ++f) EXPECT_EQ(out[static_cast<size_t>(f)], x[static_cast<size_t>(f)]) << f;
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        double n_in = 0.0, n_out = 0.0;
+        for (int f = 0; f < head_dim; ++f) {
+          n_in += double(x[static_cast<size_t>(r * head_dim + f)]) * x[static_cast<size_t>(r * head_dim + f)];
+          n_out += double(out[static_cast<size_t>(r * head_dim + f)]) * out[static_cast<size_t>(r * head_dim + f)];
+        }
+        EXPECT_NEAR(std::sqrt(n_out), std::sqrt(n_in), 1e-5 * std::sqrt(n_in)) << "row " << r;
+      }
+    }
+  }
+}
+
+// Score blocks: NMSE <= 1e-7 against float64, ragged shapes, and the causal panel skip keeps
+// every cell on or below the diagonal exact.
+TEST_P(KernelTargetTest, ScoreBlockMatchesReference) {
+  for (int head_dim : {128, 80, 3}) {
+    for (int64_t rows : {int64_t{37}, int64_t{8}, int64_t{1}}) {
+      for (int64_t cols : {int64_t{70}, int64_t{32}, int64_t{5}}) {
+        const std::vector<float> q = gaussian(static_cast<size_t>(rows * head_dim), 11);
+        const std::vector<float> k = gaussian(static_cast<size_t>(cols * head_dim), 12);
+        std::vector<float> packed(static_cast<size_t>(packed_keys_size(cols, head_dim)));
+        pack_keys(k.data(), cols, head_dim, packed.data());
+        const double scale = 1.0 / std::sqrt(double(head_dim));
+        const int64_t ld = cols + 3;
+        std::vector<float> out(static_cast<size_t>(rows * ld), -7.0f);
+        score_block_packed(q.data(), rows, head_dim, packed.data(), cols, float(scale), -1, out.data(), ld);
+        std::vector<double> ref(static_cast<size_t>(rows * cols));
+        const std::vector<double> qd = to_double(q), kd = to_double(k);
+        score_block_ref(qd.data(), rows, kd.data(), cols, head_dim, scale, ref.data());
+        std::vector<float> got(ref.size());
+        for (int64_t i = 0; i < rows; ++i) {
+          for (int64_t j = 0; j < cols; ++j) got[size_t(i * cols + j)] = out[size_t(i * ld + j)];
+          for (int64_t j = cols; j < ld; ++j) EXPECT_EQ(out[size_t(i * ld + j)], -7.0f);  // no overrun
+        }
+        EXPECT_LE(nmse(got, ref), 1e-7) << head_dim << " " << rows << "x" << cols;
+
+        const int64_t diag = 2;  // row i needs columns j <= 2 + i
+        std::vector<float> causal(static_cast<size_t>(rows * ld), 0.0f);
+        score_block_packed(q.data(), rows, head_dim, packed.data(), cols, float(scale), diag, causal.data(), ld);
+        double worst = 0.0;
+        for (int64_t i = 0; i < rows; ++i) {
+          for (int64_t j = 0; j <= std::min(diag + i, cols - 1); ++j) {
+            worst = std::max(worst, std::abs(double(causal[size_t(i * ld + j)]) - ref[size_t(i * cols + j)]));
+          }
+        }
+        EXPECT_LE(worst, 1e-4) << head_dim << " " << rows << "x" << cols;
+      }
+    }
+  }
+}
+
+TEST_P(KernelTargetTest, SoftmaxPiecesMatchReference) {
+  for (int64_t len : {int64_t{1}, int64_t{17}, int64_t{100}, int64_t{4099}}) {
+    for (int64_t valid : {len, (len + 1) / 2}) {
+      for (int64_t misalign : {int64_t{0}, int64_t{1}, int64_t{5}}) {
+        std::vector<float> x = gaussian(static_cast<size_t>(len), 5, 4.0f);
+        const std::vector<double> xd = to_double(x);
+        std::vector<double> ref(static_cast<size_t>(len));
+        softmax_row_ref(xd.data(), valid, len, ref.data());
+        const float max = row_max(x.data(), valid);
+        EXPECT_EQ(max, *std::max_element(x.begin(), x.begin() + valid));
+        const double sum = exp_shift_sum(x.data(), valid, max);
+        std::vector<float> storage(static_cast<size_t>(len + 16), 9.0f);
+        float* dst = storage.data() + misalign;
+        store_row(x.data(), valid, float(1.0 / sum), 0.0f, len, dst);
+        stream_fence();
+        double row_sum = 0.0, worst = 0.0;
+        for (int64_t i = 0; i < len; ++i) {
+          row_sum += dst[i];
+          worst = std::max(worst, std::abs(dst[i] - ref[size_t(i)]));
+        }
+        EXPECT_LE(worst, 1e-6) << "len " << len << " valid " << valid;
+        EXPECT_NEAR(row_sum, 1.0, 1e-5) << "len " << len << " valid " << valid;
+        EXPECT_EQ(storage[size_t(misalign + len)], 9.0f);  // no overrun
+        if (misalign > 0) {
+          EXPECT_EQ(storage[size_t(misalign - 1)], 9.0f);
+        }
+      }
+    }
+  }
+}
+
+TEST_P(KernelTargetTest, StoreRowFillsMaskedCells) {
+  std::vector<float> src = {1.0f, 2.0f, 3.0f};
+  std::vector<float> dst(40, 0.0f);
+  store_row(src.data(), 3, 2.0f, -std::numeric_limits<float>::infinity(), 40, dst.data());
+  stream_fence();
+  EXPECT_EQ(dst[0], 2.0f);
+  EXPECT_EQ(dst[2], 6.0f);
+  for (size_t i = 3; i < dst.size(); ++i) EXPECT_EQ(dst[i], -std::numeric_limits<float>::infinity()) << i;
+}
+
+TEST_P(KernelTargetTest, ColorizeUsesTheLookupTable) {
+  std::vector<uint32_t> lut(256);
+  for (uint32_t i = 0; i < 256; ++i) lut[i] = 0xff000000u | i;
+  ColorMap cmap{lut.data(), 256, -1.0f, 1.0f, 0x12345678u};
+  std::vector<float> v(37);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = -1.5f + 3.0f * float(i) / float(v.size() - 1);
+  v[5] = -std::numeric_limits<float>::infinity();
+  std::vector<uint32_t> rgba(v.size());
+  colorize(v.data(), int64_t(v.size()), cmap, rgba.data());
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i == 5) {
+      EXPECT_EQ(rgba[i], 0x12345678u);
+      continue;
+    }
+    const double t = std::clamp((double(v[i]) + 1.0) / 2.0 * 255.0, 0.0, 255.0);
+    const uint32_t expected = lut[size_t(std::nearbyint(t))];
+    // Rounding of exact .5 cases may differ by one entry.
+    EXPECT_LE(std::abs(int(rgba[i] & 0xff) - int(expected & 0xff)), 1) << i;
+    EXPECT_EQ(rgba[i] >> 24, 0xffu);
+  }
+}
+
+}  // namespace
+}  // namespace rope::core::kernels
