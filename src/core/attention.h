@@ -57,4 +57,15 @@ void softmax_block(const RopeFrequencies& freqs, const Content& content, const S
 std::vector<float> score_matrix(const RopeFrequencies& freqs, const Content& content,
                                 const ScoreOptions& options, int64_t num_q, int64_t num_k, bool softmax);
 
+// The fused pipeline behind score_matrix, on raw rows (q: num_q x head_dim, k: num_k x
+// head_dim, row-major; positions options.offset + index): encodes q and k once, then per block
+// of query rows computes only the needed columns (causal rows skip the upper triangle), scales,
+// masks and applies the row softmax, writing num_q x num_k floats into out, on every core.
+void attention_matrix(const RopeFrequencies& freqs, const ScoreOptions& options, const float* q,
+                      int64_t num_q, const float* k, int64_t num_k, bool softmax, float* out);
+// The causal softmax pipeline (rope, causal mask, softmax) on n x n: attention_matrix with
+// encoding rope, causal and softmax.
+void causal_softmax_pipeline(const RopeFrequencies& freqs, const float* q, const float* k,
+                             int64_t n, int64_t offset, float* out);
+
 }  // namespace rope::core

@@ -1,0 +1,190 @@
+#include "core/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "core/error.h"
+#include "core/kernels/kernels.h"
+#include "core/kernels/score_pipeline.h"
+
+namespace rope::core {
+namespace {
+
+constexpr int64_t kStatsKeyChunk = 4096;  // keys encoded at a time by softmax_row_stats
+
+void check_inputs(const RopeFrequencies& freqs, int content_head_dim, const ScoreOptions& options) {
+  if (freqs.head_dim < 1) throw RopeError("attention: frequencies have no head_dim");
+  if (content_head_dim != freqs.head_dim) {
+    throw RopeError("attention: content head_dim " + std::to_string(content_head_dim) +
+                    " does not match the rope head_dim " + std::to_string(freqs.head_dim));
+  }
+  if (options.encoding == Encoding::kRope &&
+      (freqs.rotary_dim < 0 || freqs.rotary_dim > freqs.head_dim || freqs.rotary_dim % 2 != 0 ||
+       static_cast<int>(freqs.inv_freq.size()) != freqs.rotary_dim / 2)) {
+    throw RopeError("attention: rotary_dim and inv_freq do not match the head");
+  }
+  if (options.offset < 0 || options.offset > kMaxPosition) {
+    throw RopeError("attention: offset must be in [0, 2^30]");
+  }
+}
+
+void check_block(const Block& block) {
+  if (block.m0 < 0 || block.n0 < 0 || block.m1 < block.m0 || block.n1 < block.n0) {
+    throw RopeError("attention: block bounds must satisfy 0 <= m0 <= m1 and 0 <= n0 <= n1");
+  }
+}
+
+std::vector<float> content_rows(const Content& content, bool keys, int64_t row0, int64_t row1) {
+  std::vector<float> rows(static_cast<size_t>((row1 - row0) * content.head_dim()));
+  if (row1 > row0) {
+    if (keys) {
+      content.keys(row0, row1, rows.data());
+    } else {
+      content.queries(row0, row1, rows.data());
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::string_view to_string(Encoding encoding) {
+  switch (encoding) {
+    case Encoding::kRope: return "rope";
+    case Encoding::kSinusoidal: return "sinusoidal";
+    case Encoding::kNone: return "none";
+  }
+  return "rope";
+}
+
+std::optional<Encoding> parse_encoding(std::string_view name) {
+  if (name == "rope" || name == "rotary") return Encoding::kRope;
+  if (name == "sinusoidal" || name == "absolute") return Encoding::kSinusoidal;
+  if (name == "none") return Encoding::kNone;
+  return std::nullopt;
+}
+
+void logits_block(const RopeFrequencies& freqs, const Content& content, const ScoreOptions& options,
+                  const Block& block, float* out) {
+  check_inputs(freqs, content.head_dim(), options);
+  check_block(block);
+  if (block.rows() == 0 || block.cols() == 0) return;
+  const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
+  const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
+  ScorePipeline pipeline;
+  pipeline.prepare_queries(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows());
+  pipeline.prepare_keys(freqs, options.encoding, options.offset + block.n0, k.data(), block.cols());
+  pipeline.run(options.causal, block.m0 - block.n0, false, out, block.cols());
+}
+
+RowStats softmax_row_stats(const RopeFrequencies& freqs, const Content& content,
+                           const ScoreOptions& options, int64_t m0, int64_t m1, int64_t num_keys) {
+  check_inputs(freqs, content.head_dim(), options);
+  if (m0 < 0 || m1 < m0 || num_keys < 0) throw RopeError("attention: bad row range or key count");
+  const int64_t rows = m1 - m0;
+  RowStats stats;
+  stats.max.assign(static_cast<size_t>(rows), -std::numeric_limits<float>::infinity());
+  stats.sum.assign(static_cast<size_t>(rows), 0.0f);
+  if (rows == 0) return stats;
+  std::vector<double> sum(static_cast<size_t>(rows), 0.0);
+  const std::vector<float> q = content_rows(content, false, m0, m1);
+  ScorePipeline pipeline;
+  pipeline.prepare_queries(freqs, options.encoding, options.offset + m0, q.data(), rows);
+  // Causal rows stop at n = m, so keys past the last row are never needed.
+  const int64_t last_key = options.causal ? std::min(num_keys, m1) : num_keys;
+  std::vector<float> k;
+  for (int64_t n0 = 0; n0 < last_key; n0 += kStatsKeyChunk) {
+    const int64_t n1 = std::min(n0 + kStatsKeyChunk, last_key);
+    k.resize(static_cast<size_t>((n1 - n0) * content.head_dim()));
+    content.keys(n0, n1, k.data());
+    pipeline.prepare_keys(freqs, options.encoding, options.offset + n0, k.data(), n1 - n0);
+    const int64_t diag = m0 - n0;
+    pipeline.for_each_row_block(
+        options.causal, diag, [&](int64_t row0, int64_t row1, float* scores, int64_t ld, int) {
+          for (int64_t i = row0; i < row1; ++i) {
+            const int64_t valid = pipeline.valid_columns(options.causal, diag, i);
+            if (valid <= 0) continue;
+            float* row = scores + (i - row0) * ld;
+            const size_t r = static_cast<size_t>(i);
+            const float old_max = stats.max[r];
+            const float new_max = std::max(old_max, kernels::row_max(row, valid));
+            const double chunk_sum = kernels::exp_shift_sum(row, valid, new_max);
+            const double rescale = sum[r] > 0.0 ? std::exp(static_cast<double>(old_max) - new_max) : 0.0;
+            sum[r] = sum[r] * rescale + chunk_sum;
+            stats.max[r] = new_max;
+          }
+        });
+  }
+  for (size_t r = 0; r < sum.size(); ++r) stats.sum[r] = static_cast<float>(sum[r]);
+  return stats;
+}
+
+void softmax_block(const RopeFrequencies& freqs, const Content& content, const ScoreOptions& options,
+                   const Block& block, const RowStats& stats, float* out) {
+  check_inputs(freqs, content.head_dim(), options);
+  check_block(block);
+  if (static_cast<int64_t>(stats.max.size()) < block.rows() ||
+      static_cast<int64_t>(stats.sum.size()) < block.rows()) {
+    throw RopeError("attention: row statistics do not cover the block's rows");
+  }
+  if (block.rows() == 0 || block.cols() == 0) return;
+  const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
+  const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
+  ScorePipeline pipeline;
+  pipeline.prepare_queries(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows());
+  pipeline.prepare_keys(freqs, options.encoding, options.offset + block.n0, k.data(), block.cols());
+  const int64_t diag = block.m0 - block.n0;
+  const int64_t cols = block.cols();
+  pipeline.for_each_row_block(
+      options.causal, diag, [&](int64_t row0, int64_t row1, float* scores, int64_t ld, int) {
+        for (int64_t i = row0; i < row1; ++i) {
+          const int64_t valid = pipeline.valid_columns(options.causal, diag, i);
+          float* row = scores + (i - row0) * ld;
+          const size_t r = static_cast<size_t>(i);
+          const double sum = stats.sum[r];
+          if (valid > 0 && sum > 0.0) {
+            kernels::exp_shift_sum(row, valid, stats.max[r]);
+            kernels::store_row(row, valid, static_cast<float>(1.0 / sum), 0.0f, cols, out + i * cols);
+          } else {
+            kernels::store_row(row, 0, 0.0f, 0.0f, cols, out + i * cols);
+          }
+        }
+        kernels::stream_fence();
+      });
+}
+
+void attention_matrix(const RopeFrequencies& freqs, const ScoreOptions& options, const float* q,
+                      int64_t num_q, const float* k, int64_t num_k, bool softmax, float* out) {
+  check_inputs(freqs, freqs.head_dim, options);
+  if (num_q < 0 || num_k < 0) throw RopeError("attention: negative matrix size");
+  if (num_q == 0 || num_k == 0) return;
+  ScorePipeline pipeline;
+  pipeline.prepare_queries(freqs, options.encoding, options.offset, q, num_q);
+  pipeline.prepare_keys(freqs, options.encoding, options.offset, k, num_k);
+  pipeline.run(options.causal, 0, softmax, out, num_k);
+}
+
+void causal_softmax_pipeline(const RopeFrequencies& freqs, const float* q, const float* k,
+                             int64_t n, int64_t offset, float* out) {
+  ScoreOptions options;
+  options.encoding = Encoding::kRope;
+  options.offset = offset;
+  options.causal = true;
+  attention_matrix(freqs, options, q, n, k, n, true, out);
+}
+
+std::vector<float> score_matrix(const RopeFrequencies& freqs, const Content& content,
+                                const ScoreOptions& options, int64_t num_q, int64_t num_k, bool softmax) {
+  check_inputs(freqs, content.head_dim(), options);
+  if (num_q < 0 || num_k < 0) throw RopeError("attention: negative matrix size");
+  std::vector<float> out(static_cast<size_t>(num_q * num_k));
+  if (num_q == 0 || num_k == 0) return out;
+  const std::vector<float> q = content_rows(content, false, 0, num_q);
+  const std::vector<float> k = content_rows(content, true, 0, num_k);
+  attention_matrix(freqs, options, q.data(), num_q, k.data(), num_k, softmax, out.data());
+  return out;
+}
+
+}  // namespace rope::core

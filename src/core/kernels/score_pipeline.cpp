@@ -1,0 +1,153 @@
+#include "core/kernels/score_pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "core/kernels/kernels.h"
+#include "core/thread_pool.h"
+
+namespace rope::core {
+namespace {
+
+constexpr int64_t kEncodeChunk = 256;  // rows per encode task; a multiple of kKeyPanelWidth
+static_assert(kEncodeChunk % kernels::kKeyPanelWidth == 0);
+static_assert(ScorePipeline::kRowBlock > 0);
+
+template <class T>
+void grow(std::vector<T>& v, size_t size) {
+  if (v.size() < size) v.resize(size);
+}
+
+}  // namespace
+
+ScorePipeline::ScorePipeline(ThreadPool* pool) : pool_(pool ? pool : &ThreadPool::shared()) {
+  const size_t threads = static_cast<size_t>(pool_->num_threads());
+  cos_.resize(threads);
+  sin_.resize(threads);
+  rows_.resize(threads);
+  scores_.resize(threads);
+}
+
+void ScorePipeline::encode(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
+                           const float* x, int64_t num_rows, float* out, float* packed_out) {
+  const int hd = freqs.head_dim;
+  const int rope_pairs = freqs.rotary_dim / 2;
+  const int sin_pairs = (hd + 1) / 2;
+  if (encoding == Encoding::kSinusoidal) {
+    sinusoid_inv_freq_.resize(static_cast<size_t>(sin_pairs));
+    for (int i = 0; i < sin_pairs; ++i) {
+      sinusoid_inv_freq_[static_cast<size_t>(i)] = std::pow(freqs.base, -2.0 * i / hd);
+    }
+  }
+  const int table_pairs = encoding == Encoding::kSinusoidal ? sin_pairs : rope_pairs;
+  for (int t = 0; t < pool_->num_threads(); ++t) {
+    grow(cos_[static_cast<size_t>(t)], static_cast<size_t>(kEncodeChunk * table_pairs));
+    grow(sin_[static_cast<size_t>(t)], static_cast<size_t>(kEncodeChunk * table_pairs));
+    if (packed_out) grow(rows_[static_cast<size_t>(t)], static_cast<size_t>(kEncodeChunk * hd));
+  }
+  const int64_t chunks = (num_rows + kEncodeChunk - 1) / kEncodeChunk;
+  pool_->parallel_for(chunks, [&](int64_t chunk, int thread) {
+    const int64_t r0 = chunk * kEncodeChunk;
+    const int64_t n = std::min(kEncodeChunk, num_rows - r0);
+    const float* src = x + r0 * hd;
+    float* dst = packed_out ? rows_[static_cast<size_t>(thread)].data() : out + r0 * hd;
+    float* cos_tab = cos_[static_cast<size_t>(thread)].data();
+    float* sin_tab = sin_[static_cast<size_t>(thread)].data();
+    switch (encoding) {
+      case Encoding::kRope:
+        kernels::rope_tables(freqs.inv_freq.data(), rope_pairs, pos0 + r0, n,
+                             freqs.attention_factor, cos_tab, sin_tab);
+        kernels::rotate_rows(src, n, hd, freqs.rotary_dim, freqs.layout == Layout::kGptj, cos_tab,
+                             sin_tab, dst);
+        break;
+      case Encoding::kSinusoidal:
+        kernels::rope_tables(sinusoid_inv_freq_.data(), sin_pairs, pos0 + r0, n, 1.0, cos_tab,
+                             sin_tab);
+        for (int64_t r = 0; r < n; ++r) {
+          const float* s = src + r * hd;
+          float* d = dst + r * hd;
+          const float* c_row = cos_tab + r * sin_pairs;
+          const float* s_row = sin_tab + r * sin_pairs;
+          for (int i = 0; i < sin_pairs; ++i) {
+            d[2 * i] = s[2 * i] + s_row[i];
+            if (2 * i + 1 < hd) d[2 * i + 1] = s[2 * i + 1] + c_row[i];
+          }
+        }
+        break;
+      case Encoding::kNone:
+        std::memcpy(dst, src, static_cast<size_t>(n * hd) * sizeof(float));
+        break;
+    }
+    if (packed_out) {
+      kernels::pack_keys(dst, n, hd, packed_out + (r0 / kernels::kKeyPanelWidth) * hd * kernels::kKeyPanelWidth);
+    }
+  });
+}
+
+void ScorePipeline::prepare_queries(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
+                                    const float* q, int64_t num_q) {
+  head_dim_ = freqs.head_dim;
+  num_q_ = num_q;
+  grow(q_enc_, static_cast<size_t>(num_q * freqs.head_dim));
+  encode(freqs, encoding, pos0, q, num_q, q_enc_.data(), nullptr);
+}
+
+void ScorePipeline::prepare_keys(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
+                                 const float* k, int64_t num_k) {
+  head_dim_ = freqs.head_dim;
+  num_k_ = num_k;
+  grow(k_packed_, static_cast<size_t>(kernels::packed_keys_size(num_k, freqs.head_dim)));
+  encode(freqs, encoding, pos0, k, num_k, nullptr, k_packed_.data());
+}
+
+int64_t ScorePipeline::valid_columns(bool causal, int64_t diag, int64_t row) const {
+  if (!causal) return num_k_;
+  return std::clamp<int64_t>(diag + row + 1, 0, num_k_);
+}
+
+void ScorePipeline::for_each_row_block(bool causal, int64_t diag, const BlockVisitor& visit) {
+  const int64_t ld = (num_k_ + kernels::kKeyPanelWidth - 1) / kernels::kKeyPanelWidth *
+                     kernels::kKeyPanelWidth;
+  for (auto& buffer : scores_) grow(buffer, static_cast<size_t>(kRowBlock * std::max<int64_t>(ld, 1)));
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim_)));
+  const int64_t blocks = (num_q_ + kRowBlock - 1) / kRowBlock;
+  pool_->parallel_for(blocks, [&](int64_t b, int thread) {
+    // Causal rows further down need more columns: hand those out first for balance.
+    const int64_t index = causal ? blocks - 1 - b : b;
+    const int64_t row0 = index * kRowBlock;
+    const int64_t row1 = std::min(row0 + kRowBlock, num_q_);
+    float* scores = scores_[static_cast<size_t>(thread)].data();
+    const int64_t cols = causal ? valid_columns(true, diag, row1 - 1) : num_k_;
+    if (cols > 0) {
+      kernels::score_block_packed(q_enc_.data() + row0 * head_dim_, row1 - row0, head_dim_,
+                                  k_packed_.data(), cols, scale,
+                                  causal ? std::max<int64_t>(diag + row0, 0) : -1, scores, ld);
+    }
+    visit(row0, row1, scores, ld, thread);
+  });
+}
+
+void ScorePipeline::run(bool causal, int64_t diag, bool softmax, float* out, int64_t ld_out) {
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  for_each_row_block(causal, diag, [&](int64_t row0, int64_t row1, float* scores, int64_t ld, int) {
+    for (int64_t i = row0; i < row1; ++i) {
+      float* row = scores + (i - row0) * ld;
+      const int64_t valid = valid_columns(causal, diag, i);
+      float* dst = out + i * ld_out;
+      if (!softmax) {
+        kernels::store_row(row, valid, 1.0f, neg_inf, num_k_, dst);
+      } else if (valid > 0) {
+        const float max = kernels::row_max(row, valid);
+        const double sum = kernels::exp_shift_sum(row, valid, max);
+        kernels::store_row(row, valid, static_cast<float>(1.0 / sum), 0.0f, num_k_, dst);
+      } else {
+        kernels::store_row(row, 0, 0.0f, 0.0f, num_k_, dst);
+      }
+    }
+    kernels::stream_fence();
+  });
+}
+
+}  // namespace rope::core

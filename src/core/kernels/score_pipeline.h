@@ -1,0 +1,65 @@
+#pragma once
+// The fused score engine behind attention.h: encodes (rotates) queries and keys once, packs the
+// keys, then per block of query rows computes only the needed score columns (causal rows skip the
+// upper triangle), scales, masks, applies softmax and writes out, spread over the thread pool.
+// Buffers live in the object and are reused across calls (first-touch page faults are slow).
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/attention.h"
+#include "core/rope_config.h"
+
+namespace rope::core {
+
+class ThreadPool;
+
+class ScorePipeline {
+ public:
+  // Query rows per block handed to one thread.
+  static constexpr int64_t kRowBlock = 32;
+
+  explicit ScorePipeline(ThreadPool* pool = nullptr);  // nullptr: ThreadPool::shared()
+
+  // Encodes num_q query rows at positions pos0 .. pos0 + num_q - 1 (row-major, head_dim each).
+  void prepare_queries(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
+                       const float* q, int64_t num_q);
+  // Encodes num_k key rows at positions pos0 .. and packs them for the score kernel.
+  void prepare_keys(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0, const float* k,
+                    int64_t num_k);
+
+  int64_t num_queries() const { return num_q_; }
+  int64_t num_keys() const { return num_k_; }
+  const float* encoded_queries() const { return q_enc_.data(); }
+  const float* packed_keys() const { return k_packed_.data(); }
+
+  // Query row i and key column j are masked (causal) when j > diag + i; diag is the first
+  // query's index minus the first key's index (0 for the whole matrix).
+  // Writes num_queries() x num_keys() into out (row stride ld_out >= num_keys()): logits with
+  // -inf in masked cells, or (softmax) each row's softmax over its unmasked cells, 0 elsewhere.
+  void run(bool causal, int64_t diag, bool softmax, float* out, int64_t ld_out);
+
+  // Lower-level: for every block of query rows, computes the scores of the needed columns into a
+  // per-thread buffer and calls visit(row0, row1, scores, ld, thread); row i's unmasked columns
+  // are [0, valid_columns(i)), the rest of the buffer row is unspecified.
+  using BlockVisitor =
+      std::function<void(int64_t row0, int64_t row1, float* scores, int64_t ld, int thread)>;
+  void for_each_row_block(bool causal, int64_t diag, const BlockVisitor& visit);
+  int64_t valid_columns(bool causal, int64_t diag, int64_t row) const;
+
+  ThreadPool& pool() { return *pool_; }
+
+ private:
+  void encode(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0, const float* x,
+              int64_t num_rows, float* out, float* packed_out);
+  ThreadPool* pool_;
+  int head_dim_ = 0;
+  int64_t num_q_ = 0, num_k_ = 0;
+  std::vector<float> q_enc_;     // num_q x head_dim
+  std::vector<float> k_packed_;  // kernels::packed_keys_size(num_k, head_dim)
+  // Per-thread reusable buffers.
+  std::vector<std::vector<float>> cos_, sin_, rows_, scores_;
+  std::vector<double> sinusoid_inv_freq_;
+};
+
+}  // namespace rope::core

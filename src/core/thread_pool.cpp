@@ -1,0 +1,82 @@
+#include "core/thread_pool.h"
+
+#include <algorithm>
+
+namespace rope::core {
+namespace {
+thread_local bool tls_inside_task = false;
+}  // namespace
+
+ThreadPool::ThreadPool(int num_threads) {
+  if (num_threads <= 0) num_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int t = 1; t < num_threads; ++t) workers_.emplace_back([this, t] { worker_loop(t); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  for (std::thread& worker : workers_) worker.join();
+}
+
+ThreadPool& ThreadPool::shared() {
+  static ThreadPool pool;
+  return pool;
+}
+
+void ThreadPool::run_tasks(int thread) {
+  const bool was_inside = tls_inside_task;
+  tls_inside_task = true;
+  for (;;) {
+    const int64_t index = next_.fetch_add(1, std::memory_order_relaxed);
+    if (index >= num_tasks_) break;
+    (*task_)(index, thread);
+  }
+  tls_inside_task = was_inside;
+}
+
+void ThreadPool::worker_loop(int thread) {
+  int64_t seen_generation = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stop_ || generation_ != seen_generation; });
+      if (stop_) return;
+      seen_generation = generation_;
+    }
+    run_tasks(thread);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--busy_workers_ == 0) done_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::parallel_for(int64_t num_tasks,
+                              const std::function<void(int64_t index, int thread)>& task) {
+  if (num_tasks <= 0) return;
+  if (tls_inside_task || workers_.empty() || num_tasks == 1) {
+    // Nested (or trivially small) loops run serially on the caller, as thread 0 of a
+    // one-thread pool would; nested callers must not share per-thread buffers with the outer loop.
+    for (int64_t i = 0; i < num_tasks; ++i) task(i, 0);
+    return;
+  }
+  std::lock_guard<std::mutex> call_lock(call_mutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    task_ = &task;
+    num_tasks_ = num_tasks;
+    next_.store(0, std::memory_order_relaxed);
+    busy_workers_ = static_cast<int>(workers_.size());
+    ++generation_;
+  }
+  wake_.notify_all();
+  run_tasks(0);
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [&] { return busy_workers_ == 0; });
+  task_ = nullptr;
+}
+
+}  // namespace rope::core
