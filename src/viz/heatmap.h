@@ -112,6 +112,7 @@ class Heatmap {
   Colormap cmap_ = Colormap::kViridis;
   ColorScale scale_ = ColorScale::kLinear;
   ImU32 mask_color_ = 0;
+  ImU32 last_mask_ = 0;  // mask colour of the last colouring pass (theme changes re-colour)
   HeatmapView view_;
   bool colors_dirty_ = true;
   bool dragging_ = false;

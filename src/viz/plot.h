@@ -91,9 +91,10 @@ void plot_highlight(double x, double y, ImU32 color = 0);
 // Hover (valid between begin_plot and end_plot).
 bool plot_hovered();                    // mouse over the plot area
 std::optional<PlotPoint> plot_mouse();  // data coordinates of the mouse when hovered
-// Index of the point of a series nearest the mouse in pixels, within max_px_distance pixels
-// (<= 0: a default scaled with the font size, and x-only nearest when the series is a function
-// of x); -1 if not hovered or none close enough.
+// Index of the point of a series nearest the mouse; -1 if the plot is not hovered or no point
+// qualifies. max_px_distance > 0: nearest in 2-D pixel distance, within that radius.
+// max_px_distance <= 0 (default): nearest in x only (pixel columns), whatever y is: the usual
+// tooltip for curves y(x).
 int plot_nearest(const double* xs, const double* ys, int count, float max_px_distance = 0.0f);
 int plot_nearest(const float* xs, const float* ys, int count, float max_px_distance = 0.0f);
 
@@ -110,8 +111,9 @@ const AxisTransform& plot_y_transform();
 // Index of the entry of an ascending array nearest to x (binary search); -1 if count <= 0.
 int nearest_index_sorted(const double* xs, int count, double x);
 int nearest_index_sorted(const float* xs, int count, double x);
-// Index of the point nearest `pixel` after transforming each point, if within max_px_distance
-// (pixels); -1 otherwise. Non-finite points are skipped.
+// Index of the point nearest `pixel` after transforming each point: within max_px_distance
+// pixels (2-D) when it is > 0, else nearest in x only. -1 if none. Non-finite points (and
+// non-positive ones on a log axis) are skipped.
 int nearest_point(const double* xs, const double* ys, int count, const AxisTransform& tx,
                   const AxisTransform& ty, ImVec2 pixel, float max_px_distance);
 int nearest_point(const float* xs, const float* ys, int count, const AxisTransform& tx,

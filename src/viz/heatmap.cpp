@@ -1,0 +1,406 @@
+// Heatmap widget: R32F data texture + colouring pass (shaders/heatmap.frag.glsl) into an RGBA8
+// framebuffer texture, shown with ImDrawList::AddImage. See heatmap.h.
+#include "viz/heatmap.h"
+
+#include <imgui_internal.h>  // ImGui::SetItemUsingMouseWheel
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "viz/context.h"
+#include "viz/gl/framebuffer.h"
+#include "viz/gl/gl.h"
+#include "viz/gl/program.h"
+#include "viz/gl/texture.h"
+#include "viz/plot.h"
+#include "viz/shaders.h"
+#include "viz/theme.h"
+
+namespace rope::viz {
+
+struct Heatmap::Gl {
+  gl::Program program;
+  gl::Texture luts;    // 256 x kNumColormaps RGBA8, one colormap per row
+  gl::Texture values;  // cols x rows R32F
+  gl::Framebuffer target;
+  GLuint vao = 0;
+  bool program_failed = false;
+  GLint u_values = -1, u_luts = -1, u_cmap = -1, u_num = -1, u_vmin = -1, u_vmax = -1, u_log = -1, u_mask = -1;
+
+  ~Gl() {
+    if (vao != 0) glDeleteVertexArrays(1, &vao);
+  }
+
+  bool ensure_program(std::string& error) {
+    if (program.valid()) return true;
+    if (program_failed) return false;
+    const std::string_view vs = shader_source("fullscreen.vert.glsl");
+    const std::string_view fs = shader_source("heatmap.frag.glsl");
+    if (vs.empty() || fs.empty()) {
+      error = "heatmap shaders are missing from the binary";
+      program_failed = true;
+      return false;
+    }
+    std::string log;
+    program = gl::Program::build(vs, fs, &log, "heatmap");
+    if (!program.valid()) {
+      error = log;
+      program_failed = true;
+      return false;
+    }
+    u_values = program.uniform("u_values");
+    u_luts = program.uniform("u_luts");
+    u_cmap = program.uniform("u_cmap");
+    u_num = program.uniform("u_num_cmaps");
+    u_vmin = program.uniform("u_vmin");
+    u_vmax = program.uniform("u_vmax");
+    u_log = program.uniform("u_log_scale");
+    u_mask = program.uniform("u_mask_color");
+    std::vector<uint8_t> atlas;
+    atlas.reserve(static_cast<size_t>(4 * kLutSize * kNumColormaps));
+    for (Colormap c : all_colormaps()) {
+      const auto& l = lut_rgba8(c);
+      atlas.insert(atlas.end(), l.begin(), l.end());
+    }
+    luts = gl::Texture::create(gl::TextureFormat::kRGBA8, kLutSize, kNumColormaps, atlas.data());
+    luts.set_filter(GL_LINEAR, GL_LINEAR);
+    glGenVertexArrays(1, &vao);
+    return luts.valid() && vao != 0;
+  }
+};
+
+Heatmap::Heatmap() = default;
+Heatmap::~Heatmap() { release_gl(); }
+Heatmap::Heatmap(Heatmap&&) noexcept = default;
+Heatmap& Heatmap::operator=(Heatmap&& other) noexcept {
+  if (this != &other) {
+    release_gl();
+    gl_ = std::move(other.gl_);
+    rows_ = other.rows_;
+    cols_ = other.cols_;
+    logical_rows_ = other.logical_rows_;
+    logical_cols_ = other.logical_cols_;
+    logical_explicit_ = other.logical_explicit_;
+    region_explicit_ = other.region_explicit_;
+    region_x0_ = other.region_x0_;
+    region_y0_ = other.region_y0_;
+    region_x1_ = other.region_x1_;
+    region_y1_ = other.region_y1_;
+    vmin_ = other.vmin_;
+    vmax_ = other.vmax_;
+    cmap_ = other.cmap_;
+    scale_ = other.scale_;
+    mask_color_ = other.mask_color_;
+    view_ = other.view_;
+    colors_dirty_ = true;
+    dragging_ = false;
+    upload_count_ = other.upload_count_;
+    color_pass_count_ = other.color_pass_count_;
+    error_ = std::move(other.error_);
+  }
+  return *this;
+}
+
+void Heatmap::release_gl() {
+  if (gl_ && !gl_enabled()) {
+    // No current context: the objects cannot be deleted; forget them rather than call GL.
+    (void)gl_.release();
+    return;
+  }
+  gl_.reset();
+  colors_dirty_ = true;
+}
+
+void Heatmap::set_data(const float* values, int rows, int cols) {
+  if (rows <= 0 || cols <= 0) {
+    rows_ = cols_ = 0;
+    return;
+  }
+  const bool size_changed = rows != rows_ || cols != cols_;
+  rows_ = rows;
+  cols_ = cols;
+  if (!region_explicit_) {
+    region_x0_ = 0.0;
+    region_y0_ = 0.0;
+    region_x1_ = cols;
+    region_y1_ = rows;
+  }
+  if (!logical_explicit_ && (logical_rows_ != rows || logical_cols_ != cols)) {
+    logical_rows_ = rows;
+    logical_cols_ = cols;
+    view_ = view_full(rows, cols);
+  }
+  colors_dirty_ = true;
+  if (!gl_enabled() || values == nullptr) return;
+  if (!gl_) gl_ = std::make_unique<Gl>();
+  if (size_changed || !gl_->values.valid()) {
+    gl_->values = gl::Texture::create(gl::TextureFormat::kR32F, cols, rows, values);
+    std::string err;
+    gl_->target = gl::Framebuffer::create(cols, rows, &err);
+    if (!gl_->values.valid() || !gl_->target.valid()) {
+      error_ = "heatmap " + std::to_string(rows) + "x" + std::to_string(cols) + ": " +
+               (err.empty() ? "texture larger than GL_MAX_TEXTURE_SIZE " + std::to_string(gl::max_texture_size()) : err);
+      gl_->values = gl::Texture();
+      gl_->target = gl::Framebuffer();
+      return;
+    }
+  } else {
+    gl_->values.upload(values);
+  }
+  error_.clear();
+  ++upload_count_;
+}
+
+void Heatmap::set_logical_size(int64_t rows, int64_t cols) {
+  logical_explicit_ = rows > 0 && cols > 0;
+  if (!logical_explicit_) {
+    rows = rows_;
+    cols = cols_;
+  }
+  if (rows != logical_rows_ || cols != logical_cols_) {
+    logical_rows_ = rows;
+    logical_cols_ = cols;
+    view_ = view_full(rows, cols);
+  }
+}
+
+void Heatmap::set_data_region(double x0, double y0, double x1, double y1) {
+  region_explicit_ = x1 > x0 && y1 > y0;
+  if (region_explicit_) {
+    region_x0_ = x0;
+    region_y0_ = y0;
+    region_x1_ = x1;
+    region_y1_ = y1;
+  } else {
+    region_x0_ = region_y0_ = 0.0;
+    region_x1_ = cols_;
+    region_y1_ = rows_;
+  }
+}
+
+void Heatmap::set_range(double vmin, double vmax) {
+  if (!std::isfinite(vmin) || !std::isfinite(vmax)) return;
+  if (vmin > vmax) std::swap(vmin, vmax);
+  if (vmin == vmax) {
+    const double d = std::max(std::abs(vmin) * 1e-6, 1e-12);
+    vmin -= d;
+    vmax += d;
+  }
+  if (vmin != vmin_ || vmax != vmax_) colors_dirty_ = true;
+  vmin_ = vmin;
+  vmax_ = vmax;
+}
+
+void Heatmap::set_colormap(Colormap cmap) {
+  if (cmap != cmap_) colors_dirty_ = true;
+  cmap_ = cmap;
+}
+
+void Heatmap::set_scale(ColorScale scale) {
+  if (scale != scale_) colors_dirty_ = true;
+  scale_ = scale;
+}
+
+void Heatmap::set_mask_color(ImU32 color) {
+  if (color != mask_color_) colors_dirty_ = true;
+  mask_color_ = color;
+}
+
+void Heatmap::set_view(const HeatmapView& view) { view_ = view_clamp(view, logical_rows_, logical_cols_); }
+void Heatmap::reset_view() { view_ = view_full(logical_rows_, logical_cols_); }
+
+bool Heatmap::update_colors() {
+  if (!gl_enabled() || !gl_ || !gl_->values.valid() || !gl_->target.valid() || rows_ <= 0) return false;
+  // The effective mask colour follows the theme when mask_color_ is 0.
+  const ImU32 mask = mask_color_ != 0 ? mask_color_ : palette(context().theme).mask;
+  static_assert(sizeof(ImU32) == 4);
+  if (!colors_dirty_ && mask == last_mask_) return true;
+  if (!gl_->ensure_program(error_)) return false;
+  {
+    gl::StateGuard guard;
+    gl_->target.bind();
+    glDisable(GL_BLEND);
+    glDisable(GL_SCISSOR_TEST);
+    glDisable(GL_DEPTH_TEST);
+    glDisable(GL_CULL_FACE);
+    gl_->program.use();
+    gl_->values.bind(0);
+    gl_->luts.bind(1);
+    glUniform1i(gl_->u_values, 0);
+    glUniform1i(gl_->u_luts, 1);
+    const auto all = all_colormaps();
+    const auto idx = static_cast<int>(std::find(all.begin(), all.end(), cmap_) - all.begin());
+    glUniform1i(gl_->u_cmap, idx);
+    glUniform1i(gl_->u_num, kNumColormaps);
+    glUniform1f(gl_->u_vmin, static_cast<float>(vmin_));
+    glUniform1f(gl_->u_vmax, static_cast<float>(vmax_));
+    glUniform1i(gl_->u_log, scale_ == ColorScale::kLog ? 1 : 0);
+    const ImVec4 m = ImGui::ColorConvertU32ToFloat4(mask);
+    glUniform4f(gl_->u_mask, m.x, m.y, m.z, m.w);
+    glBindVertexArray(gl_->vao);
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+  }
+  // Zoomed out, several cells share a pixel: mipmaps average them instead of dropping some.
+  gl_->target.color().generate_mipmaps();
+  gl_->target.color().set_filter(GL_LINEAR_MIPMAP_LINEAR, GL_NEAREST);
+  const std::string err = gl::check_errors("heatmap colouring pass");
+  if (!err.empty()) error_ = err;
+  colors_dirty_ = false;
+  last_mask_ = mask;
+  ++color_pass_count_;
+  return true;
+}
+
+unsigned int Heatmap::color_texture() const {
+  return gl_ && gl_->target.valid() ? gl_->target.color().id() : 0u;
+}
+
+std::vector<uint8_t> Heatmap::read_colors() {
+  if (!update_colors()) return {};
+  return gl_->target.read_rgba();  // texel row 0 = data row 0
+}
+
+HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
+  HeatmapHover hover;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float font = ImGui::GetFontSize();
+  if (size.x <= 0.0f) size.x = std::max(avail.x + size.x, 4.0f * font);
+  if (size.y <= 0.0f) size.y = std::max(avail.y + size.y, 4.0f * font);
+  ImGui::InvisibleButton(id, size);
+  const ImVec2 rmin = ImGui::GetItemRectMin(), rmax = ImGui::GetItemRectMax();
+  const bool item_hovered = ImGui::IsItemHovered();
+  const bool active = ImGui::IsItemActive();
+  if (!ImGui::IsItemVisible()) return hover;
+  ImGuiIO& io = ImGui::GetIO();
+  const int64_t lr = std::max<int64_t>(logical_rows_, 1), lc = std::max<int64_t>(logical_cols_, 1);
+
+  // Interaction: wheel zoom about the cursor, drag pan, double-click reset.
+  if (item_hovered) {
+    ImGui::SetItemUsingMouseWheel();
+    if (io.MouseWheel != 0.0f) {
+      const CellPoint anchor = view_pixel_to_point(view_, rmin, rmax, io.MousePos);
+      view_ = view_zoom(view_, anchor.x, anchor.y, std::pow(1.25, static_cast<double>(io.MouseWheel)), lr, lc);
+      hover.view_changed = true;
+    }
+    if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
+      view_ = view_full(lr, lc);
+      hover.view_changed = true;
+    }
+  }
+  if (active && (io.MouseDelta.x != 0.0f || io.MouseDelta.y != 0.0f) && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0.0f)) {
+    view_ = view_pan_pixels(view_, io.MouseDelta.x, io.MouseDelta.y, rmax.x - rmin.x, rmax.y - rmin.y, lr, lc);
+    hover.view_changed = true;
+  }
+  dragging_ = active;
+
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const PlotPalette& pal = palette(context().theme);
+  const ImU32 mask = mask_color_ != 0 ? mask_color_ : pal.mask;
+  dl->AddRectFilled(rmin, rmax, mask);
+  bool drew = false;
+  if (rows_ > 0 && update_colors()) {
+    if (auto d = view_region_draw(view_, rmin, rmax, region_x0_, region_y0_, region_x1_, region_y1_)) {
+      const auto tex = static_cast<intptr_t>(color_texture());
+      dl->PushClipRect(rmin, rmax, true);
+      dl->AddImage(reinterpret_cast<ImTextureID>(tex), d->p_min, d->p_max, d->uv_min, d->uv_max);
+      dl->PopClipRect();
+    }
+    drew = true;
+  }
+  if (!drew) {
+    // Placeholder (no GL, or no data yet): keeps layout and interaction identical.
+    const char* text = rows_ > 0 ? (gl_enabled() ? "heatmap unavailable" : "heatmap (no GL)") : "no data";
+    const ImVec2 ts = ImGui::CalcTextSize(text);
+    dl->AddText(ImVec2(0.5f * (rmin.x + rmax.x - ts.x), 0.5f * (rmin.y + rmax.y - ts.y)), pal.axis_text, text);
+  }
+  dl->AddRect(rmin, rmax, pal.frame);
+
+  if (item_hovered) {
+    if (auto cell = view_pixel_to_cell(view_, rmin, rmax, io.MousePos, lr, lc)) {
+      hover.hovered = true;
+      hover.row = cell->row;
+      hover.col = cell->col;
+    }
+  }
+  return hover;
+}
+
+float colorbar_width() {
+  const float font = ImGui::GetFontSize();
+  return 0.9f * font + 0.4f * font + ImGui::CalcTextSize("-0.000").x + 0.4f * font;
+}
+
+void colorbar(const char* id, Colormap cmap, double vmin, double vmax, ImVec2 size, ColorScale scale, const char* label,
+              bool horizontal) {
+  const float font = ImGui::GetFontSize();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const bool has_label = label != nullptr && *label != '\0' && std::string_view(label).substr(0, 2) != "##";
+  if (size.x <= 0.0f) size.x = horizontal ? std::max(avail.x + size.x, 6.0f * font) : colorbar_width();
+  if (size.y <= 0.0f) size.y = horizontal ? 2.6f * font + (has_label ? font : 0.0f) : std::max(avail.y + size.y, 4.0f * font);
+  ImGui::InvisibleButton(id, size);
+  if (!ImGui::IsItemVisible()) return;
+  const ImVec2 rmin = ImGui::GetItemRectMin(), rmax = ImGui::GetItemRectMax();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const PlotPalette& pal = palette(context().theme);
+  const bool log = scale == ColorScale::kLog;
+  if (log && !(vmin > 0.0)) vmin = vmax > 0.0 ? vmax * 1e-6 : 1e-6;
+  if (!(vmax > vmin)) vmax = vmin + (log ? vmin * 9.0 : 1.0);
+
+  const float bar = 0.9f * font, tick = 0.3f * font, pad = 0.2f * font;
+  constexpr int kSegments = 96;
+  const std::vector<Tick> ticks = log ? log_ticks(vmin, vmax, 6)
+                                      : linear_ticks(vmin, vmax, std::clamp(static_cast<int>((horizontal ? size.x : size.y) / (3.0f * font)), 2, 8));
+  if (!horizontal) {
+    const float top = rmin.y + (has_label ? font + pad : 0.5f * font);
+    const float bottom = rmax.y - 0.5f * font;
+    const float x0 = rmin.x, x1 = rmin.x + bar;
+    const float h = std::max(1.0f, bottom - top);
+    for (int i = 0; i < kSegments; ++i) {
+      const float ya = bottom - h * static_cast<float>(i) / kSegments;        // t_a at the bottom edge
+      const float yb = bottom - h * static_cast<float>(i + 1) / kSegments;    // t_b at the top edge
+      const ImU32 ca = rgba_u32(cmap, static_cast<double>(i) / kSegments);
+      const ImU32 cb = rgba_u32(cmap, static_cast<double>(i + 1) / kSegments);
+      dl->AddRectFilledMultiColor(ImVec2(x0, yb), ImVec2(x1, ya), cb, cb, ca, ca);
+    }
+    dl->AddRect(ImVec2(x0, top), ImVec2(x1, bottom), pal.frame);
+    for (const Tick& t : ticks) {
+      if (!t.major) continue;
+      const float y = bottom - h * static_cast<float>(normalize_value(t.value, vmin, vmax, log));
+      dl->AddLine(ImVec2(x1, y), ImVec2(x1 + tick, y), pal.frame);
+      const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
+      dl->AddText(ImVec2(x1 + tick + pad, y - 0.5f * ts.y), pal.axis_text, t.label.c_str());
+    }
+    if (has_label) dl->AddText(rmin, pal.axis_text, label, std::strstr(label, "##") ? std::strstr(label, "##") : nullptr);
+  } else {
+    const float top = rmin.y + (has_label ? font + pad : 0.0f);
+    const float x0 = rmin.x + 0.5f * font, x1 = rmax.x - 0.5f * font;
+    const float w = std::max(1.0f, x1 - x0);
+    const float y0 = top, y1 = top + bar;
+    for (int i = 0; i < kSegments; ++i) {
+      const float xa = x0 + w * static_cast<float>(i) / kSegments, xb = x0 + w * static_cast<float>(i + 1) / kSegments;
+      const ImU32 ca = rgba_u32(cmap, static_cast<double>(i) / kSegments);
+      const ImU32 cb = rgba_u32(cmap, static_cast<double>(i + 1) / kSegments);
+      dl->AddRectFilledMultiColor(ImVec2(xa, y0), ImVec2(xb, y1), ca, cb, cb, ca);
+    }
+    dl->AddRect(ImVec2(x0, y0), ImVec2(x1, y1), pal.frame);
+    for (const Tick& t : ticks) {
+      if (!t.major) continue;
+      const float x = x0 + w * static_cast<float>(normalize_value(t.value, vmin, vmax, log));
+      dl->AddLine(ImVec2(x, y1), ImVec2(x, y1 + tick), pal.frame);
+      const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
+      dl->AddText(ImVec2(std::clamp(x - 0.5f * ts.x, rmin.x, rmax.x - ts.x), y1 + tick), pal.axis_text, t.label.c_str());
+    }
+    if (has_label) dl->AddText(rmin, pal.axis_text, label, std::strstr(label, "##") ? std::strstr(label, "##") : nullptr);
+  }
+}
+
+Range symmetric_range(Range range) {
+  double a = std::max(std::abs(range.min), std::abs(range.max));
+  if (!(a > 0.0) || !std::isfinite(a)) a = 1.0;
+  return Range{-a, a};
+}
+
+}  // namespace rope::viz
