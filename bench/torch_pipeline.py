@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""The causal RoPE attention pipeline in PyTorch CPU, for a side-by-side comparison with
+`ropescope bench`.
+
+Same work as ropescope's `pipeline` stage: cos/sin tables for N positions (Hugging Face style,
+float32 angles), rotate_half RoPE of Q and K (N x d), q @ k.T / sqrt(d), causal mask, softmax,
+giving the N x N float32 probability matrix. Prints median and p95 ms over --reps runs after a
+warm-up; with --ropescope PATH it also runs `PATH bench --json` and prints both with the ratio.
+
+Run with the Debian PyTorch and tell OpenBLAS the CPU (it misdetects this one):
+    OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/torch_pipeline.py \
+        --ropescope build/release/app/ropescope
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+
+def percentile(values, q):
+    """Nearest-rank percentile, as ropescope's bench computes it."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100.0 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def causal_pipeline(q, k, inv_freq, mask):
+    n, d = q.shape
+    positions = torch.arange(n, dtype=torch.float32)
+    freqs = torch.outer(positions, inv_freq)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos(), emb.sin()
+    q_rot = q * cos + rotate_half(q) * sin
+    k_rot = k * cos + rotate_half(k) * sin
+    scores = (q_rot @ k_rot.T) / math.sqrt(d)
+    scores = scores.masked_fill(mask, float("-inf"))
+    return torch.softmax(scores, dim=-1)
+
+
+def time_pipeline(n, d, base, reps, threads):
+    torch.set_num_threads(threads)
+    gen = torch.Generator().manual_seed(1)
+    q = torch.randn(n, d, generator=gen)
+    k = torch.randn(n, d, generator=gen)
+    inv_freq = 1.0 / (base ** (torch.arange(0, d, 2, dtype=torch.float32) / d))
+    # The mask is built once, as models cache it.
+    mask = torch.triu(torch.ones(n, n, dtype=torch.bool), diagonal=1)
+    with torch.inference_mode():
+        for _ in range(3):
+            causal_pipeline(q, k, inv_freq, mask)
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            probs = causal_pipeline(q, k, inv_freq, mask)
+            times.append((time.perf_counter() - t0) * 1e3)
+    # Sanity: rows sum to 1, the upper triangle is 0.
+    assert abs(float(probs.sum(dim=-1).mean()) - 1.0) < 1e-4
+    assert float(probs[0, 1:].abs().sum()) == 0.0
+    return statistics.median(times), percentile(times, 95)
+
+
+def run_ropescope(path, extra_args):
+    cmd = [path, "bench", "--json"] + extra_args
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    lines = [line for line in out.splitlines() if line.strip().startswith("{")]
+    report = json.loads(lines[-1] if lines else out)
+    stages = {s["name"]: s for s in report["stages"]}
+    return report, stages
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=4096, help="sequence length N (default 4096)")
+    parser.add_argument("--head-dim", type=int, default=128)
+    parser.add_argument("--base", type=float, default=10000.0)
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--ropescope", metavar="PATH", help="ropescope executable to run side by side")
+    parser.add_argument("--ropescope-args", default="", help="extra arguments for `ropescope bench`")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+
+    if os.environ.get("OPENBLAS_CORETYPE") is None:
+        print("note: OPENBLAS_CORETYPE is not set; OpenBLAS may misdetect this CPU "
+              "(use OPENBLAS_CORETYPE=SkylakeX)", file=sys.stderr)
+    median, p95 = time_pipeline(args.n, args.head_dim, args.base, args.reps, args.threads)
+    result = {"torch": {"version": torch.__version__, "threads": args.threads, "n": args.n,
+                        "head_dim": args.head_dim, "median_ms": median, "p95_ms": p95}}
+    if args.ropescope:
+        report, stages = run_ropescope(args.ropescope, args.ropescope_args.split())
+        pipe = stages["pipeline"]
+        result["ropescope"] = {"n": report.get("seq_len"), "head_dim": report.get("head_dim"),
+                               "threads": report.get("threads"), "target": report.get("target"),
+                               "median_ms": pipe["median_ms"], "p95_ms": pipe["p95_ms"]}
+        result["speedup_median"] = median / pipe["median_ms"]
+        result["speedup_p95"] = p95 / pipe["p95_ms"]
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"causal RoPE pipeline, N={args.n}, d={args.head_dim}")
+    print(f"{'':12s} {'median ms':>10s} {'p95 ms':>10s}")
+    print(f"{'pytorch':12s} {median:10.2f} {p95:10.2f}   (torch {torch.__version__}, {args.threads} threads, "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
+    if args.ropescope:
+        r = result["ropescope"]
+        print(f"{'ropescope':12s} {r['median_ms']:10.2f} {r['p95_ms']:10.2f}   "
+              f"(N={r['n']}, d={r['head_dim']}, {r['threads']} threads, {r['target']})")
+        print(f"ropescope is {result['speedup_median']:.2f}x faster at the median, "
+              f"{result['speedup_p95']:.2f}x at p95")
+
+
+if __name__ == "__main__":
+    main()
