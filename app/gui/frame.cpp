@@ -1,0 +1,139 @@
+#include "gui/frame.h"
+
+#include <algorithm>
+#include <string>
+
+#include <imgui.h>
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+
+#include "panels/panels.h"
+#include "panels/widgets.h"
+
+namespace rope::app {
+namespace {
+
+bool view_pending(const Derived& derived, ViewId view) {
+  switch (view) {
+    case ViewId::kDecay: return derived.decay_pending;
+    case ViewId::kHeatmaps: return derived.heatmaps_pending;
+    default: return false;
+  }
+}
+
+void toggle_maximise(AppState& state, ViewId view) {
+  const int v = static_cast<int>(view);
+  state.ui.maximised = state.ui.maximised == v ? -1 : v;
+}
+
+void change_font(AppState& state, float delta) {
+  const float size = delta == 0.0f ? kDefaultFontSize : state.ui.font_size + delta;
+  state.ui.font_size = std::clamp(size, kMinFontSize, kMaxFontSize);
+  state.request_font_rebuild = true;
+}
+
+}  // namespace
+
+void handle_shortcuts(AppState& state) {
+  const ImGuiIO& io = ImGui::GetIO();
+  for (int i = 0; i < kViewCount; ++i)
+    if (ImGui::IsKeyPressed(GLFW_KEY_F1 + i, false)) toggle_maximise(state, static_cast<ViewId>(i));
+  if (!io.WantTextInput && (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false) || ImGui::IsKeyPressed(GLFW_KEY_F11, false)))
+    state.ui.maximised = -1;
+  if (io.KeyCtrl) {
+    if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD)) change_font(state, 1.0f);
+    if (ImGui::IsKeyPressed(GLFW_KEY_MINUS) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT)) change_font(state, -1.0f);
+    if (ImGui::IsKeyPressed(GLFW_KEY_0, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_0, false)) change_font(state, 0.0f);
+  }
+}
+
+void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool allow_maximise) {
+  const int v = static_cast<int>(view);
+  const std::string child_id = std::string("##view_") + view_key(view);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(ImGui::GetFontSize() * 0.4f, ImGui::GetFontSize() * 0.3f));
+  ImGui::BeginChild(child_id.c_str(), size, true, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  ImGui::PopStyleVar();
+
+  // Header: a title strip; double-click maximises / restores.
+  const bool maximised = state.ui.maximised == v;
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const float w = ImGui::GetContentRegionAvail().x;
+  const float h = ImGui::GetFrameHeight();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + h), ImGui::GetColorU32(ImGuiCol_TitleBgActive), 3.0f);
+  const std::string header_id = std::string("##header_") + view_key(view);
+  ImGui::InvisibleButton(header_id.c_str(), ImVec2(w, h));
+  if (allow_maximise && ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
+    toggle_maximise(state, view);
+  if (allow_maximise)
+    item_tooltip(maximised ? "Double-click (or Esc) to restore the grid." : "Double-click to maximise this view.");
+  const float pad = ImGui::GetStyle().FramePadding.x;
+  const float text_y = p0.y + (h - ImGui::GetFontSize()) * 0.5f;
+  dl->AddText(ImVec2(p0.x + pad, text_y), ImGui::GetColorU32(ImGuiCol_Text), view_title(view));
+  std::string hint;
+  if (allow_maximise)
+    hint = "F" + std::to_string(v + 1) + (maximised ? " / Esc: restore" : ": maximise");
+  if (view_pending(derived, view)) hint = "computing\xE2\x80\xA6   " + hint;
+  if (!hint.empty()) {
+    const float hw = ImGui::CalcTextSize(hint.c_str()).x;
+    const ImU32 color = view_pending(derived, view) ? IM_COL32(240, 190, 60, 255) : ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    dl->AddText(ImVec2(p0.x + w - hw - pad, text_y), color, hint.c_str());
+  }
+
+  switch (view) {
+    case ViewId::kFrequencies: draw_frequencies_panel(state, derived); break;
+    case ViewId::kRotation: draw_rotation_panel(state, derived); break;
+    case ViewId::kDecay: draw_decay_panel(state, derived); break;
+    case ViewId::kHeatmaps: draw_heatmaps_panel(state, derived); break;
+  }
+  ImGui::EndChild();
+}
+
+void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) {
+  const ImGuiIO& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos(ImVec2(0.0f, 0.0f));
+  ImGui::SetNextWindowSize(io.DisplaySize);
+  const float pad = ImGui::GetFontSize() * 0.3f;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(pad, pad));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
+  ImGui::Begin("##ropescope", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+  ImGui::PopStyleVar(2);
+
+  if (options.only_view) {
+    draw_view(state, derived, *options.only_view, ImVec2(0.0f, 0.0f), false);
+    ImGui::End();
+    return;
+  }
+
+  const float status_h = options.status_bar ? ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y : 0.0f;
+  const float body_h = std::max(ImGui::GetFontSize() * 4.0f, ImGui::GetContentRegionAvail().y - status_h);
+  if (options.sidebar) {
+    const float sidebar_w = std::clamp(ImGui::GetFontSize() * 21.0f, 200.0f, io.DisplaySize.x * 0.45f);
+    ImGui::BeginChild("##sidebar", ImVec2(sidebar_w, body_h), true);
+    draw_controls_panel(state, derived);
+    ImGui::EndChild();
+    ImGui::SameLine();
+  }
+  ImGui::BeginChild("##views", ImVec2(0.0f, body_h), false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  if (state.ui.maximised >= 0 && state.ui.maximised < kViewCount) {
+    draw_view(state, derived, static_cast<ViewId>(state.ui.maximised), ImVec2(0.0f, 0.0f));
+  } else {
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const ImVec2 spacing = ImGui::GetStyle().ItemSpacing;
+    const ImVec2 cell((avail.x - spacing.x) * 0.5f, (avail.y - spacing.y) * 0.5f);
+    for (int i = 0; i < kViewCount; ++i) {
+      if (i % 2 == 1) ImGui::SameLine();
+      draw_view(state, derived, static_cast<ViewId>(i), cell);
+    }
+  }
+  ImGui::EndChild();
+  if (options.status_bar) {
+    ImGui::Separator();
+    draw_status_bar(state, derived);
+  }
+  ImGui::End();
+}
+
+}  // namespace rope::app

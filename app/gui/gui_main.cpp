@@ -1,0 +1,337 @@
+// The GUI front end: GLFW window, OpenGL 3.3 core (libepoxy), Dear ImGui 1.86 with the glfw and
+// opengl3 backends, the frame loop, screenshots and headless rendering.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "viz/gl/gl.h"  // epoxy first: the one GL loader
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+
+#include "gui/app_state.h"
+#include "gui/frame.h"
+#include "gui/gui_entry.h"
+#include "gui/session.h"
+#include "gui/settings.h"
+#include "viz/context.h"
+#include "viz/font.h"
+#include "viz/gl/framebuffer.h"
+#include "viz/gl/png.h"
+#include "viz/theme.h"
+
+namespace rope::app {
+namespace {
+
+constexpr const char* kNoDisplay = "ropescope: cannot open a window: no X display (set DISPLAY or use xvfb-run -a)";
+constexpr float kFixedDeltaTime = 1.0f / 60.0f;
+
+// Files dropped on the window, collected by the GLFW callback and handled by the frame loop.
+struct WindowEvents {
+  std::vector<std::string> dropped;
+};
+
+// Installed after glfwInit succeeded, so a missing display gives only the one-line message.
+void on_glfw_error(int code, const char* description) {
+  std::fprintf(stderr, "ropescope: GLFW error 0x%x: %s\n", code, description);
+}
+
+void on_drop(GLFWwindow* window, int count, const char** paths) {
+  auto* events = static_cast<WindowEvents*>(glfwGetWindowUserPointer(window));
+  if (!events) return;
+  for (int i = 0; i < count; ++i) events->dropped.emplace_back(paths[i]);
+}
+
+// Owns GLFW, the window, the ImGui context and its backends for one run.
+class GuiHost {
+ public:
+  ~GuiHost() { shutdown(); }
+
+  // Returns an exit code != 0 on failure (message already printed).
+  int init(int width, int height, bool visible, bool vsync, const char* ini_path) {
+    if (!glfwInit()) {
+      std::fprintf(stderr, "%s\n", kNoDisplay);
+      return 1;
+    }
+    glfw_ = true;
+    glfwSetErrorCallback(on_glfw_error);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    glfwWindowHint(GLFW_VISIBLE, visible ? GLFW_TRUE : GLFW_FALSE);
+    glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+    window_ = glfwCreateWindow(width, height, "ropescope", nullptr, nullptr);
+    if (!window_) {
+      std::fprintf(stderr, "ropescope: cannot create an OpenGL 3.3 core window (is a GL driver installed?)\n");
+      return 1;
+    }
+    glfwMakeContextCurrent(window_);
+    glfwSwapInterval(vsync ? 1 : 0);
+    glfwSetWindowUserPointer(window_, &events_);
+    glfwSetDropCallback(window_, on_drop);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    imgui_ = true;
+    ini_path_ = ini_path ? ini_path : "";
+    ImGui::GetIO().IniFilename = ini_path ? ini_path_.c_str() : nullptr;
+    ImGui_ImplGlfw_InitForOpenGL(window_, true);
+    ImGui_ImplOpenGL3_Init("#version 330");
+    backends_ = true;
+    viz::set_gl_enabled(true);
+    return 0;
+  }
+
+  float content_scale() const {
+    float sx = 1.0f, sy = 1.0f;
+    if (window_) glfwGetWindowContentScale(window_, &sx, &sy);
+    return std::max(sx, sy);
+  }
+
+  void load_font(float size) {
+    const viz::FontLoad load = viz::load_ui_font(size, content_scale());
+    if (!load.error.empty()) std::fprintf(stderr, "ropescope: %s\n", load.error.c_str());
+    viz::rebuild_font_texture();
+  }
+
+  void new_frame(bool fixed_dt, std::optional<ImVec2> display_size = std::nullopt) {
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGuiIO& io = ImGui::GetIO();
+    if (fixed_dt) io.DeltaTime = kFixedDeltaTime;
+    if (display_size) {
+      io.DisplaySize = *display_size;
+      io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
+    }
+    ImGui::NewFrame();
+  }
+
+  // Renders the ImGui frame into the window's back buffer (or the bound framebuffer).
+  void render(const ImVec4& clear, bool to_window = true) {
+    ImGui::Render();
+    int fb_w = 0, fb_h = 0;
+    if (to_window) {
+      glfwGetFramebufferSize(window_, &fb_w, &fb_h);
+      glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    } else {
+      const ImGuiIO& io = ImGui::GetIO();
+      fb_w = static_cast<int>(io.DisplaySize.x);
+      fb_h = static_cast<int>(io.DisplaySize.y);
+    }
+    glViewport(0, 0, fb_w, fb_h);
+    glClearColor(clear.x, clear.y, clear.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  }
+
+  GLFWwindow* window() const { return window_; }
+  WindowEvents& events() { return events_; }
+
+  void shutdown() {
+    if (backends_) {
+      ImGui_ImplOpenGL3_Shutdown();
+      ImGui_ImplGlfw_Shutdown();
+      backends_ = false;
+    }
+    if (imgui_) {
+      ImGui::DestroyContext();
+      imgui_ = false;
+    }
+    viz::set_gl_enabled(false);
+    if (window_) {
+      glfwDestroyWindow(window_);
+      window_ = nullptr;
+    }
+    if (glfw_) {
+      glfwTerminate();
+      glfw_ = false;
+    }
+  }
+
+ private:
+  GLFWwindow* window_ = nullptr;
+  bool glfw_ = false, imgui_ = false, backends_ = false;
+  std::string ini_path_;
+  WindowEvents events_;
+};
+
+ImVec4 clear_color(viz::Theme theme) {
+  return theme == viz::Theme::kLight ? ImVec4(0.94f, 0.94f, 0.94f, 1.0f) : ImVec4(0.08f, 0.08f, 0.09f, 1.0f);
+}
+
+// Renders one frame of `draw` into an offscreen framebuffer of width x height and writes a PNG.
+template <class DrawFn>
+int render_offscreen_png(GuiHost& host, int width, int height, const std::string& path, viz::Theme theme,
+                         DrawFn&& draw) {
+  std::string error;
+  viz::gl::Framebuffer fbo = viz::gl::Framebuffer::create(width, height, &error);
+  if (!fbo.valid()) {
+    std::fprintf(stderr, "ropescope: cannot create a %dx%d framebuffer: %s\n", width, height, error.c_str());
+    return 1;
+  }
+  host.new_frame(true, ImVec2(static_cast<float>(width), static_cast<float>(height)));
+  draw();
+  fbo.bind();
+  host.render(clear_color(theme), false);
+  glFinish();
+  const std::vector<uint8_t> rgba = fbo.read_rgba();
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  if (!viz::gl::write_png(path, width, height, rgba.data(), true, &error)) {
+    std::fprintf(stderr, "ropescope: cannot write %s: %s\n", path.c_str(), error.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+void release_gl(Derived& derived) {
+  for (viz::Heatmap& hm : derived.heat_gl.maps) hm.release_gl();
+  derived.heat_gl.uploaded.reset();
+}
+
+void apply_theme_if_changed(const AppState& state, viz::Theme& applied) {
+  if (applied != state.ui.theme) {
+    viz::apply_theme(state.ui.theme);
+    applied = state.ui.theme;
+  }
+}
+
+}  // namespace
+
+int run_gui(const GuiLaunch& launch) {
+  AppState state;
+  const bool screenshot = !launch.screenshot_path.empty();
+  const SettingsLoad loaded = load_settings(state);
+  if (loaded.found && !loaded.ok) {
+    state.set_status(loaded.error, true);
+    std::fprintf(stderr, "ropescope: %s\n", loaded.error.c_str());
+  }
+  if (launch.config_from_cli || screenshot) {
+    // Explicit options (and screenshots, which must not depend on the saved session) start from
+    // the given config; view preferences still come from the settings file.
+    state.params.config = launch.config;
+    state.source_label = launch.config_from_cli ? "command line" : "built-in default (Llama-2-like head)";
+  }
+  if (screenshot) state.rotation.playing = true;
+  int width = launch.width > 0 ? launch.width : state.ui.window_width;
+  int height = launch.height > 0 ? launch.height : state.ui.window_height;
+
+  GuiHost host;
+  const std::string ini = imgui_ini_path().string();
+  if (int rc = host.init(width, height, true, !screenshot, screenshot ? nullptr : ini.c_str()); rc != 0) return rc;
+  if (!screenshot && launch.width <= 0 && (state.ui.window_x != 0 || state.ui.window_y != 0))
+    glfwSetWindowPos(host.window(), state.ui.window_x, state.ui.window_y);
+
+  viz::Theme applied_theme = state.ui.theme;
+  viz::apply_theme(state.ui.theme);
+  host.load_font(state.ui.font_size);
+  float applied_scale = host.content_scale();
+
+  Workers workers;
+  Derived derived;
+  const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
+  int exit_code = 0;
+  for (int frame = 0; !glfwWindowShouldClose(host.window()); ++frame) {
+    const bool idle = !state.rotation.playing && !derived.decay_pending && !derived.heatmaps_pending;
+    if (screenshot || !idle) glfwPollEvents();
+    else glfwWaitEventsTimeout(0.1);
+
+    for (const std::string& path : host.events().dropped) {
+      state.config_path_input = path;
+      open_config_file(state, path);
+    }
+    host.events().dropped.clear();
+    if (state.request_font_rebuild || host.content_scale() != applied_scale) {
+      state.request_font_rebuild = false;
+      applied_scale = host.content_scale();
+      host.load_font(state.ui.font_size);
+    }
+    apply_theme_if_changed(state, applied_theme);
+
+    if (screenshot && frame == frames - 2) wait_for_results(state, derived, workers);
+    const bool last = screenshot && frame == frames - 1;
+    if (last) {
+      int fb_w = 0, fb_h = 0;
+      glfwGetFramebufferSize(host.window(), &fb_w, &fb_h);
+      sync_derived(state, derived, workers);
+      exit_code = render_offscreen_png(host, fb_w, fb_h, launch.screenshot_path, state.ui.theme, [&] {
+        handle_shortcuts(state);
+        draw_frame(state, derived);
+      });
+      if (exit_code == 0) std::fprintf(stderr, "ropescope: wrote %s (%dx%d)\n", launch.screenshot_path.c_str(), fb_w, fb_h);
+      break;
+    }
+    host.new_frame(screenshot);
+    handle_shortcuts(state);
+    sync_derived(state, derived, workers);
+    draw_frame(state, derived);
+    host.render(clear_color(state.ui.theme));
+    glfwSwapBuffers(host.window());
+    if (launch.frames > 0 && !screenshot && frame + 1 >= launch.frames) break;
+  }
+
+  if (!screenshot) {
+    glfwGetWindowPos(host.window(), &state.ui.window_x, &state.ui.window_y);
+    glfwGetWindowSize(host.window(), &state.ui.window_width, &state.ui.window_height);
+    std::string error;
+    if (!save_settings(state, settings_path(), &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
+  }
+  release_gl(derived);
+  host.shutdown();
+  return exit_code;
+}
+
+int run_render(const RenderRequest& request) {
+  std::optional<ViewId> view;
+  if (request.view != "all") {
+    view = parse_view_key(request.view);
+    if (!view) {
+      std::fprintf(stderr, "ropescope: unknown view '%s' (frequencies|rotation|decay|heatmaps|all)\n",
+                   request.view.c_str());
+      return 2;
+    }
+  }
+  AppState state;
+  state.params.config = request.config;
+  state.source_label = "command line";
+  state.rotation.playing = false;
+  state.rotation.position = state.rotation.trace_length;
+  GuiHost host;
+  if (int rc = host.init(std::min(request.width, 640), std::min(request.height, 480), false, false, nullptr); rc != 0)
+    return rc;
+  viz::apply_theme(state.ui.theme);
+  host.load_font(state.ui.font_size);
+  Workers workers;
+  Derived derived;
+  sync_derived(state, derived, workers);
+  if (!derived.has_valid) {
+    std::fprintf(stderr, "ropescope: %s\n", state.status.c_str());
+    return 2;
+  }
+  if (!wait_for_results(state, derived, workers)) {
+    std::fprintf(stderr, "ropescope: computation did not finish in time\n");
+    return 1;
+  }
+  FrameOptions options;
+  options.only_view = view;
+  const ImVec2 size(static_cast<float>(request.width), static_cast<float>(request.height));
+  // Warm-up frames: layout settles, textures upload, then the frame that is saved.
+  for (int i = 0; i < 3; ++i) {
+    host.new_frame(true, size);
+    sync_derived(state, derived, workers);
+    draw_frame(state, derived, options);
+    ImGui::Render();
+  }
+  int rc = render_offscreen_png(host, request.width, request.height, request.png_path, state.ui.theme,
+                                [&] { draw_frame(state, derived, options); });
+  if (rc == 0) std::fprintf(stderr, "ropescope: wrote %s (%dx%d)\n", request.png_path.c_str(), request.width, request.height);
+  release_gl(derived);
+  host.shutdown();
+  return rc;
+}
+
+}  // namespace rope::app

@@ -1,0 +1,95 @@
+#include "gui/session.h"
+
+#include <exception>
+
+#include "core/analysis.h"
+#include "core/config_json.h"
+#include "core/error.h"
+#include "gui/presets.h"
+
+namespace rope::app {
+
+void sync_derived(AppState& state, Derived& derived, Workers& workers) {
+  const bool changed = !derived.last_attempt || *derived.last_attempt != state.params;
+  if (changed) {
+    derived.last_attempt = state.params;
+    try {
+      core::RopeFrequencies freqs = core::compute_frequencies(state.params.config);
+      derived.freqs = std::move(freqs);
+      derived.valid_params = state.params;
+      derived.has_valid = true;
+      const double context = derived.freqs.original_max > 0 ? static_cast<double>(derived.freqs.original_max)
+                                                            : static_cast<double>(state.params.config.seq_len);
+      derived.context_for_analysis = context;
+      derived.critical_dimension =
+          core::critical_dimension(derived.freqs.rotary_dim, derived.freqs.base, context);
+      const core::Content content = core::Content::generated(state.params.content, derived.freqs.head_dim,
+                                                             state.params.seed);
+      derived.query0.assign(static_cast<size_t>(derived.freqs.head_dim), 0.0f);
+      content.queries(0, 1, derived.query0.data());
+      if (state.status_is_error) state.set_status("", false);
+    } catch (const std::exception& e) {
+      state.set_status(std::string("invalid setting: ") + e.what() + " (showing the last valid state)", true);
+    }
+  }
+  if (derived.has_valid) {
+    DecayKey dk = decay_key(derived.valid_params);
+    if (!derived.submitted_decay || *derived.submitted_decay != dk) {
+      derived.submitted_decay = dk;
+      workers.decay.submit(dk);
+    }
+    HeatKey hk = heat_key(derived.valid_params);
+    if (!derived.submitted_heat || *derived.submitted_heat != hk) {
+      derived.submitted_heat = hk;
+      workers.heatmaps.submit(hk);
+      derived.heat_change_time = std::chrono::steady_clock::now();
+      derived.heat_latency_open = true;
+    }
+  }
+  derived.decay = workers.decay.latest();
+  derived.heatmaps = workers.heatmaps.latest();
+  derived.decay_pending = workers.decay.pending();
+  derived.heatmaps_pending = workers.heatmaps.pending();
+  derived.decay_error = workers.decay.error();
+  derived.heatmaps_error = workers.heatmaps.error();
+}
+
+bool wait_for_results(AppState& state, Derived& derived, Workers& workers, std::chrono::milliseconds timeout) {
+  sync_derived(state, derived, workers);
+  const bool ok = workers.decay.wait_idle(timeout) && workers.heatmaps.wait_idle(timeout);
+  sync_derived(state, derived, workers);
+  return ok;
+}
+
+bool open_config_file(AppState& state, const std::string& path) {
+  try {
+    core::RopeConfig config = core::load_hf_config(path);
+    config.seq_len = state.params.config.seq_len;
+    core::validate(config);
+    state.params.config = config;
+    state.source_label = path;
+    state.set_status("loaded " + path, false);
+    return true;
+  } catch (const std::exception& e) {
+    state.set_status(std::string("cannot open config: ") + e.what(), true);
+    return false;
+  }
+}
+
+bool apply_preset(AppState& state, size_t index) {
+  if (index >= presets().size()) return false;
+  const Preset& preset = presets()[index];
+  try {
+    core::RopeConfig config = preset_config(preset, state.params.config.seq_len);
+    core::validate(config);
+    state.params.config = config;
+    state.source_label = std::string(preset.name) + " (config.json)";
+    state.set_status("preset " + std::string(preset.name), false);
+    return true;
+  } catch (const std::exception& e) {
+    state.set_status("preset " + std::string(preset.name) + ": " + e.what(), true);
+    return false;
+  }
+}
+
+}  // namespace rope::app

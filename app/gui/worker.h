@@ -1,0 +1,132 @@
+#pragma once
+// A background thread with a single request slot: a newer request supersedes a stale one (the
+// running computation sees `cancelled()` turn true and gives up), a generation counter orders
+// them, and the UI reads the newest finished result as an immutable snapshot.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace rope::app {
+
+template <class Request, class Result>
+class LatestWorker {
+ public:
+  using Fn = std::function<std::optional<Result>(const Request&, const std::function<bool()>& cancelled)>;
+
+  explicit LatestWorker(Fn fn) : fn_(std::move(fn)), thread_([this] { run(); }) {}
+  ~LatestWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      ++requested_generation_;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  LatestWorker(const LatestWorker&) = delete;
+  LatestWorker& operator=(const LatestWorker&) = delete;
+
+  // Queues a request; returns its generation.
+  uint64_t submit(Request request) {
+    uint64_t generation;
+    {
+      std::lock_guard lock(mutex_);
+      pending_ = std::move(request);
+      generation = ++requested_generation_;
+      submitted_at_ = std::chrono::steady_clock::now();
+    }
+    cv_.notify_all();
+    return generation;
+  }
+
+  // The newest finished result (may belong to an older request while a newer one runs).
+  std::shared_ptr<const Result> latest() const {
+    std::lock_guard lock(mutex_);
+    return result_;
+  }
+  uint64_t latest_generation() const {
+    std::lock_guard lock(mutex_);
+    return result_generation_;
+  }
+  // True while the newest request has no finished result yet.
+  bool pending() const {
+    std::lock_guard lock(mutex_);
+    return result_generation_ != requested_generation_ && !failed_newest();
+  }
+  // Error text of the newest request if its computation threw.
+  std::string error() const {
+    std::lock_guard lock(mutex_);
+    return failed_newest() ? error_ : std::string();
+  }
+  // Milliseconds from the newest request's submission to its result (0 until it finished).
+  double last_latency_ms() const {
+    std::lock_guard lock(mutex_);
+    return latency_ms_;
+  }
+  // Blocks until the newest request finished (or failed), or the timeout passed. For tests and
+  // headless rendering only; the interactive UI never waits.
+  bool wait_idle(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return done_cv_.wait_for(lock, timeout,
+                             [this] { return result_generation_ == requested_generation_ || failed_newest(); });
+  }
+
+ private:
+  bool failed_newest() const { return error_generation_ == requested_generation_ && requested_generation_ != 0; }
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stop_ || pending_.has_value(); });
+      if (stop_) return;
+      Request request = std::move(*pending_);
+      pending_.reset();
+      const uint64_t generation = requested_generation_;
+      lock.unlock();
+      std::optional<Result> result;
+      std::string error;
+      try {
+        result = fn_(request, [this, generation] {
+          return requested_generation_.load(std::memory_order_relaxed) != generation;
+        });
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      lock.lock();
+      if (!error.empty()) {
+        error_ = error;
+        error_generation_ = generation;
+        done_cv_.notify_all();
+      } else if (result && generation >= result_generation_) {
+        result_ = std::make_shared<const Result>(std::move(*result));
+        result_generation_ = generation;
+        if (generation == requested_generation_)
+          latency_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - submitted_at_).count();
+        done_cv_.notify_all();
+      }
+    }
+  }
+
+  Fn fn_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_, done_cv_;
+  std::optional<Request> pending_;
+  std::atomic<uint64_t> requested_generation_{0};
+  uint64_t result_generation_ = 0;
+  uint64_t error_generation_ = 0;
+  std::string error_;
+  std::shared_ptr<const Result> result_;
+  std::chrono::steady_clock::time_point submitted_at_{};
+  double latency_ms_ = 0.0;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after every member above exists
+};
+
+}  // namespace rope::app

@@ -1,0 +1,84 @@
+// Distance decay: RoFormer bound, mean cosine and the actual rotary score of the current content
+// against relative distance, with the original context and the base-bound distance marked.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+
+#include "panels/panels.h"
+#include "panels/widgets.h"
+#include "viz/axis.h"
+#include "viz/plot.h"
+#include "viz/theme.h"
+
+namespace rope::app {
+
+void draw_decay_panel(AppState& state, const Derived& derived) {
+  const std::shared_ptr<const DecayResult> result = derived.decay;
+  if (!result || result->distance.empty()) {
+    ImGui::TextUnformatted(derived.decay_error.empty() ? "Computing..." : derived.decay_error.c_str());
+    return;
+  }
+  const DecayResult& d = *result;
+  const int n = static_cast<int>(d.distance.size());
+  const bool norm = state.decay_normalised;
+  std::vector<double> bound(n), actual(n);
+  const double b0 = d.roformer_bound.front() != 0.0 ? d.roformer_bound.front() : 1.0;
+  for (int i = 0; i < n; ++i) {
+    bound[i] = norm ? d.roformer_bound[i] / b0 : d.roformer_bound[i];
+    actual[i] = norm ? d.actual[i] / d.actual_scale : d.actual[i];
+  }
+  const bool log_x = d.key.log_x;
+  ImGui::Text("d = %d, base %.6g, distances 0..%s%s", d.key.config.head_dim, d.key.config.base,
+              viz::format_compact(static_cast<double>(d.key.max_distance), 4).c_str(),
+              log_x ? " (log axis from 1)" : "");
+  ImGui::SameLine();
+  if (d.first_negative)
+    dim_text("  first m with \xCE\xA3 cos(m\xCE\xB8\xE1\xB5\xA2) < 0: %lld", static_cast<long long>(*d.first_negative));
+  else
+    dim_text("  \xCE\xA3 cos(m\xCE\xB8\xE1\xB5\xA2) \xE2\x89\xA5 0 for every m \xE2\x89\xA4 %s",
+             viz::format_compact(static_cast<double>(d.first_negative_limit), 4).c_str());
+  item_tooltip("Men et al. 2024: B(m) = sum_i cos(m theta_i). The first distance where it turns negative bounds the "
+               "context this base can resolve.");
+
+  viz::Range yr = viz::data_range(bound.data(), bound.size(), false);
+  yr = viz::merge(yr, viz::data_range(d.mean_cos.data(), d.mean_cos.size(), false));
+  yr = viz::merge(yr, viz::data_range(actual.data(), actual.size(), false));
+  yr = viz::pad_range(yr, false, 0.05);
+  const double xmax = std::max(2.0, static_cast<double>(d.key.max_distance));
+  viz::AxisSpec x{"relative distance m - n", log_x, log_x ? 1.0 : 0.0, xmax};
+  viz::AxisSpec y{norm ? "score (normalised)" : "score", false, yr.min, yr.max};
+  if (!viz::begin_plot("##decay", ImVec2(-1.0f, -1.0f), x, y)) return;
+  const viz::PlotPalette& pal = viz::palette(viz::current_theme());
+  viz::plot_hline(0.0, pal.grid, nullptr, false);
+  viz::plot_line(norm ? "RoFormer bound / bound(0)" : "RoFormer bound", d.distance.data(), bound.data(), n,
+                 pal.series[0], 2.0f);
+  viz::plot_line("mean cos(r\xCE\xB8\xE1\xB5\xA2)", d.distance.data(), d.mean_cos.data(), n, pal.series[1], 1.5f);
+  viz::plot_line(norm ? "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9 / (|q||k|a\xC2\xB2)" : "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9/\xE2\x88\x9A" "d",
+                 d.distance.data(), actual.data(), n, pal.series[2], 1.5f);
+  if (d.original_context > 0 && static_cast<double>(d.original_context) <= xmax) {
+    const std::string label = "original context " + viz::format_compact(static_cast<double>(d.original_context), 4);
+    viz::plot_vline(static_cast<double>(d.original_context), pal.series[5], label.c_str());
+  }
+  if (d.first_negative && static_cast<double>(*d.first_negative) <= xmax) {
+    const std::string label = "base bound: B(m)<0 at " + viz::format_compact(static_cast<double>(*d.first_negative), 4);
+    viz::plot_vline(static_cast<double>(*d.first_negative), pal.series[6], label.c_str());
+  }
+  if (auto mouse = viz::plot_mouse()) {
+    const int i = viz::nearest_index_sorted(d.distance.data(), n, mouse->x);
+    if (i >= 0) {
+      viz::plot_highlight(d.distance[i], actual[i], pal.series[2]);
+      ImGui::BeginTooltip();
+      ImGui::Text("distance r = %.0f", d.distance[i]);
+      ImGui::Text("RoFormer bound %.5g (raw %.5g)", bound[i], d.roformer_bound[i]);
+      ImGui::Text("mean cos       %.5g", d.mean_cos[i]);
+      ImGui::Text("actual score   %.5g (raw %.5g)", actual[i], d.actual[i]);
+      ImGui::EndTooltip();
+    }
+  }
+  viz::end_plot();
+}
+
+}  // namespace rope::app

@@ -1,0 +1,17 @@
+#pragma once
+// One free function per panel (one file each). Each draws into the current ImGui window/child.
+#include "gui/app_state.h"
+
+namespace rope::app {
+
+void draw_controls_panel(AppState& state, Derived& derived);
+void draw_frequencies_panel(AppState& state, const Derived& derived);
+void draw_rotation_panel(AppState& state, const Derived& derived);  // animates with io.DeltaTime
+void draw_decay_panel(AppState& state, const Derived& derived);
+void draw_heatmaps_panel(AppState& state, Derived& derived);
+void draw_status_bar(AppState& state, const Derived& derived);
+
+// The three pairs the rotation view shows: state's choice, or fast / middle / slowest.
+std::array<int, 3> rotation_pairs(const RotationState& rotation, int num_pairs);
+
+}  // namespace rope::app

@@ -1,0 +1,128 @@
+// Pair rotation: the 2-D plane of a fast, a middle and a slow pair, with the query's pair
+// rotating as the position advances (play/pause, speed) and its trace over positions 0..P.
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+
+#include "panels/panels.h"
+#include "panels/widgets.h"
+#include "viz/plot.h"
+#include "viz/theme.h"
+
+namespace rope::app {
+namespace {
+
+constexpr double kTwoPi = 2.0 * std::numbers::pi;
+constexpr int kCircleSegments = 128;
+
+ImU32 with_alpha_trace(ImU32 color) { return (color & 0x00FFFFFFu) | (0x90u << 24); }
+
+}  // namespace
+
+std::array<int, 3> rotation_pairs(const RotationState& rotation, int num_pairs) {
+  const int last = std::max(0, num_pairs - 1);
+  if (rotation.auto_pairs) return {0, last / 2, last};
+  std::array<int, 3> p = rotation.pairs;
+  for (int& i : p) i = std::clamp(i, 0, last);
+  return p;
+}
+
+void draw_rotation_panel(AppState& state, const Derived& derived) {
+  RotationState& r = state.rotation;
+  const double period = std::max(1, r.trace_length);
+  if (r.playing) {
+    r.position += static_cast<double>(r.speed) * ImGui::GetIO().DeltaTime;
+    if (r.position > period) r.position = std::fmod(r.position, period);
+  }
+  r.position = std::clamp(r.position, 0.0, period);
+
+  if (ImGui::Button(r.playing ? "Pause##rot" : "Play##rot")) r.playing = !r.playing;
+  item_tooltip("Animate the query position from 0 to P (speed and P in the sidebar).");
+  ImGui::SameLine();
+  if (ImGui::Button("|<##rotreset")) r.position = 0.0;
+  item_tooltip("Back to position 0.");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(std::max(ImGui::GetFontSize() * 6.0f, ImGui::GetContentRegionAvail().x * 0.45f));
+  double pos = r.position;
+  const double pmin = 0.0;
+  if (ImGui::SliderScalar("position##rotpos", ImGuiDataType_Double, &pos, &pmin, &period, "%.2f")) {
+    r.position = pos;
+    r.playing = false;
+  }
+  item_tooltip("The query's position p: every pair i is rotated by the angle p x theta_i.");
+  ImGui::SameLine();
+  dim_text("P = %d, %.3g positions/s", r.trace_length, r.speed);
+
+  if (!derived.has_valid || derived.freqs.inv_freq.empty() || derived.query0.empty()) {
+    ImGui::TextUnformatted("Nothing rotates (rotary_dim is 0).");
+    return;
+  }
+  const core::RopeFrequencies& f = derived.freqs;
+  const int num_pairs = static_cast<int>(f.inv_freq.size());
+  const std::array<int, 3> pairs = rotation_pairs(r, num_pairs);
+  const char* names[3] = {"fast", "middle", "slow"};
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float width = std::max(ImGui::GetFontSize() * 6.0f, (avail.x - 2.0f * spacing) / 3.0f);
+  const float height = std::max(ImGui::GetFontSize() * 6.0f, avail.y);
+  const viz::PlotPalette& pal = viz::palette(viz::current_theme());
+  const double a = f.attention_factor;
+
+  for (int k = 0; k < 3; ++k) {
+    const int i = pairs[k];
+    const double theta = f.inv_freq[i];
+    const int d0 = f.layout == core::Layout::kNeox ? i : 2 * i;
+    const int d1 = f.layout == core::Layout::kNeox ? i + f.rotary_dim / 2 : 2 * i + 1;
+    const double x0 = a * derived.query0[d0], y0 = a * derived.query0[d1];
+    double radius = std::hypot(x0, y0);
+    if (!(radius > 0.0)) radius = 1.0;
+    auto rotated = [&](double p, double& x, double& y) {
+      const double angle = std::fmod(p * theta, kTwoPi);
+      x = x0 * std::cos(angle) - y0 * std::sin(angle);
+      y = x0 * std::sin(angle) + y0 * std::cos(angle);
+    };
+    if (k > 0) ImGui::SameLine();
+    ImGui::BeginGroup();
+    const double angle = r.position * theta;
+    ImGui::Text("%s: pair %d, \xCE\xB8 = %.4g", r.auto_pairs ? names[k] : "pair", i, theta);
+    ImGui::Text("angle %.4g rad = %.1f\xC2\xB0 (%.4g turns)", angle, std::fmod(angle, kTwoPi) * 180.0 / std::numbers::pi,
+                angle / kTwoPi);
+    const double lim = radius * 1.25;
+    viz::AxisSpec ax{"x (feature " + std::to_string(d0) + ")", false, -lim, lim};
+    viz::AxisSpec ay{"y (feature " + std::to_string(d1) + ")", false, -lim, lim};
+    viz::PlotOptions options;
+    options.equal_aspect = true;
+    options.legend = viz::LegendCorner::kNone;
+    options.crosshair = false;
+    const std::string id = "##rotplot" + std::to_string(k);
+    const float plot_h = std::max(ImGui::GetFontSize() * 5.0f, height - 2.0f * ImGui::GetFrameHeightWithSpacing());
+    if (viz::begin_plot(id.c_str(), ImVec2(width, plot_h), ax, ay, options)) {
+      std::vector<double> cx(kCircleSegments + 1), cy(kCircleSegments + 1);
+      for (int s = 0; s <= kCircleSegments; ++s) {
+        cx[s] = radius * std::cos(kTwoPi * s / kCircleSegments);
+        cy[s] = radius * std::sin(kTwoPi * s / kCircleSegments);
+      }
+      viz::plot_line("##circle", cx.data(), cy.data(), kCircleSegments + 1, pal.grid, 1.0f, true);
+      // Trace: integer positions 0..floor(position).
+      const int last = static_cast<int>(std::floor(r.position));
+      std::vector<double> tx(last + 1), ty(last + 1);
+      for (int p = 0; p <= last; ++p) rotated(p, tx[p], ty[p]);
+      viz::plot_line("##trace", tx.data(), ty.data(), last + 1, with_alpha_trace(pal.series[k]), 1.5f);
+      viz::plot_scatter("##dots", tx.data(), ty.data(), last + 1, pal.series[k], 2.5f);
+      double ex, ey;
+      rotated(r.position, ex, ey);
+      viz::plot_arrow(0.0, 0.0, x0, y0, pal.grid, 1.5f);
+      viz::plot_arrow(0.0, 0.0, ex, ey, pal.series[k], 3.0f);
+      const std::string label = "p = " + std::to_string(static_cast<int>(std::floor(r.position)));
+      viz::plot_annotation(ex, ey, label.c_str());
+      viz::end_plot();
+    }
+    ImGui::EndGroup();
+  }
+}
+
+}  // namespace rope::app

@@ -1,0 +1,42 @@
+// Status bar: the last message (errors in red), what is computing, the last update latency and
+// the keyboard hints.
+#include <imgui.h>
+
+#include "panels/panels.h"
+#include "panels/widgets.h"
+
+namespace rope::app {
+
+void draw_status_bar(AppState& state, const Derived& derived) {
+  if (!state.status.empty()) {
+    if (state.status_is_error) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.95f, 0.33f, 0.30f, 1.0f));
+      ImGui::TextUnformatted(state.status.c_str());
+      ImGui::PopStyleColor();
+    } else {
+      ImGui::TextUnformatted(state.status.c_str());
+    }
+    ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
+  }
+  if (!derived.decay_error.empty()) {
+    ImGui::TextColored(ImVec4(0.95f, 0.33f, 0.30f, 1.0f), "decay: %s", derived.decay_error.c_str());
+    ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
+  }
+  if (!derived.heatmaps_error.empty()) {
+    ImGui::TextColored(ImVec4(0.95f, 0.33f, 0.30f, 1.0f), "heatmaps: %s", derived.heatmaps_error.c_str());
+    ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
+  }
+  if (derived.heatmaps_pending || derived.decay_pending) {
+    ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.20f, 1.0f), "computing%s%s", derived.heatmaps_pending ? " heatmaps" : "",
+                       derived.decay_pending ? " decay" : "");
+    ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
+  }
+  if (derived.heatmaps) {
+    dim_text("heatmaps: %.0f ms compute, %.0f ms change-to-screen", derived.heatmaps->compute_ms,
+             derived.last_heatmap_latency_ms);
+    ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
+  }
+  dim_text("%.0f fps | F1-F4 maximise, Esc restore | Ctrl +/- font | drop a config.json", ImGui::GetIO().Framerate);
+}
+
+}  // namespace rope::app

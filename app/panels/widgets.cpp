@@ -1,0 +1,149 @@
+#include "panels/widgets.h"
+
+#include <algorithm>
+#include <cstdarg>
+#include <string>
+
+#include <imgui.h>
+
+namespace rope::app {
+namespace {
+
+float entry_width() { return ImGui::GetFontSize() * 6.5f; }
+
+void label_line(const char* label, const char* tooltip) {
+  ImGui::TextUnformatted(label);
+  if (tooltip) item_tooltip(tooltip);
+}
+
+std::string id_of(const char* prefix, const char* id) { return std::string(prefix) + id; }
+
+}  // namespace
+
+void item_tooltip(const char* text) {
+  if (!text || !ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) return;
+  ImGui::BeginTooltip();
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28.0f);
+  ImGui::TextUnformatted(text);
+  ImGui::PopTextWrapPos();
+  ImGui::EndTooltip();
+}
+
+void help_marker(const char* text) {
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
+  item_tooltip(text);
+}
+
+void dim_text(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextV(fmt, args);
+  ImGui::PopStyleColor();
+  va_end(args);
+}
+
+bool slider_double(const char* label, const char* id, double* value, double min, double max, bool log,
+                   const char* format, const char* tooltip, double entry_min, double entry_max) {
+  label_line(label, tooltip);
+  bool changed = false;
+  const float slider_w = std::max(ImGui::GetFontSize() * 4.0f,
+                                  ImGui::GetContentRegionAvail().x - entry_width() - ImGui::GetStyle().ItemSpacing.x);
+  ImGui::SetNextItemWidth(slider_w);
+  double slider_value = std::clamp(*value, min, max);
+  ImGuiSliderFlags flags = log ? ImGuiSliderFlags_Logarithmic : ImGuiSliderFlags_None;
+  if (ImGui::SliderScalar(id_of("##slider", id).c_str(), ImGuiDataType_Double, &slider_value, &min, &max, format,
+                          flags)) {
+    *value = slider_value;
+    changed = true;
+  }
+  item_tooltip(tooltip);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(entry_width());
+  double typed = *value;
+  if (ImGui::InputDouble(id_of("##entry", id).c_str(), &typed, 0.0, 0.0, "%.6g",
+                         ImGuiInputTextFlags_CharsScientific)) {
+    *value = std::clamp(typed, entry_min, entry_max);
+    changed = true;
+  }
+  item_tooltip(tooltip);
+  return changed;
+}
+
+bool slider_int64(const char* label, const char* id, int64_t* value, int64_t min, int64_t max, bool log,
+                  const char* tooltip, int64_t entry_min, int64_t entry_max) {
+  label_line(label, tooltip);
+  bool changed = false;
+  const float slider_w = std::max(ImGui::GetFontSize() * 4.0f,
+                                  ImGui::GetContentRegionAvail().x - entry_width() - ImGui::GetStyle().ItemSpacing.x);
+  ImGui::SetNextItemWidth(slider_w);
+  int64_t slider_value = std::clamp(*value, min, max);
+  ImGuiSliderFlags flags = log ? ImGuiSliderFlags_Logarithmic : ImGuiSliderFlags_None;
+  if (ImGui::SliderScalar(id_of("##slider", id).c_str(), ImGuiDataType_S64, &slider_value, &min, &max, "%lld",
+                          flags)) {
+    *value = slider_value;
+    changed = true;
+  }
+  item_tooltip(tooltip);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(entry_width());
+  int64_t typed = *value;
+  if (ImGui::InputScalar(id_of("##entry", id).c_str(), ImGuiDataType_S64, &typed, nullptr, nullptr, "%lld")) {
+    *value = std::clamp(typed, entry_min, entry_max);
+    changed = true;
+  }
+  item_tooltip(tooltip);
+  return changed;
+}
+
+bool slider_int(const char* label, const char* id, int* value, int min, int max, const char* tooltip, int entry_min,
+                int entry_max, int step) {
+  label_line(label, tooltip);
+  bool changed = false;
+  const float slider_w = std::max(ImGui::GetFontSize() * 4.0f,
+                                  ImGui::GetContentRegionAvail().x - entry_width() - ImGui::GetStyle().ItemSpacing.x);
+  ImGui::SetNextItemWidth(slider_w);
+  int slider_value = std::clamp(*value, min, max);
+  if (ImGui::SliderInt(id_of("##slider", id).c_str(), &slider_value, min, max)) {
+    *value = slider_value;
+    changed = true;
+  }
+  item_tooltip(tooltip);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(entry_width());
+  int typed = *value;
+  if (ImGui::InputInt(id_of("##entry", id).c_str(), &typed, step, step * 8)) {
+    *value = std::clamp(typed, entry_min, entry_max);
+    changed = true;
+  }
+  item_tooltip(tooltip);
+  return changed;
+}
+
+bool slider_float(const char* label, const char* id, float* value, float min, float max, const char* format,
+                  const char* tooltip, bool log) {
+  label_line(label, tooltip);
+  bool changed = false;
+  const float slider_w = std::max(ImGui::GetFontSize() * 4.0f,
+                                  ImGui::GetContentRegionAvail().x - entry_width() - ImGui::GetStyle().ItemSpacing.x);
+  ImGui::SetNextItemWidth(slider_w);
+  float slider_value = std::clamp(*value, min, max);
+  if (ImGui::SliderFloat(id_of("##slider", id).c_str(), &slider_value, min, max, format,
+                         log ? ImGuiSliderFlags_Logarithmic : ImGuiSliderFlags_None)) {
+    *value = slider_value;
+    changed = true;
+  }
+  item_tooltip(tooltip);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(entry_width());
+  float typed = *value;
+  if (ImGui::InputFloat(id_of("##entry", id).c_str(), &typed, 0.0f, 0.0f, "%.4g")) {
+    *value = std::clamp(typed, min, max);
+    changed = true;
+  }
+  item_tooltip(tooltip);
+  return changed;
+}
+
+}  // namespace rope::app

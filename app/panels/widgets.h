@@ -1,0 +1,28 @@
+#pragma once
+// Small control helpers shared by the panels: every slider comes with a typed entry next to it
+// and a tooltip on both.
+#include <cstdint>
+
+namespace rope::app {
+
+// Tooltip for the last item, wrapped at a readable width.
+void item_tooltip(const char* text);
+// A "(?)" marker with a tooltip.
+void help_marker(const char* text);
+
+// Label on its own line, then [slider][entry]. The slider covers [min, max] (log scale when
+// `log`); the entry accepts anything in [entry_min, entry_max]. Returns true when the value
+// changed this frame.
+bool slider_double(const char* label, const char* id, double* value, double min, double max, bool log,
+                   const char* format, const char* tooltip, double entry_min, double entry_max);
+bool slider_int64(const char* label, const char* id, int64_t* value, int64_t min, int64_t max, bool log,
+                  const char* tooltip, int64_t entry_min, int64_t entry_max);
+bool slider_int(const char* label, const char* id, int* value, int min, int max, const char* tooltip,
+                int entry_min, int entry_max, int step = 1);
+bool slider_float(const char* label, const char* id, float* value, float min, float max, const char* format,
+                  const char* tooltip, bool log = false);
+
+// Text in the colour of the theme's "disabled" text.
+void dim_text(const char* fmt, ...);
+
+}  // namespace rope::app

@@ -1,0 +1,236 @@
+// N-frame smoke tests of the whole GUI on an ImGui context with no backend (as in ImGui's
+// examples/example_null): every panel is drawn, simulated keys and edits change the state, and
+// the derived results arrive from the worker threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <imgui.h>
+#include <imgui_internal.h>
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+
+#include "gui/app_state.h"
+#include "gui/frame.h"
+#include "gui/presets.h"
+#include "gui/session.h"
+#include "panels/panels.h"
+#include "viz/context.h"
+#include "viz/font.h"
+#include "viz/theme.h"
+
+namespace rope::app {
+namespace {
+
+constexpr float kDt = 1.0f / 60.0f;
+
+class GuiSmoke : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ropescope_smoke_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    ::setenv("ROPESCOPE_CONFIG_DIR", dir_.c_str(), 1);
+    viz::set_gl_enabled(false);
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(1600.0f, 1000.0f);
+    io.DeltaTime = kDt;
+    viz::load_ui_font(17.0f, 1.0f);
+    io.Fonts->Build();
+    viz::apply_theme(viz::Theme::kDark);
+  }
+  void TearDown() override {
+    ImGui::DestroyContext();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // One frame of the real app: shortcuts, sync, the whole window.
+  void frame(const FrameOptions& options = {}) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.DeltaTime = kDt;
+    ImGui::NewFrame();
+    handle_shortcuts(state_);
+    sync_derived(state_, derived_, workers_);
+    draw_frame(state_, derived_, options);
+    ImGui::Render();
+    const ImGuiContext& g = *ImGui::GetCurrentContext();
+    ASSERT_EQ(g.CurrentWindowStack.Size, 0) << "unbalanced Begin/End";
+    ASSERT_FALSE(g.WithinFrameScope);
+    ASSERT_GT(ImGui::GetDrawData()->TotalVtxCount, 0);
+  }
+  void frames(int n) {
+    for (int i = 0; i < n; ++i) frame();
+  }
+  void press(int key, bool ctrl = false) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.KeyCtrl = ctrl;
+    io.KeysDown[key] = true;
+    frame();
+    io.KeysDown[key] = false;
+    io.KeyCtrl = false;
+    frame();
+  }
+  void settle() {
+    ASSERT_TRUE(wait_for_results(state_, derived_, workers_));
+    frames(2);
+  }
+
+  std::filesystem::path dir_;
+  AppState state_;
+  Derived derived_;
+  Workers workers_;
+};
+
+TEST_F(GuiSmoke, DefaultStartComputesEveryView) {
+  frames(3);
+  settle();
+  ASSERT_TRUE(derived_.has_valid);
+  EXPECT_EQ(derived_.freqs.rotary_dim, 128);
+  // T = seq_len 1024 (no original context): 2 ceil(64 log_1e4(1024 / 2 pi)) = 2 * 36.
+  EXPECT_EQ(derived_.critical_dimension, 72);
+  ASSERT_TRUE(derived_.decay);
+  EXPECT_NEAR(derived_.decay->roformer_bound.front(), 32.5, 0.5);
+  ASSERT_TRUE(derived_.heatmaps);
+  EXPECT_EQ(derived_.heatmaps->texels, 1024);
+  EXPECT_TRUE(derived_.heatmaps->rotary.available);
+  // The panel handed the matrices to the heatmap widgets (no GL: size recorded only).
+  EXPECT_EQ(derived_.heat_gl.maps[1].rows(), 1024);
+  EXPECT_EQ(derived_.heat_gl.maps[1].logical_rows(), 1024);
+  EXPECT_FALSE(derived_.heatmaps_pending);
+  EXPECT_FALSE(state_.status_is_error) << state_.status;
+}
+
+TEST_F(GuiSmoke, KeysMaximiseAndRestoreEveryView) {
+  frames(2);
+  for (int v = 0; v < kViewCount; ++v) {
+    press(GLFW_KEY_F1 + v);
+    EXPECT_EQ(state_.ui.maximised, v);
+    frames(3);  // the maximised view draws alone
+    press(GLFW_KEY_ESCAPE);
+    EXPECT_EQ(state_.ui.maximised, -1);
+  }
+  press(GLFW_KEY_F3);
+  press(GLFW_KEY_F3);  // the same key toggles back
+  EXPECT_EQ(state_.ui.maximised, -1);
+}
+
+TEST_F(GuiSmoke, CtrlPlusMinusChangeTheFontSize) {
+  frames(1);
+  const float before = state_.ui.font_size;
+  press(GLFW_KEY_EQUAL, true);
+  EXPECT_FLOAT_EQ(state_.ui.font_size, before + 1.0f);
+  EXPECT_TRUE(state_.request_font_rebuild);
+  press(GLFW_KEY_MINUS, true);
+  press(GLFW_KEY_MINUS, true);
+  EXPECT_FLOAT_EQ(state_.ui.font_size, before - 1.0f);
+  press(GLFW_KEY_0, true);
+  EXPECT_FLOAT_EQ(state_.ui.font_size, kDefaultFontSize);
+}
+
+TEST_F(GuiSmoke, InvalidValueKeepsTheLastValidState) {
+  frames(2);
+  state_.params.config.head_dim = 0;  // rejected by core::validate
+  frames(2);
+  EXPECT_TRUE(state_.status_is_error);
+  EXPECT_NE(state_.status.find("invalid"), std::string::npos) << state_.status;
+  EXPECT_EQ(derived_.valid_params.config.head_dim, 128);
+  state_.params.config.head_dim = 64;
+  frames(1);
+  EXPECT_FALSE(state_.status_is_error) << state_.status;
+  EXPECT_EQ(derived_.freqs.rotary_dim, 64);
+}
+
+TEST_F(GuiSmoke, EveryPresetLoadsAndDraws) {
+  ASSERT_EQ(presets().size(), 7u);
+  for (size_t i = 0; i < presets().size(); ++i) {
+    ASSERT_TRUE(apply_preset(state_, i)) << presets()[i].name << ": " << state_.status;
+    frames(2);
+    EXPECT_TRUE(derived_.has_valid);
+    EXPECT_EQ(derived_.valid_params, state_.params) << presets()[i].name;
+  }
+  // Spot checks against the public config.json files.
+  apply_preset(state_, 1);  // Llama-3.1-8B
+  frames(1);
+  EXPECT_EQ(derived_.freqs.scaling, core::ScalingType::kLlama3);
+  EXPECT_DOUBLE_EQ(derived_.freqs.base, 500000.0);
+  apply_preset(state_, 4);  // GPT-NeoX-20B: head_dim 96, rotary_pct 0.25
+  frames(1);
+  EXPECT_EQ(derived_.freqs.head_dim, 96);
+  EXPECT_EQ(derived_.freqs.rotary_dim, 24);
+  apply_preset(state_, 6);  // DeepSeek-V2-Lite: yarn on the 64-dim rope head
+  frames(1);
+  EXPECT_EQ(derived_.freqs.scaling, core::ScalingType::kYarn);
+  EXPECT_EQ(derived_.freqs.rotary_dim, 64);
+  settle();
+  EXPECT_EQ(derived_.heatmaps->key.config, state_.params.config);
+}
+
+TEST_F(GuiSmoke, NewestChangeSupersedesStaleWork) {
+  frames(1);
+  for (int64_t n : {8192, 4096, 2048, 16384, 300}) {
+    state_.params.config.seq_len = n;
+    frame();
+  }
+  settle();
+  ASSERT_TRUE(derived_.heatmaps);
+  EXPECT_EQ(derived_.heatmaps->seq_len, 300);
+  EXPECT_EQ(derived_.heat_gl.maps[0].rows(), 300);
+  EXPECT_GT(derived_.last_heatmap_latency_ms, 0.0);
+}
+
+TEST_F(GuiSmoke, RotationAnimatesWithDeltaTime) {
+  state_.rotation.playing = true;
+  state_.rotation.speed = 6.0f;
+  state_.rotation.trace_length = 1000;
+  frames(30);
+  EXPECT_NEAR(state_.rotation.position, 30 * 6.0 * kDt, 1e-6);
+  state_.rotation.playing = false;
+  const double pos = state_.rotation.position;
+  frames(5);
+  EXPECT_EQ(state_.rotation.position, pos);
+  EXPECT_EQ(rotation_pairs(state_.rotation, 64), (std::array<int, 3>{0, 31, 63}));
+}
+
+TEST_F(GuiSmoke, EveryScalingTypeAndModeDraws) {
+  for (core::ScalingType t : {core::ScalingType::kLinear, core::ScalingType::kNtk, core::ScalingType::kDynamic,
+                              core::ScalingType::kYarn, core::ScalingType::kLlama3}) {
+    state_.params.config.scaling = core::RopeScaling{};
+    state_.params.config.scaling.type = t;
+    state_.params.config.scaling.factor = 4.0;
+    state_.params.config.scaling.alpha = 4.0;
+    state_.params.config.scaling.original_max = 512;
+    state_.params.config.scaling.low_freq_factor = 1.0;
+    state_.params.config.scaling.high_freq_factor = 4.0;
+    state_.params.config.max_position_embeddings = 512;
+    state_.params.softmax = !state_.params.softmax;
+    state_.params.content = t == core::ScalingType::kYarn ? core::ContentKind::kRandom : core::ContentKind::kConstant;
+    state_.freq_axis = state_.freq_axis == FreqAxis::kTheta ? FreqAxis::kWavelength : FreqAxis::kTheta;
+    frames(2);
+    EXPECT_FALSE(state_.status_is_error) << core::to_string(t) << ": " << state_.status;
+    EXPECT_EQ(derived_.freqs.scaling, t);
+  }
+  settle();
+  state_.ui.theme = viz::Theme::kLight;
+  viz::apply_theme(viz::Theme::kLight);
+  frames(2);
+}
+
+TEST_F(GuiSmoke, SingleViewFramesForRendering) {
+  settle();
+  for (int v = 0; v < kViewCount; ++v) {
+    FrameOptions options;
+    options.only_view = static_cast<ViewId>(v);
+    frame(options);
+    frame(options);
+  }
+}
+
+}  // namespace
+}  // namespace rope::app
