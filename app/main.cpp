@@ -24,7 +24,7 @@ std::string one_line(std::string text) {
   return text;
 }
 
-bool parse_size(const std::string& text, int& width, int& height) {
+[[maybe_unused]] bool parse_size(const std::string& text, int& width, int& height) {
   int w = 0, h = 0;
   char x = 0;
   if (std::sscanf(text.c_str(), "%d%c%d", &w, &x, &h) != 3 || (x != 'x' && x != 'X')) return false;

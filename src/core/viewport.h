@@ -1,0 +1,68 @@
+#pragma once
+// The long-context heatmap engine: computes only what a viewport shows, at most one texel per
+// screen pixel, with an honest summary in each texel. Memory grows with the viewport, not N^2.
+//
+// Every texel covers a block of rows_per_texel x cols_per_texel cells and holds the exact mean of
+// its unmasked cells (NaN when all are masked). No texel is ever a subsample. How the mean is
+// obtained depends on what is being drawn:
+//  - logits (any content, any encoding) are bilinear in the encoded rows, so a block's mean is
+//    <sum of its encoded queries, sum of its encoded keys> / (count * sqrt(head_dim)); blocks cut by
+//    the causal diagonal use prefix sums of the keys. Cost O(N d + texels d), at any zoom.
+//  - softmax of position-invariant content (constant or ones; rope or no encoding) depends on
+//    m - n only: exact row normalisers and block sums come from prefix sums of exp(f(r)).
+//  - softmax of other content: every cell of the visible blocks is computed, with exact whole-row
+//    statistics. Cost O(visible rows x N x d): seconds at N = 131072 when zoomed out, so it reports
+//    progress and can be cancelled.
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "core/attention.h"
+#include "core/content.h"
+#include "core/rope_config.h"
+
+namespace rope::core {
+
+enum class HeatmapValue { kLogits, kSoftmax };
+
+struct ViewportRequest {
+  int64_t num_q = 0, num_k = 0;            // matrix size
+  int64_t m0 = 0, m1 = 0, n0 = 0, n1 = 0;  // visible cells [m0, m1) x [n0, n1), clamped to the matrix
+  int max_width = 1024, max_height = 1024; // texel budget, normally the view's size in pixels
+  ScoreOptions options;
+  HeatmapValue value = HeatmapValue::kLogits;
+  bool operator==(const ViewportRequest&) const = default;
+};
+
+enum class ViewportMethod {
+  kExactCells,         // one cell per texel
+  kBlockMeanBilinear,  // exact block mean from block sums of encoded rows
+  kBlockMeanDistance,  // exact block mean from the 1-D function of m - n
+  kBlockMeanCells,     // exact block mean, every cell computed
+};
+// A short label for the view, e.g. "exact block mean (128 x 128 cells per texel)".
+std::string_view describe(ViewportMethod method);
+
+struct ViewportImage {
+  int width = 0, height = 0;
+  int64_t m0 = 0, m1 = 0, n0 = 0, n1 = 0;  // cells covered
+  int64_t rows_per_texel = 1, cols_per_texel = 1;
+  ViewportMethod method = ViewportMethod::kExactCells;
+  std::vector<float> values;  // height x width, row-major; NaN where every cell is masked
+  float min_value = 0.0f, max_value = 0.0f;  // over finite values
+  bool complete = true;  // false when cancelled through the progress callback
+};
+
+// Called with the fraction done; return false to cancel.
+using ViewportProgress = std::function<bool(double fraction_done)>;
+
+ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& content,
+                               const ViewportRequest& request, const ViewportProgress& progress = {});
+
+// Encoded rows [row0, row1) of the queries (keys when `keys`): rope R(p) x with cos and sin times
+// the attention factor, sinusoidal x + PE(p), or x unchanged; p = offset + row.
+void encode_rows(const RopeFrequencies& freqs, const Content& content, Encoding encoding, int64_t offset,
+                 bool keys, int64_t row0, int64_t row1, float* out);
+
+}  // namespace rope::core

@@ -1,0 +1,146 @@
+// The viewport engine against brute force: every texel must equal the float64 mean of the
+// unmasked cells of its block in the full score matrix, for every path (bilinear logits,
+// distance-based softmax, cell-by-cell softmax), causal or not, zoomed in or out.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/attention.h"
+#include "core/viewport.h"
+
+namespace rope::core {
+namespace {
+
+struct Case {
+  const char* name;
+  ContentKind content;
+  Encoding encoding;
+  Layout layout;
+  double rotary_fraction;
+  bool causal;
+  HeatmapValue value;
+  int64_t offset;
+};
+
+// NMSE between the viewport image and block means of the brute-force matrix (NaN must match).
+double viewport_nmse(const Case& c, int64_t n, const ViewportRequest& shape, ViewportImage* out_image = nullptr) {
+  RopeConfig config;
+  config.head_dim = 32;
+  config.base = 500.0;  // fast pairs alias badly if anything subsamples
+  config.layout = c.layout;
+  config.rotary_fraction = c.rotary_fraction;
+  config.seq_len = c.offset + n;
+  const RopeFrequencies freqs = compute_frequencies(config);
+  const Content content = Content::generated(c.content, config.head_dim, 7);
+  ViewportRequest req = shape;
+  req.num_q = req.num_k = n;
+  req.options.encoding = c.encoding;
+  req.options.causal = c.causal;
+  req.options.offset = c.offset;
+  req.value = c.value;
+  const ViewportImage image = compute_viewport(freqs, content, req);
+  const std::vector<float> full = score_matrix(freqs, content, req.options, n, n, c.value == HeatmapValue::kSoftmax);
+  double err = 0.0, energy = 0.0;
+  for (int ty = 0; ty < image.height; ++ty) {
+    for (int tx = 0; tx < image.width; ++tx) {
+      const int64_t ma = image.m0 + ty * image.rows_per_texel, mb = std::min(image.m1, ma + image.rows_per_texel);
+      const int64_t na = image.n0 + tx * image.cols_per_texel, nb = std::min(image.n1, na + image.cols_per_texel);
+      double sum = 0.0;
+      int64_t count = 0;
+      for (int64_t m = ma; m < mb; ++m) {
+        for (int64_t k = na; k < nb; ++k) {
+          if (c.causal && k > m) continue;
+          sum += full[static_cast<size_t>(m * n + k)];
+          ++count;
+        }
+      }
+      const float got = image.values[static_cast<size_t>(ty * image.width + tx)];
+      if (count == 0) {
+        EXPECT_TRUE(std::isnan(got)) << ty << "," << tx;
+        continue;
+      }
+      const double want = sum / static_cast<double>(count);
+      err += (got - want) * (got - want);
+      energy += want * want;
+    }
+  }
+  if (out_image) *out_image = image;
+  return energy > 0 ? err / energy : err;
+}
+
+const Case kCases[] = {
+    {"logits_constant_rope", ContentKind::kConstant, Encoding::kRope, Layout::kNeox, 1.0, false, HeatmapValue::kLogits, 0},
+    {"logits_random_rope_causal", ContentKind::kRandom, Encoding::kRope, Layout::kNeox, 1.0, true, HeatmapValue::kLogits, 0},
+    {"logits_random_gptj_partial", ContentKind::kRandom, Encoding::kRope, Layout::kGptj, 0.5, true, HeatmapValue::kLogits, 3},
+    {"logits_random_sinusoidal", ContentKind::kRandom, Encoding::kSinusoidal, Layout::kNeox, 1.0, true, HeatmapValue::kLogits, 0},
+    {"logits_constant_none", ContentKind::kConstant, Encoding::kNone, Layout::kNeox, 1.0, false, HeatmapValue::kLogits, 0},
+    {"softmax_constant_rope_causal", ContentKind::kConstant, Encoding::kRope, Layout::kNeox, 1.0, true, HeatmapValue::kSoftmax, 0},
+    {"softmax_constant_rope", ContentKind::kConstant, Encoding::kRope, Layout::kGptj, 1.0, false, HeatmapValue::kSoftmax, 5},
+    {"softmax_ones_rope_causal", ContentKind::kOnes, Encoding::kRope, Layout::kNeox, 0.5, true, HeatmapValue::kSoftmax, 0},
+    {"softmax_random_rope_causal", ContentKind::kRandom, Encoding::kRope, Layout::kNeox, 1.0, true, HeatmapValue::kSoftmax, 0},
+    {"softmax_constant_sinusoidal", ContentKind::kConstant, Encoding::kSinusoidal, Layout::kNeox, 1.0, true, HeatmapValue::kSoftmax, 0},
+};
+
+TEST(Viewport, ZoomedOutTexelsAreExactBlockMeans) {
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    ViewportRequest shape;
+    shape.m0 = 0, shape.m1 = 300, shape.n0 = 0, shape.n1 = 300;
+    shape.max_width = 23, shape.max_height = 37;  // uneven blocks, last one partial
+    ViewportImage image;
+    EXPECT_LE(viewport_nmse(c, 300, shape, &image), 1e-7);
+    EXPECT_GT(image.rows_per_texel, 1);
+    EXPECT_NE(image.method, ViewportMethod::kExactCells);
+    EXPECT_LT(image.min_value, image.max_value);
+  }
+}
+
+TEST(Viewport, ZoomedInTexelsAreExactCells) {
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    ViewportRequest shape;
+    shape.m0 = 150, shape.m1 = 190, shape.n0 = 130, shape.n1 = 175;  // crosses the diagonal
+    shape.max_width = 64, shape.max_height = 64;
+    ViewportImage image;
+    EXPECT_LE(viewport_nmse(c, 200, shape, &image), 1e-7);
+    EXPECT_EQ(image.method, ViewportMethod::kExactCells);
+    EXPECT_EQ(image.width, 45);
+    EXPECT_EQ(image.height, 40);
+  }
+}
+
+TEST(Viewport, RotaryLogitsOfConstantContentAreConstantAlongDiagonals) {
+  RopeConfig config;
+  config.seq_len = 4096;
+  const RopeFrequencies freqs = compute_frequencies(config);
+  const Content content = Content::generated(ContentKind::kConstant, 128, 1);
+  ViewportRequest req;
+  req.num_q = req.num_k = 4096;
+  req.m0 = 1000, req.m1 = 1064, req.n0 = 900, req.n1 = 964;
+  req.max_width = req.max_height = 64;
+  const ViewportImage image = compute_viewport(freqs, content, req);
+  for (int y = 1; y < 64; ++y) {
+    for (int x = 1; x < 64; ++x) {
+      EXPECT_NEAR(image.values[static_cast<size_t>(y * 64 + x)], image.values[static_cast<size_t>((y - 1) * 64 + x - 1)], 2e-5);
+    }
+  }
+}
+
+TEST(Viewport, CancelStopsEarly) {
+  RopeConfig config;
+  const RopeFrequencies freqs = compute_frequencies(config);
+  const Content content = Content::generated(ContentKind::kRandom, 128, 1);
+  ViewportRequest req;
+  req.num_q = req.num_k = 2048;
+  req.m1 = req.n1 = 2048;
+  req.max_width = req.max_height = 64;
+  req.value = HeatmapValue::kSoftmax;
+  int calls = 0;
+  const ViewportImage image = compute_viewport(freqs, content, req, [&](double) { return ++calls < 3; });
+  EXPECT_FALSE(image.complete);
+  EXPECT_EQ(calls, 3);
+}
+
+}  // namespace
+}  // namespace rope::core
