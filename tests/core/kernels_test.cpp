@@ -252,5 +252,78 @@ TEST_P(KernelTargetTest, ColorizeUsesTheLookupTable) {
   }
 }
 
+
+// Fused tile (scores -> causal mask -> softmax from given row stats -> colour) against float64:
+// NMSE <= 1e-7 for values, masked cells exact, colours equal the LUT entry of the reference value
+// up to one entry where rounding sits on a boundary. The tile straddles the causal diagonal.
+TEST_P(KernelTargetTest, FusedTileMatchesReference) {
+  const int head_dim = 128;
+  const int64_t rows = 45, cols = 70, row_pos0 = 1030, col_pos0 = 1000;
+  const std::vector<float> q = gaussian(static_cast<size_t>(rows * head_dim), 21);
+  const std::vector<float> k = gaussian(static_cast<size_t>(cols * head_dim), 22);
+  std::vector<float> packed(static_cast<size_t>(packed_keys_size(cols, head_dim)));
+  pack_keys(k.data(), cols, head_dim, packed.data());
+  const double scale = 1.0 / std::sqrt(double(head_dim));
+  std::vector<double> logits(static_cast<size_t>(rows * cols));
+  const std::vector<double> qd = to_double(q), kd = to_double(k);
+  score_block_ref(qd.data(), rows, kd.data(), cols, head_dim, scale, logits.data());
+  // Row statistics as if each row had extra keys before the tile: max and sum of the tile's
+  // unmasked cells plus a fixed outside contribution.
+  std::vector<float> row_max(static_cast<size_t>(rows)), row_sum(static_cast<size_t>(rows));
+  auto masked = [&](int64_t i, int64_t j) { return col_pos0 + j > row_pos0 + i; };
+  for (int64_t i = 0; i < rows; ++i) {
+    double mx = 2.0, sum = 0.0;
+    for (int64_t j = 0; j < cols; ++j) {
+      if (!masked(i, j)) mx = std::max(mx, logits[size_t(i * cols + j)]);
+    }
+    for (int64_t j = 0; j < cols; ++j) {
+      if (!masked(i, j)) sum += std::exp(logits[size_t(i * cols + j)] - mx);
+    }
+    row_max[size_t(i)] = float(mx);
+    row_sum[size_t(i)] = float(sum + 3.0);
+  }
+  std::vector<uint32_t> lut(256);
+  for (uint32_t i = 0; i < 256; ++i) lut[i] = 0xff000000u | (i << 8) | i;
+  for (bool softmax : {false, true}) {
+    const ColorMap cmap{lut.data(), 256, softmax ? 0.0f : -3.0f, softmax ? 0.2f : 3.0f, 0xdeadbeefu};
+    const int64_t ld_out = cols + 2;
+    std::vector<float> scratch(static_cast<size_t>(rows * ((cols + 31) / 32 * 32)));
+    std::vector<float> values(static_cast<size_t>(rows * ld_out), 5.0f);
+    std::vector<uint32_t> rgba(static_cast<size_t>(rows * ld_out), 7u);
+    fused_score_tile(q.data(), rows, head_dim, packed.data(), cols, float(scale), true, row_pos0,
+                     col_pos0, softmax ? row_max.data() : nullptr, softmax ? row_sum.data() : nullptr,
+                     cmap, scratch.data(), values.data(), rgba.data(), ld_out);
+    std::vector<float> got;
+    std::vector<double> ref;
+    int colour_misses = 0;
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t j = 0; j < ld_out; ++j) {
+        const size_t o = size_t(i * ld_out + j);
+        if (j >= cols) {  // untouched padding
+          EXPECT_EQ(values[o], 5.0f);
+          EXPECT_EQ(rgba[o], 7u);
+          continue;
+        }
+        if (masked(i, j)) {
+          EXPECT_EQ(values[o], softmax ? 0.0f : -std::numeric_limits<float>::infinity()) << i << "," << j;
+          EXPECT_EQ(rgba[o], 0xdeadbeefu);
+          continue;
+        }
+        double expected = logits[size_t(i * cols + j)];
+        if (softmax) expected = std::exp(expected - row_max[size_t(i)]) / row_sum[size_t(i)];
+        got.push_back(values[o]);
+        ref.push_back(expected);
+        const double t = std::clamp((expected - cmap.lo) / (cmap.hi - cmap.lo) * 255.0, 0.0, 255.0);
+        const int want = int(std::nearbyint(t));
+        const int have = int(rgba[o] & 0xff);
+        if (std::abs(want - have) > 1) ++colour_misses;
+      }
+    }
+    EXPECT_LE(nmse(got, ref), 1e-7) << "softmax " << softmax;
+    EXPECT_EQ(colour_misses, 0) << "softmax " << softmax;
+    EXPECT_GT(got.size(), size_t(rows * cols / 3));  // the tile really straddles the diagonal
+  }
+}
+
 }  // namespace
 }  // namespace rope::core::kernels

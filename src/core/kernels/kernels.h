@@ -73,8 +73,15 @@ void fused_score_tile(const float* q_rot, int64_t num_rows, int head_dim, const 
                       int64_t col_pos0, const float* row_max_in, const float* row_sum_in,
                       const ColorMap& colormap, float* scratch, float* values_out,
                       uint32_t* rgba_out, int64_t ld_out);
-// Colours a row-major float array with the same mapping.
+// scratch holds num_rows x round_up(num_cols, kKeyPanelWidth) floats; rgba_out and values_out
+// (either may be null) have row stride ld_out.
+//
+// Colours a row-major float array with the same mapping (non-temporal stores where aligned).
 void colorize(const float* values, int64_t n, const ColorMap& colormap, uint32_t* rgba_out);
+
+// Machine-peak probe: `iterations` rounds of independent fp32 FMA chains on one thread; sets
+// *flops to the FLOPs done and returns a value that depends on them (keep it alive).
+double fma_probe(int64_t iterations, double* flops);
 
 // Names of the Highway targets compiled in and supported by this CPU (best first).
 std::vector<std::string> available_targets();

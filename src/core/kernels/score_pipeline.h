@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/attention.h"
+#include "core/kernels/kernels.h"
 #include "core/rope_config.h"
 
 namespace rope::core {
@@ -38,6 +39,10 @@ class ScorePipeline {
   // Writes num_queries() x num_keys() into out (row stride ld_out >= num_keys()): logits with
   // -inf in masked cells, or (softmax) each row's softmax over its unmasked cells, 0 elsewhere.
   void run(bool causal, int64_t diag, bool softmax, float* out, int64_t ld_out);
+  // The same values, coloured through the colormap (RGBA8 per uint32) instead of stored:
+  // rgba has row stride ld_out; masked cells get colormap.masked_rgba.
+  void run_colour(bool causal, int64_t diag, bool softmax, const kernels::ColorMap& colormap,
+                  uint32_t* rgba, int64_t ld_out);
 
   // Lower-level: for every block of query rows, computes the scores of the needed columns into a
   // per-thread buffer and calls visit(row0, row1, scores, ld, thread); row i's unmasked columns

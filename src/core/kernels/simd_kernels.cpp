@@ -339,6 +339,15 @@ void StoreRowImpl(const float* src, int64_t num_valid, float scale, float fill, 
   for (; i < len; ++i) dst[i] = i < valid ? src[i] * scale : fill;
 }
 
+inline uint32_t ColorOne(float v, const uint32_t* lut, int lut_size, float lo, float k,
+                         uint32_t masked_rgba) {
+  if (v == -std::numeric_limits<float>::infinity()) return masked_rgba;
+  float t = (v - lo) * k;
+  t = std::min(std::max(t, 0.0f), static_cast<float>(lut_size - 1));
+  if (!(t == t)) t = 0.0f;  // NaN
+  return lut[static_cast<int>(std::nearbyint(t))];
+}
+
 void ColorizeImpl(const float* values, int64_t num, const uint32_t* lut, int lut_size, float lo,
                   float hi, uint32_t masked_rgba, uint32_t* rgba_out) {
   const hn::ScalableTag<float> df;
@@ -355,6 +364,10 @@ void ColorizeImpl(const float* values, int64_t num, const uint32_t* lut, int lut
   const auto vmasked = hn::Set(du, masked_rgba);
   const auto vneg_inf = hn::Set(df, -std::numeric_limits<float>::infinity());
   size_t i = 0;
+  // Scalar head up to vector alignment of the output, then non-temporal vector stores.
+  for (; i < count && reinterpret_cast<uintptr_t>(rgba_out + i) % (n * sizeof(uint32_t)) != 0; ++i) {
+    rgba_out[i] = ColorOne(values[i], lut, lut_size, lo, k, masked_rgba);
+  }
   for (; i + n <= count; i += n) {
     const auto v = hn::LoadU(df, values + i);
     const auto masked = hn::Eq(v, vneg_inf);
@@ -362,19 +375,9 @@ void ColorizeImpl(const float* values, int64_t num, const uint32_t* lut, int lut
     const auto t = hn::Min(hn::Max(hn::Mul(hn::Sub(v, vlo), vk), vzero), vtop);
     const auto idx = hn::ConvertTo(di, hn::Round(t));
     const auto colour = hn::BitCast(du, hn::GatherIndex(di, reinterpret_cast<const int32_t*>(lut), idx));
-    hn::StoreU(hn::IfThenElse(hn::RebindMask(du, masked), vmasked, colour), du, rgba_out + i);
+    hn::Stream(hn::IfThenElse(hn::RebindMask(du, masked), vmasked, colour), du, rgba_out + i);
   }
-  for (; i < count; ++i) {
-    const float v = values[i];
-    if (v == -std::numeric_limits<float>::infinity()) {
-      rgba_out[i] = masked_rgba;
-      continue;
-    }
-    float t = (v - lo) * k;
-    t = std::min(std::max(t, 0.0f), static_cast<float>(lut_size - 1));
-    if (!(t == t)) t = 0.0f;
-    rgba_out[i] = lut[static_cast<int>(std::nearbyint(t))];
-  }
+  for (; i < count; ++i) rgba_out[i] = ColorOne(values[i], lut, lut_size, lo, k, masked_rgba);
 }
 
 // Scores for a tile, then mask, softmax with given row statistics and colour, one row at a time.
@@ -426,6 +429,23 @@ void FusedScoreTileImpl(const float* q_rot, int64_t num_rows, int head_dim,
   }
 }
 
+// Independent FMA chains (enough to cover latency x ports), for the machine-peak probe.
+double FmaProbeImpl(int64_t iterations, double* flops) {
+  const hn::ScalableTag<float> df;
+  constexpr int kChains = 16;
+  hn::Vec<decltype(df)> acc[kChains];
+  for (int c = 0; c < kChains; ++c) acc[c] = hn::Set(df, static_cast<float>(c) * 1e-3f);
+  const auto a = hn::Set(df, 0.999999f);
+  const auto b = hn::Set(df, 1e-7f);
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (int c = 0; c < kChains; ++c) acc[c] = hn::MulAdd(acc[c], a, b);
+  }
+  auto sum = acc[0];
+  for (int c = 1; c < kChains; ++c) sum = hn::Add(sum, acc[c]);
+  *flops = 2.0 * kChains * static_cast<double>(hn::Lanes(df)) * static_cast<double>(iterations);
+  return static_cast<double>(hn::GetLane(hn::SumOfLanes(df, sum)));
+}
+
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace rope::core::kernels
@@ -442,6 +462,11 @@ HWY_EXPORT(ExpShiftSumImpl);
 HWY_EXPORT(StoreRowImpl);
 HWY_EXPORT(ColorizeImpl);
 HWY_EXPORT(FusedScoreTileImpl);
+HWY_EXPORT(FmaProbeImpl);
+
+double fma_probe(int64_t iterations, double* flops) {
+  return HWY_DYNAMIC_DISPATCH(FmaProbeImpl)(iterations, flops);
+}
 
 void rope_tables(const double* inv_freq, int num_pairs, int64_t pos0, int64_t num_pos,
                  double attention_factor, float* cos_out, float* sin_out) {
