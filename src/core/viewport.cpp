@@ -1,19 +1,18 @@
 #include "core/viewport.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "core/error.h"
 #include "core/kernels/kernels.h"
+#include "core/kernels/viewport_kernels.h"
 #include "core/thread_pool.h"
 
 namespace rope::core {
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -60,141 +59,302 @@ void finish(ViewportImage& image) {
   image.max_value = std::isfinite(hi) ? hi : 0.0f;
 }
 
-// Logits: exact block means from block sums of encoded rows.
-bool logits_bilinear(const RopeFrequencies& f, const Content& content, const ViewportRequest& req, const Grid& g,
-                     ViewportImage& image, const ViewportProgress& progress) {
+// Rows summed exactly in float64 between checkpoints kept every kCheckpoint rows.
+constexpr int64_t kCheckpoint = 16;
+constexpr int64_t kEncodeChunk = 1024;
+
+struct EncodedRows {
+  int d = 0;
+  int64_t n = 0;
+  std::vector<float> rows;          // n x d
+  std::vector<double> checkpoints;  // (n / kCheckpoint + 1) x d: sums of rows [0, c * kCheckpoint)
+
+  size_t bytes() const { return rows.size() * sizeof(float) + checkpoints.size() * sizeof(double); }
+  const float* row(int64_t r) const { return rows.data() + r * d; }
+
+  // out = sum of rows [0, end).
+  void prefix(int64_t end, double* out) const {
+    const int64_t c = end / kCheckpoint;
+    const double* base = checkpoints.data() + c * d;
+    for (int i = 0; i < d; ++i) out[i] = base[i];
+    for (int64_t r = c * kCheckpoint; r < end; ++r) {
+      const float* x = row(r);
+      for (int i = 0; i < d; ++i) out[i] += x[i];
+    }
+  }
+  // out = sum of rows [a, b).
+  void sum(int64_t a, int64_t b, double* out, double* scratch) const {
+    if (b - a <= 2 * kCheckpoint) {
+      for (int i = 0; i < d; ++i) out[i] = 0.0;
+      for (int64_t r = a; r < b; ++r) {
+        const float* x = row(r);
+        for (int i = 0; i < d; ++i) out[i] += x[i];
+      }
+      return;
+    }
+    prefix(b, out);
+    prefix(a, scratch);
+    for (int i = 0; i < d; ++i) out[i] -= scratch[i];
+  }
+};
+
+struct EntryKey {
+  int head_dim = 0, rotary_dim = 0;
+  Layout layout = Layout::kNeox;
+  double base = 0.0, attention_factor = 0.0;
+  std::vector<double> inv_freq;
+  ContentKind kind = ContentKind::kConstant;
+  uint64_t seed = 0;
+  Encoding encoding = Encoding::kRope;
+  int64_t offset = 0, num_q = 0, num_k = 0;
+  bool causal = false;  // softmax entries only
+  bool operator==(const EntryKey&) const = default;
+};
+
+EntryKey make_key(const RopeFrequencies& f, const Content& c, const ViewportRequest& r, bool with_causal) {
+  EntryKey k;
+  k.head_dim = f.head_dim;
+  k.rotary_dim = f.rotary_dim;
+  k.layout = f.layout;
+  k.base = f.base;
+  k.attention_factor = f.attention_factor;
+  k.inv_freq = f.inv_freq;
+  k.kind = c.kind();
+  k.seed = c.seed();
+  k.encoding = r.options.encoding;
+  k.offset = r.options.offset;
+  k.num_q = r.num_q;
+  k.num_k = r.num_k;
+  k.causal = with_causal && r.options.causal;
+  return k;
+}
+
+struct LogitsEntry {
+  EntryKey key;
+  EncodedRows q, k;
+  // diag[m] = sum over m' < m of <q_m', k_0 + ... + k_min(m', num_k - 1)>, for cells cut by the diagonal.
+  std::vector<double> diag;
+  size_t bytes() const { return q.bytes() + k.bytes() + diag.size() * sizeof(double); }
+};
+
+struct SoftmaxDistanceEntry {
+  EntryKey key;
+  int64_t r_min = 0;
+  std::vector<double> prefix;  // prefix sums of exp(f(r) - c), r from r_min
+  std::vector<double> weight;  // per query row: 1 / sum of exp(f - c) over the row's valid columns
+  size_t bytes() const { return (prefix.size() + weight.size()) * sizeof(double); }
+};
+
+// Fills q (and k) rows for positions [0, n) in parallel chunks; rope tables are shared by both sides.
+void encode_all(const RopeFrequencies& f, const Content& content, Encoding enc, int64_t offset, EncodedRows* q,
+                EncodedRows* k) {
   const int d = f.head_dim;
-  const Encoding enc = req.options.encoding;
-  const int64_t off = req.options.offset;
-  // Block sums (double accumulation) of encoded queries per texel row and keys per texel column.
-  RowMatrixF q_sum(g.height, d), k_sum(g.width, d);
+  const int64_t nq = q ? q->n : 0, nk = k ? k->n : 0;
+  const int64_t n = std::max(nq, nk);
+  if (q) q->rows.resize(static_cast<size_t>(nq * d));
+  if (k) k->rows.resize(static_cast<size_t>(nk * d));
   ThreadPool& pool = ThreadPool::shared();
-  const auto sum_blocks = [&](bool keys, int count, RowMatrixF& sums) {
-    const int64_t block = keys ? g.bw : g.bh;
-    std::vector<std::vector<float>> rows(static_cast<size_t>(pool.num_threads()));
-    pool.parallel_for(count, [&](int64_t t, int thread) {
-      const int64_t r0 = keys ? g.col_begin(t) : g.row_begin(t);
-      const int64_t r1 = keys ? g.col_end(t) : g.row_end(t);
-      std::vector<float>& buf = rows[static_cast<size_t>(thread)];
-      buf.resize(static_cast<size_t>(block * d));
-      encode_rows(f, content, enc, off, keys, r0, r1, buf.data());
-      for (int i = 0; i < d; ++i) {
-        double s = 0.0;
-        for (int64_t r = 0; r < r1 - r0; ++r) s += buf[static_cast<size_t>(r * d + i)];
-        sums(t, i) = static_cast<float>(s);
+  pool.parallel_for(ceil_div(n, kEncodeChunk), [&](int64_t chunk, int) {
+    const int64_t r0 = chunk * kEncodeChunk, r1 = std::min(n, r0 + kEncodeChunk);
+    if (q && r0 < nq) encode_rows(f, content, enc, offset, false, r0, std::min(r1, nq), q->rows.data() + r0 * d);
+    if (k && r0 < nk) encode_rows(f, content, enc, offset, true, r0, std::min(r1, nk), k->rows.data() + r0 * d);
+  });
+  for (EncodedRows* e : {q, k}) {
+    if (!e) continue;
+    const int64_t blocks = e->n / kCheckpoint;
+    e->checkpoints.assign(static_cast<size_t>((blocks + 1) * d), 0.0);
+    // Block sums in parallel, then a running sum over blocks.
+    pool.parallel_for(ceil_div(blocks, 256), [&](int64_t part, int) {
+      for (int64_t c = part * 256; c < std::min(blocks, (part + 1) * 256); ++c) {
+        double* out = e->checkpoints.data() + (c + 1) * d;
+        for (int64_t r = c * kCheckpoint; r < (c + 1) * kCheckpoint; ++r) {
+          const float* x = e->row(r);
+          for (int i = 0; i < d; ++i) out[i] += x[i];
+        }
       }
     });
+    for (int64_t c = 1; c <= blocks; ++c) {
+      double* cur = e->checkpoints.data() + c * d;
+      const double* prev = cur - d;
+      for (int i = 0; i < d; ++i) cur[i] += prev[i];
+    }
+  }
+}
+
+void build_diag(LogitsEntry& e) {
+  const int d = e.q.d;
+  const int64_t nq = e.q.n, nk = e.k.n;
+  e.diag.assign(static_cast<size_t>(nq + 1), 0.0);
+  ThreadPool& pool = ThreadPool::shared();
+  const int64_t chunks = ceil_div(nq, kEncodeChunk);
+  std::vector<double> chunk_total(static_cast<size_t>(chunks), 0.0);
+  pool.parallel_for(chunks, [&](int64_t chunk, int) {
+    const int64_t m0 = chunk * kEncodeChunk, m1 = std::min(nq, m0 + kEncodeChunk);
+    std::vector<double> running(static_cast<size_t>(d));
+    int64_t have = std::min(m0, nk);  // running = k_0 + ... + k_(have - 1)
+    e.k.prefix(have, running.data());
+    double acc = 0.0;
+    for (int64_t m = m0; m < m1; ++m) {
+      const int64_t want = std::min(m + 1, nk);
+      for (; have < want; ++have) {
+        const float* x = e.k.row(have);
+        for (int i = 0; i < d; ++i) running[static_cast<size_t>(i)] += x[i];
+      }
+      const float* qm = e.q.row(m);
+      double dot = 0.0;
+      for (int i = 0; i < d; ++i) dot += static_cast<double>(qm[i]) * running[static_cast<size_t>(i)];
+      acc += dot;
+      e.diag[static_cast<size_t>(m + 1)] = acc;  // chunk-local for now
+    }
+    chunk_total[static_cast<size_t>(chunk)] = acc;
+  });
+  double carry = 0.0;
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    const int64_t m0 = chunk * kEncodeChunk, m1 = std::min(nq, m0 + kEncodeChunk);
+    for (int64_t m = m0; m < m1; ++m) e.diag[static_cast<size_t>(m + 1)] += carry;
+    carry += chunk_total[static_cast<size_t>(chunk)];
+  }
+}
+
+// Logits: exact block means from block sums of encoded rows.
+void logits_bilinear(const LogitsEntry& e, const ViewportRequest& req, const Grid& g, ViewportImage& image) {
+  const int d = e.q.d;
+  ThreadPool& pool = ThreadPool::shared();
+  std::vector<float> q_sum(static_cast<size_t>(g.height) * d), k_sum(static_cast<size_t>(g.width) * d);
+  const auto sums = [&](const EncodedRows& rows, bool keys, int count, std::vector<float>& out) {
+    pool.parallel_for(count, [&](int64_t t, int) {
+      std::vector<double> acc(static_cast<size_t>(d)), scratch(static_cast<size_t>(d));
+      const int64_t a = keys ? g.col_begin(t) : g.row_begin(t), b = keys ? g.col_end(t) : g.row_end(t);
+      rows.sum(a, b, acc.data(), scratch.data());
+      for (int i = 0; i < d; ++i) out[static_cast<size_t>(t * d + i)] = static_cast<float>(acc[static_cast<size_t>(i)]);
+    });
   };
-  sum_blocks(false, g.height, q_sum);
-  if (progress && !progress(0.3)) return false;
-  sum_blocks(true, g.width, k_sum);
-  if (progress && !progress(0.6)) return false;
-  const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
-  RowMatrixF means = q_sum * k_sum.transpose();
-  image.values.assign(static_cast<size_t>(g.height) * static_cast<size_t>(g.width), 0.0f);
+  sums(e.q, false, g.height, q_sum);
+  sums(e.k, true, g.width, k_sum);
+  // Texel GEMM on the runtime-dispatched score kernel, in bands of texel rows over the pool.
+  std::vector<float> packed(static_cast<size_t>(kernels::packed_keys_size(g.width, d)));
+  kernels::pack_keys(k_sum.data(), g.width, d, packed.data());
+  image.values.resize(static_cast<size_t>(g.height) * static_cast<size_t>(g.width));
+  const int64_t band = 32;
+  pool.parallel_for(ceil_div(g.height, band), [&](int64_t b, int) {
+    const int64_t y0 = b * band, rows = std::min<int64_t>(band, g.height - y0);
+    kernels::score_block_packed(q_sum.data() + y0 * d, rows, d, packed.data(), g.width, 1.0f, -1,
+                                image.values.data() + y0 * g.width, g.width);
+  });
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
   const bool causal = req.options.causal;
   pool.parallel_for(g.height, [&](int64_t ty, int) {
     const int64_t ma = g.row_begin(ty), mb = g.row_end(ty);
-    std::vector<float> kbuf, qbuf;
+    std::vector<double> qa(static_cast<size_t>(d)), qb(static_cast<size_t>(d)), pk(static_cast<size_t>(d)),
+        scratch(static_cast<size_t>(d));
     for (int64_t tx = 0; tx < g.width; ++tx) {
       const int64_t na = g.col_begin(tx), nb = g.col_end(tx);
       float& out = image.values[static_cast<size_t>(ty * g.width + tx)];
       if (!causal || nb - 1 <= ma) {
-        out = means(ty, tx) * inv_sqrt_d / static_cast<float>((mb - ma) * (nb - na));
+        out = static_cast<float>(out * inv_sqrt_d / static_cast<double>((mb - ma) * (nb - na)));
         continue;
       }
       if (na > mb - 1) {
         out = kNaN;
         continue;
       }
-      // Cut by the diagonal: sum over rows of <q_m, sum of keys n in [na, min(nb, m + 1))>.
-      kbuf.resize(static_cast<size_t>((nb - na) * d));
-      qbuf.resize(static_cast<size_t>((mb - ma) * d));
-      encode_rows(f, content, enc, off, true, na, nb, kbuf.data());
-      encode_rows(f, content, enc, off, false, ma, mb, qbuf.data());
-      std::vector<double> prefix_d(static_cast<size_t>(d), 0.0);
-      int64_t next_key = na;
-      double total = 0.0;
-      for (int64_t m = ma; m < mb; ++m) {
-        const int64_t end = std::min(nb, m + 1);
-        for (; next_key < end; ++next_key) {
-          const float* k = kbuf.data() + (next_key - na) * d;
-          for (int i = 0; i < d; ++i) prefix_d[static_cast<size_t>(i)] += k[i];
-        }
-        if (end <= na) continue;
-        const float* q = qbuf.data() + (m - ma) * d;
-        for (int i = 0; i < d; ++i) total += static_cast<double>(q[i]) * prefix_d[static_cast<size_t>(i)];
+      // Cut by the diagonal: rows m in [a, mb) with a = max(ma, na) see keys [na, min(nb, m + 1)).
+      //   sum = sum_{m in [a, min(mb, nb))} <q_m, P(m + 1)> + <Q[max(a, nb), mb), P(nb)> - <Q[a, mb), P(na)>
+      // with P(x) = k_0 + ... + k_(x-1) and diag holding the first term's prefix sums.
+      const int64_t a = std::max(ma, na), split = std::min(mb, nb);
+      double total = e.diag[static_cast<size_t>(split)] - e.diag[static_cast<size_t>(a)];
+      if (mb > nb) {
+        e.q.sum(std::max(a, nb), mb, qb.data(), scratch.data());
+        e.k.prefix(nb, pk.data());
+        for (int i = 0; i < d; ++i) total += qb[static_cast<size_t>(i)] * pk[static_cast<size_t>(i)];
       }
-      out = static_cast<float>(total / static_cast<double>(causal_count(ma, mb, na, nb))) * inv_sqrt_d;
+      e.q.sum(a, mb, qa.data(), scratch.data());
+      e.k.prefix(na, pk.data());
+      for (int i = 0; i < d; ++i) total -= qa[static_cast<size_t>(i)] * pk[static_cast<size_t>(i)];
+      out = static_cast<float>(total / static_cast<double>(causal_count(ma, mb, na, nb)) * inv_sqrt_d);
     }
   });
-  return true;
 }
 
-// Softmax of position-invariant content: l(m, n) = f(m - n).
-bool softmax_distance(const RopeFrequencies& fr, const Content& content, const ViewportRequest& req, const Grid& g,
-                      ViewportImage& image, const ViewportProgress& progress) {
+void build_softmax_distance(const RopeFrequencies& fr, const Content& content, const ViewportRequest& req,
+                            SoftmaxDistanceEntry& e) {
   const int d = fr.head_dim;
   const int64_t r_min = -(req.num_k - 1), r_max = req.num_q - 1;
   const int64_t span = r_max - r_min + 1;
+  e.r_min = r_min;
   std::vector<double> f(static_cast<size_t>(span));
-  {
-    // f(r) = <enc_q(r), enc_k(0)> for r >= 0 and <enc_q(0), enc_k(-r)> for r < 0 (positions relative).
-    std::vector<float> q0(static_cast<size_t>(d)), k0(static_cast<size_t>(d));
-    encode_rows(fr, content, req.options.encoding, 0, false, 0, 1, q0.data());
-    encode_rows(fr, content, req.options.encoding, 0, true, 0, 1, k0.data());
-    const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
-    constexpr int64_t kChunk = 4096;
-    std::vector<float> buf(static_cast<size_t>(kChunk * d));
-    for (int side = 0; side < 2; ++side) {
-      const bool keys = side == 1;
-      const int64_t count = keys ? req.num_k : req.num_q;
-      const float* other = keys ? q0.data() : k0.data();
-      for (int64_t c0 = 0; c0 < count; c0 += kChunk) {
-        const int64_t c1 = std::min(count, c0 + kChunk);
-        encode_rows(fr, content, req.options.encoding, 0, keys, c0, c1, buf.data());
-        for (int64_t p = c0; p < c1; ++p) {
-          double dot = 0.0;
-          const float* row = buf.data() + (p - c0) * d;
-          for (int i = 0; i < d; ++i) dot += static_cast<double>(row[i]) * other[i];
-          const int64_t r = keys ? -p : p;
-          f[static_cast<size_t>(r - r_min)] = dot * inv_sqrt_d;
-        }
-      }
+  // f(r) = <enc_q(r), enc_k(0)> for r >= 0 and <enc_q(0), enc_k(-r)> for r < 0 (relative positions).
+  std::vector<float> q0(static_cast<size_t>(d)), k0(static_cast<size_t>(d));
+  encode_rows(fr, content, req.options.encoding, 0, false, 0, 1, q0.data());
+  encode_rows(fr, content, req.options.encoding, 0, true, 0, 1, k0.data());
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
+  const int64_t q_chunks = ceil_div(req.num_q, kEncodeChunk), k_chunks = ceil_div(req.num_k, kEncodeChunk);
+  ThreadPool::shared().parallel_for(q_chunks + k_chunks, [&](int64_t chunk, int) {
+    const bool keys = chunk >= q_chunks;
+    const int64_t c0 = (keys ? chunk - q_chunks : chunk) * kEncodeChunk;
+    const int64_t c1 = std::min(keys ? req.num_k : req.num_q, c0 + kEncodeChunk);
+    std::vector<float> buf(static_cast<size_t>((c1 - c0) * d));
+    encode_rows(fr, content, req.options.encoding, 0, keys, c0, c1, buf.data());
+    const float* other = keys ? q0.data() : k0.data();
+    for (int64_t p = c0; p < c1; ++p) {
+      double dot = 0.0;
+      const float* row = buf.data() + (p - c0) * d;
+      for (int i = 0; i < d; ++i) dot += static_cast<double>(row[i]) * other[i];
+      if (keys && p == 0) continue;  // r = 0 comes from the query side
+      f[static_cast<size_t>((keys ? -p : p) - r_min)] = dot * inv_sqrt_d;
     }
-  }
-  if (progress && !progress(0.2)) return false;
+  });
   const double c = *std::max_element(f.begin(), f.end());
-  std::vector<double> prefix(static_cast<size_t>(span) + 1, 0.0);
-  for (int64_t i = 0; i < span; ++i) prefix[static_cast<size_t>(i + 1)] = prefix[static_cast<size_t>(i)] + std::exp(f[static_cast<size_t>(i)] - c);
-  // Sum of exp(f(r) - c) for r in [lo, hi].
-  const auto range_sum = [&](int64_t lo, int64_t hi) {
-    if (hi < lo) return 0.0;
-    return prefix[static_cast<size_t>(hi - r_min + 1)] - prefix[static_cast<size_t>(lo - r_min)];
-  };
+  e.prefix.assign(static_cast<size_t>(span) + 1, 0.0);
+  for (int64_t i = 0; i < span; ++i) {
+    e.prefix[static_cast<size_t>(i + 1)] = e.prefix[static_cast<size_t>(i)] + std::exp(f[static_cast<size_t>(i)] - c);
+  }
+  e.weight.resize(static_cast<size_t>(req.num_q));
+  for (int64_t m = 0; m < req.num_q; ++m) {
+    const int64_t last = req.options.causal ? std::min(m, req.num_k - 1) : req.num_k - 1;
+    const double row_sum = e.prefix[static_cast<size_t>(m - r_min + 1)] - e.prefix[static_cast<size_t>(m - last - r_min)];
+    e.weight[static_cast<size_t>(m)] = 1.0 / row_sum;
+  }
+}
+
+// Softmax of position-invariant content: l(m, n) = f(m - n).
+void softmax_distance(const SoftmaxDistanceEntry& e, const ViewportRequest& req, const Grid& g, ViewportImage& image) {
   const bool causal = req.options.causal;
-  // Last valid key column of row m.
-  const auto last_col = [&](int64_t m) { return causal ? std::min(m, req.num_k - 1) : req.num_k - 1; };
+  const int64_t r_min = e.r_min;
+  const double* prefix = e.prefix.data();
+  const double* weight = e.weight.data();
+  // sum of exp(f(r) - c) for r in [lo, hi]
+  const auto range_sum = [&](int64_t lo, int64_t hi) {
+    return hi < lo ? 0.0 : prefix[hi - r_min + 1] - prefix[lo - r_min];
+  };
   image.values.assign(static_cast<size_t>(g.height) * static_cast<size_t>(g.width), 0.0f);
   ThreadPool::shared().parallel_for(g.height, [&](int64_t ty, int) {
     const int64_t ma = g.row_begin(ty), mb = g.row_end(ty);
-    std::vector<double> weight(static_cast<size_t>(mb - ma));
-    for (int64_t m = ma; m < mb; ++m) weight[static_cast<size_t>(m - ma)] = 1.0 / range_sum(m - last_col(m), m);
+    // corr[j] = sum over rows m in [ma, mb) of weight[m] * prefix[m - boundary_j - r_min + 1]
+    // for column boundaries n0, n0 + bw, ..., n1: full texels are differences of neighbours.
+    std::vector<double> corr(static_cast<size_t>(g.width) + 1);
+    const double* p0 = prefix + ma + 1 - g.n0 - r_min;  // p0[i - j * bw] for row ma + i, boundary j
+    kernels::strided_correlation_f64(weight + ma, mb - ma, p0, g.bw, g.width, corr.data());
+    corr[static_cast<size_t>(g.width)] = kernels::dot_f64(weight + ma, prefix + ma + 1 - g.n1 - r_min, mb - ma);
     for (int64_t tx = 0; tx < g.width; ++tx) {
       const int64_t na = g.col_begin(tx), nb = g.col_end(tx);
+      float& out = image.values[static_cast<size_t>(ty * g.width + tx)];
+      if (!causal || nb - 1 <= ma) {
+        // Every row of the block sees all of [na, nb): sum_m w_m (P(m - na) - P(m - nb)).
+        const double total = corr[static_cast<size_t>(tx)] - corr[static_cast<size_t>(tx + 1)];
+        out = static_cast<float>(total / static_cast<double>((mb - ma) * (nb - na)));
+        continue;
+      }
       double total = 0.0;
       int64_t count = 0;
-      for (int64_t m = ma; m < mb; ++m) {
-        const int64_t hi_col = std::min(nb - 1, last_col(m));
-        if (hi_col < na) continue;
-        total += weight[static_cast<size_t>(m - ma)] * range_sum(m - hi_col, m - na);
+      for (int64_t m = std::max(ma, na); m < mb; ++m) {
+        const int64_t hi_col = std::min(nb - 1, std::min(m, req.num_k - 1));
+        total += weight[m] * range_sum(m - hi_col, m - na);
         count += hi_col - na + 1;
       }
-      image.values[static_cast<size_t>(ty * g.width + tx)] =
-          count ? static_cast<float>(total / static_cast<double>(count)) : kNaN;
+      out = count ? static_cast<float>(total / static_cast<double>(count)) : kNaN;
     }
   });
-  return true;
 }
 
 // Softmax of general content: every cell of the visible blocks, with exact whole-row statistics.
@@ -278,12 +438,52 @@ void encode_rows(const RopeFrequencies& f, const Content& content, Encoding enco
   }
 }
 
+struct ViewportCache::Impl {
+  static constexpr size_t kMaxEntries = 3;
+  std::vector<std::unique_ptr<LogitsEntry>> logits;  // most recent first
+  std::vector<std::unique_ptr<SoftmaxDistanceEntry>> softmax;
+
+  template <typename Entry>
+  static Entry* find(std::vector<std::unique_ptr<Entry>>& list, const EntryKey& key) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i]->key == key) {
+        std::rotate(list.begin(), list.begin() + static_cast<ptrdiff_t>(i), list.begin() + static_cast<ptrdiff_t>(i) + 1);
+        return list.front().get();
+      }
+    }
+    return nullptr;
+  }
+  template <typename Entry>
+  static Entry* insert(std::vector<std::unique_ptr<Entry>>& list, std::unique_ptr<Entry> entry) {
+    if (list.size() >= kMaxEntries) list.pop_back();
+    list.insert(list.begin(), std::move(entry));
+    return list.front().get();
+  }
+};
+
+ViewportCache::ViewportCache() : impl_(std::make_unique<Impl>()) {}
+ViewportCache::~ViewportCache() = default;
+
+size_t ViewportCache::memory_bytes() const {
+  size_t total = 0;
+  for (const auto& e : impl_->logits) total += e->bytes();
+  for (const auto& e : impl_->softmax) total += e->bytes();
+  return total;
+}
+
+void ViewportCache::clear() {
+  impl_->logits.clear();
+  impl_->softmax.clear();
+}
+
 ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& content, const ViewportRequest& req,
-                               const ViewportProgress& progress) {
+                               const ViewportProgress& progress, ViewportCache* cache) {
   if (req.num_q < 1 || req.num_k < 1 || req.num_q > kMaxSeqLen || req.num_k > kMaxSeqLen) {
     throw RopeError("viewport: matrix size must be in [1, 2^24]");
   }
   if (content.head_dim() != freqs.head_dim) throw RopeError("viewport: content head_dim does not match the config");
+  if (content.num_queries() && *content.num_queries() < req.num_q) throw RopeError("viewport: more query rows than the content has");
+  if (content.num_keys() && *content.num_keys() < req.num_k) throw RopeError("viewport: more key rows than the content has");
   if (req.max_width < 1 || req.max_height < 1 || req.max_width > 16384 || req.max_height > 16384) {
     throw RopeError("viewport: texel budget must be in [1, 16384] per side");
   }
@@ -299,12 +499,43 @@ ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& cont
   image.cols_per_texel = g.bw;
   if (g.height == 0 || g.width == 0) return image;
   const bool exact = g.bh == 1 && g.bw == 1;
+  // External content is not cached (its identity is not part of the key).
+  ViewportCache local;
+  ViewportCache::Impl& store = (cache && content.kind() != ContentKind::kExternal) ? cache->impl() : local.impl();
   if (req.value == HeatmapValue::kLogits) {
     image.method = exact ? ViewportMethod::kExactCells : ViewportMethod::kBlockMeanBilinear;
-    image.complete = logits_bilinear(freqs, content, req, g, image, progress);
+    const EntryKey key = make_key(freqs, content, req, false);
+    LogitsEntry* e = ViewportCache::Impl::find(store.logits, key);
+    if (!e) {
+      auto entry = std::make_unique<LogitsEntry>();
+      entry->key = key;
+      entry->q.d = entry->k.d = freqs.head_dim;
+      entry->q.n = req.num_q;
+      entry->k.n = req.num_k;
+      encode_all(freqs, content, req.options.encoding, req.options.offset, &entry->q, &entry->k);
+      e = ViewportCache::Impl::insert(store.logits, std::move(entry));
+    }
+    if (progress && !progress(0.5)) {
+      image.complete = false;
+      return image;
+    }
+    if (req.options.causal && e->diag.empty()) build_diag(*e);
+    logits_bilinear(*e, req, g, image);
   } else if (content.is_position_invariant() && req.options.encoding != Encoding::kSinusoidal) {
     image.method = exact ? ViewportMethod::kExactCells : ViewportMethod::kBlockMeanDistance;
-    image.complete = softmax_distance(freqs, content, req, g, image, progress);
+    const EntryKey key = make_key(freqs, content, req, true);
+    SoftmaxDistanceEntry* e = ViewportCache::Impl::find(store.softmax, key);
+    if (!e) {
+      auto entry = std::make_unique<SoftmaxDistanceEntry>();
+      entry->key = key;
+      build_softmax_distance(freqs, content, req, *entry);
+      e = ViewportCache::Impl::insert(store.softmax, std::move(entry));
+    }
+    if (progress && !progress(0.5)) {
+      image.complete = false;
+      return image;
+    }
+    softmax_distance(*e, req, g, image);
   } else {
     image.method = exact ? ViewportMethod::kExactCells : ViewportMethod::kBlockMeanCells;
     image.complete = softmax_cells(freqs, content, req, g, image, progress);

@@ -7,7 +7,8 @@
 // obtained depends on what is being drawn:
 //  - logits (any content, any encoding) are bilinear in the encoded rows, so a block's mean is
 //    <sum of its encoded queries, sum of its encoded keys> / (count * sqrt(head_dim)); blocks cut by
-//    the causal diagonal use prefix sums of the keys. Cost O(N d + texels d), at any zoom.
+//    the causal diagonal use the prefix sums sum_m <q_m, k_0 + ... + k_m>. Cost O(N d) once per
+//    parameter change, then O((width + height) d + texels d) per view, at any zoom.
 //  - softmax of position-invariant content (constant or ones; rope or no encoding) depends on
 //    m - n only: exact row normalisers and block sums come from prefix sums of exp(f(r)).
 //  - softmax of other content: every cell of the visible blocks is computed, with exact whole-row
@@ -15,6 +16,7 @@
 //    progress and can be cancelled.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -57,8 +59,32 @@ struct ViewportImage {
 // Called with the fraction done; return false to cancel.
 using ViewportProgress = std::function<bool(double fraction_done)>;
 
+// What compute_viewport keeps between calls with the same parameters: the encoded rows of q and
+// k with float64 checkpoint sums every few rows, the causal diagonal prefix, and for softmax of
+// position-invariant content f(m - n) with its prefix sums and row normalisers. O(N d) memory,
+// built once per parameter change (encoding both sides, spread over the thread pool); pans and
+// zooms then cost O((width + height) d) plus one texel GEMM. A few entries are kept (e.g. the
+// absolute and the rotary view side by side). Not thread-safe: one cache per computing thread.
+class ViewportCache {
+ public:
+  ViewportCache();
+  ~ViewportCache();
+  ViewportCache(const ViewportCache&) = delete;
+  ViewportCache& operator=(const ViewportCache&) = delete;
+  size_t memory_bytes() const;
+  void clear();
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// With a cache, repeated calls on the same parameters reuse the encoded rows; without one, every
+// call builds what it needs and drops it.
 ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& content,
-                               const ViewportRequest& request, const ViewportProgress& progress = {});
+                               const ViewportRequest& request, const ViewportProgress& progress = {},
+                               ViewportCache* cache = nullptr);
 
 // Encoded rows [row0, row1) of the queries (keys when `keys`): rope R(p) x with cos and sin times
 // the attention factor, sinusoidal x + PE(p), or x unchanged; p = offset + row.

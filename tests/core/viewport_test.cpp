@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/attention.h"
+#include "core/kernels/viewport_kernels.h"
 #include "core/viewport.h"
 
 namespace rope::core {
@@ -39,7 +40,16 @@ double viewport_nmse(const Case& c, int64_t n, const ViewportRequest& shape, Vie
   req.options.causal = c.causal;
   req.options.offset = c.offset;
   req.value = c.value;
-  const ViewportImage image = compute_viewport(freqs, content, req);
+  ViewportCache cache;
+  compute_viewport(freqs, content, req, {}, &cache);  // warm the cache, then draw from it
+  const ViewportImage image = compute_viewport(freqs, content, req, {}, &cache);
+  const ViewportImage uncached = compute_viewport(freqs, content, req);
+  EXPECT_EQ(image.values.size(), uncached.values.size());
+  for (size_t i = 0; i < image.values.size(); ++i) {
+    if (!std::isnan(uncached.values[i])) {
+      EXPECT_EQ(image.values[i], uncached.values[i]) << i;
+    }
+  }
   const std::vector<float> full = score_matrix(freqs, content, req.options, n, n, c.value == HeatmapValue::kSoftmax);
   double err = 0.0, energy = 0.0;
   for (int ty = 0; ty < image.height; ++ty) {
@@ -140,6 +150,27 @@ TEST(Viewport, CancelStopsEarly) {
   const ViewportImage image = compute_viewport(freqs, content, req, [&](double) { return ++calls < 3; });
   EXPECT_FALSE(image.complete);
   EXPECT_EQ(calls, 3);
+}
+
+}  // namespace
+}  // namespace rope::core
+
+namespace rope::core {
+namespace {
+
+TEST(ViewportKernels, DotAndCorrelationMatchTheScalarReference) {
+  std::vector<double> a(1003), b(5000);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(0.1 * static_cast<double>(i)) + 0.5;
+  for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(0.013 * static_cast<double>(i)) * 3.0;
+  for (int64_t n : {0, 1, 7, 8, 33, 1003}) {
+    EXPECT_NEAR(kernels::dot_f64(a.data(), b.data(), n), kernels::dot_f64_ref(a.data(), b.data(), n), 1e-10) << n;
+  }
+  std::vector<double> out(9);
+  const double* p = b.data() + 4000;
+  kernels::strided_correlation_f64(a.data(), 1003, p, 437, 9, out.data());
+  for (int64_t j = 0; j < 9; ++j) {
+    EXPECT_NEAR(out[static_cast<size_t>(j)], kernels::dot_f64_ref(a.data(), p - j * 437, 1003), 1e-9) << j;
+  }
 }
 
 }  // namespace
