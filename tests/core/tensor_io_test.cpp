@@ -35,15 +35,30 @@ void write_bytes(const std::string& path, const std::string& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-// A per-test scratch directory (tests may run in parallel processes).
-std::string scratch_path(const std::string& file) {
+// A per-test scratch directory (tests may run in parallel processes), removed after the test.
+std::filesystem::path scratch_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
-                                    ("ropescope_tensor_io_" + std::to_string(::getpid()) + "_" +
-                                     info->test_suite_name() + "_" + info->name());
+  return std::filesystem::path(::testing::TempDir()) / ("ropescope_tensor_io_" + std::to_string(::getpid()) + "_" +
+                                                        info->test_suite_name() + "_" + info->name());
+}
+
+std::string scratch_path(const std::string& file) {
+  const std::filesystem::path dir = scratch_dir();
   std::filesystem::create_directories(dir);
   return (dir / file).string();
 }
+
+class ScratchTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(scratch_dir(), ec);
+  }
+};
+class TensorIoNpy : public ScratchTest {};
+class TensorIoFiles : public ScratchTest {};
+class TensorIoHalf : public ScratchTest {};
+class TensorIoSafetensors : public ScratchTest {};
 
 // Runs `fn`, which must throw RopeError; returns what().
 template <typename Fn>
@@ -71,14 +86,14 @@ void expect_same_float(float expected, float actual, const std::string& what) {
 // ------------------------------------------------------------------------------------------------
 // numpy fixtures
 
-TEST(TensorIoNpy, ReadsNumpyFloat32TwoD) {
+TEST_F(TensorIoNpy, ReadsNumpyFloat32TwoD) {
   const Tensor t = read_npy(fixture("f32_2d.npy"));
   ASSERT_EQ(t.shape, (std::vector<int64_t>{3, 4}));
   ASSERT_EQ(t.data.size(), 12u);
   for (int i = 0; i < 12; ++i) EXPECT_EQ(t.data[i], static_cast<float>(i) * 0.25f - 1.0f) << "i=" << i;
 }
 
-TEST(TensorIoNpy, ReadsNumpyFloat64NarrowedToFloat32) {
+TEST_F(TensorIoNpy, ReadsNumpyFloat64NarrowedToFloat32) {
   const Tensor t = read_npy(fixture("f64_2d.npy"));
   ASSERT_EQ(t.shape, (std::vector<int64_t>{2, 5}));
   ASSERT_EQ(t.data.size(), 10u);
@@ -86,7 +101,7 @@ TEST(TensorIoNpy, ReadsNumpyFloat64NarrowedToFloat32) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(t.data[i], static_cast<float>(i * 0.1)) << "i=" << i;
 }
 
-TEST(TensorIoNpy, ReadsNumpyThreeDAndOneD) {
+TEST_F(TensorIoNpy, ReadsNumpyThreeDAndOneD) {
   const Tensor t3 = read_npy(fixture("f32_3d.npy"));
   ASSERT_EQ(t3.shape, (std::vector<int64_t>{2, 3, 4}));
   ASSERT_EQ(t3.data.size(), 24u);
@@ -101,7 +116,7 @@ TEST(TensorIoNpy, ReadsNumpyThreeDAndOneD) {
   ASSERT_EQ(t1.data, (std::vector<float>{0.0f, 0.5f, 1.0f, 1.5f, 2.0f}));
 }
 
-TEST(TensorIoNpy, ReadsEmptyAndZeroSizedShapes) {
+TEST_F(TensorIoNpy, ReadsEmptyAndZeroSizedShapes) {
   const Tensor empty = read_npy(fixture("f32_empty.npy"));
   EXPECT_EQ(empty.shape, (std::vector<int64_t>{0, 4}));
   EXPECT_TRUE(empty.data.empty());
@@ -110,7 +125,7 @@ TEST(TensorIoNpy, ReadsEmptyAndZeroSizedShapes) {
   EXPECT_TRUE(long_dim.data.empty());
 }
 
-TEST(TensorIoNpy, ReadsFormatVersionsTwoAndThree) {
+TEST_F(TensorIoNpy, ReadsFormatVersionsTwoAndThree) {
   const Tensor v1 = read_npy(fixture("f32_2d.npy"));
   for (const char* name : {"f32_v2.npy", "f32_v3.npy"}) {
     const std::string bytes = read_bytes(fixture(name));
@@ -122,7 +137,7 @@ TEST(TensorIoNpy, ReadsFormatVersionsTwoAndThree) {
   }
 }
 
-TEST(TensorIoNpy, ParseFromMemoryEqualsReadFromFile) {
+TEST_F(TensorIoNpy, ParseFromMemoryEqualsReadFromFile) {
   for (const char* name : {"f32_2d.npy", "f64_2d.npy", "f32_3d.npy", "f32_1d.npy", "f32_v3.npy"}) {
     const std::string bytes = read_bytes(fixture(name));
     const Tensor parsed = parse_npy(bytes.data(), bytes.size(), name);
@@ -132,7 +147,7 @@ TEST(TensorIoNpy, ParseFromMemoryEqualsReadFromFile) {
   }
 }
 
-TEST(TensorIoNpy, RejectsNumpyFilesWeDoNotSupport) {
+TEST_F(TensorIoNpy, RejectsNumpyFilesWeDoNotSupport) {
   struct Case {
     const char* file;
     const char* expected;
@@ -156,7 +171,7 @@ TEST(TensorIoNpy, RejectsNumpyFilesWeDoNotSupport) {
 // ------------------------------------------------------------------------------------------------
 // Writer: byte-for-byte what numpy writes
 
-TEST(TensorIoNpy, WriterMatchesNumpyBytesForFloat32) {
+TEST_F(TensorIoNpy, WriterMatchesNumpyBytesForFloat32) {
   struct Case {
     const char* file;
     std::vector<int64_t> shape;
@@ -188,7 +203,7 @@ TEST(TensorIoNpy, WriterMatchesNumpyBytesForFloat32) {
   }
 }
 
-TEST(TensorIoNpy, WriterMatchesNumpyBytesForFloat64) {
+TEST_F(TensorIoNpy, WriterMatchesNumpyBytesForFloat64) {
   std::vector<double> values2d, values3d;
   for (int i = 0; i < 10; ++i) values2d.push_back(i * 0.1);
   for (int i = 0; i < 24; ++i) values3d.push_back(i * 0.1);
@@ -200,7 +215,7 @@ TEST(TensorIoNpy, WriterMatchesNumpyBytesForFloat64) {
   EXPECT_EQ(read_bytes(out3), read_bytes(fixture("f64_3d.npy")));
 }
 
-TEST(TensorIoNpy, RoundTripKeepsEveryFloat32BitPattern) {
+TEST_F(TensorIoNpy, RoundTripKeepsEveryFloat32BitPattern) {
   std::vector<float> values = {0.0f,
                                -0.0f,
                                1.0f,
@@ -223,7 +238,7 @@ TEST(TensorIoNpy, RoundTripKeepsEveryFloat32BitPattern) {
   EXPECT_EQ(read_bytes(path).size() % 64, (2 * 3 * 7 * 4) % 64) << "header must be padded to 64 bytes";
 }
 
-TEST(TensorIoNpy, RoundTripFloat64NarrowsWithRoundToNearest) {
+TEST_F(TensorIoNpy, RoundTripFloat64NarrowsWithRoundToNearest) {
   const std::vector<double> values = {1.0 / 3.0, -2.0 / 7.0, 1e300, 1e-300, 16777217.0, -0.0};
   const std::string path = scratch_path("round_trip64.npy");
   write_npy(path, values.data(), {6});
@@ -237,7 +252,7 @@ TEST(TensorIoNpy, RoundTripFloat64NarrowsWithRoundToNearest) {
   EXPECT_TRUE(std::signbit(t.data[5]));  // -0 keeps its sign
 }
 
-TEST(TensorIoNpy, WriterRejectsBadShapesAndPaths) {
+TEST_F(TensorIoNpy, WriterRejectsBadShapesAndPaths) {
   const float value = 1.0f;
   EXPECT_NE(error_of([&] { write_npy(scratch_path("neg.npy"), &value, {-1, 2}); }).find("invalid or too large"),
             std::string::npos);
@@ -267,7 +282,7 @@ std::string npy_bytes(const std::string& header, const std::string& data = "", i
 
 std::string floats(size_t n) { return std::string(4 * n, '\0'); }
 
-TEST(TensorIoNpy, HostileBytesGiveOneLineErrors) {
+TEST_F(TensorIoNpy, HostileBytesGiveOneLineErrors) {
   const std::string ok = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }\n";
   struct Case {
     std::string name;
@@ -346,7 +361,7 @@ TEST(TensorIoNpy, HostileBytesGiveOneLineErrors) {
   }
 }
 
-TEST(TensorIoNpy, HeaderLengthAboveOneMebibyteIsRejected) {
+TEST_F(TensorIoNpy, HeaderLengthAboveOneMebibyteIsRejected) {
   // A real (well-formed) 2 MiB header: refused because of the cap, not because of the file size.
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }";
   header.append((2u << 20) - header.size() - 1, ' ');
@@ -358,7 +373,7 @@ TEST(TensorIoNpy, HeaderLengthAboveOneMebibyteIsRejected) {
 
 // A 100-byte file whose length field claims 4 GiB: the check against the file size comes before
 // any allocation, and the message says so.
-TEST(TensorIoNpy, FourGibHeaderClaimOnHundredByteFileThrowsBeforeAllocating) {
+TEST_F(TensorIoNpy, FourGibHeaderClaimOnHundredByteFileThrowsBeforeAllocating) {
   std::string bytes = npy_bytes("", "", 2, 0xffffffffLL);
   bytes.append(100 - bytes.size(), ' ');
   ASSERT_EQ(bytes.size(), 100u);
@@ -370,7 +385,7 @@ TEST(TensorIoNpy, FourGibHeaderClaimOnHundredByteFileThrowsBeforeAllocating) {
       << message;
 }
 
-TEST(TensorIoFiles, MissingFilesAndDirectoriesAreErrors) {
+TEST_F(TensorIoFiles, MissingFilesAndDirectoriesAreErrors) {
   const std::string missing = scratch_path("does_not_exist.npy");
   EXPECT_NE(error_of([&] { read_npy(missing); }).find(missing + ": cannot open: no such file"), std::string::npos);
   const std::string dir = std::filesystem::path(scratch_path("x")).parent_path().string();
@@ -400,7 +415,7 @@ float decode_small_float(uint32_t bits, int exponent_bits, int mantissa_bits) {
   return static_cast<float>(sign ? -magnitude : magnitude);  // exact: both formats fit in float32
 }
 
-TEST(TensorIoHalf, F16MatchesLdexpForEveryBitPattern) {
+TEST_F(TensorIoHalf, F16MatchesLdexpForEveryBitPattern) {
   int mismatches = 0;
   for (uint32_t bits = 0; bits <= 0xffff; ++bits) {
     const float expected = decode_small_float(bits, 5, 10);
@@ -421,7 +436,7 @@ TEST(TensorIoHalf, F16MatchesLdexpForEveryBitPattern) {
   EXPECT_TRUE(std::signbit(f16_bits_to_float(0x8000)));
 }
 
-TEST(TensorIoHalf, BF16MatchesLdexpForEveryBitPattern) {
+TEST_F(TensorIoHalf, BF16MatchesLdexpForEveryBitPattern) {
   int mismatches = 0;
   for (uint32_t bits = 0; bits <= 0xffff; ++bits) {
     const float expected = decode_small_float(bits, 8, 7);
@@ -437,18 +452,18 @@ TEST(TensorIoHalf, BF16MatchesLdexpForEveryBitPattern) {
 // ------------------------------------------------------------------------------------------------
 // .safetensors fixture
 
-TEST(TensorIoSafetensors, ListsNamesInDataOrder) {
+TEST_F(TensorIoSafetensors, ListsNamesInDataOrder) {
   EXPECT_EQ(list_safetensors(fixture("mixed.safetensors")), (std::vector<std::string>{"q", "half", "brain", "ids"}));
 }
 
-TEST(TensorIoSafetensors, ReadsF32) {
+TEST_F(TensorIoSafetensors, ReadsF32) {
   const Tensor q = read_safetensors(fixture("mixed.safetensors"), "q");
   ASSERT_EQ(q.shape, (std::vector<int64_t>{2, 3}));
   ASSERT_EQ(q.data.size(), 6u);
   for (int i = 0; i < 6; ++i) EXPECT_EQ(q.data[i], (static_cast<float>(i) - 2.5f) * 0.5f) << "i=" << i;
 }
 
-TEST(TensorIoSafetensors, ReadsF16SpecialsWrittenByNumpy) {
+TEST_F(TensorIoSafetensors, ReadsF16SpecialsWrittenByNumpy) {
   const Tensor half = read_safetensors(fixture("mixed.safetensors"), "half");
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<float> expected = {0.0f,  -0.0f, 1.0f, -2.0f, 65504.0f, std::ldexp(1.0f, -14),
@@ -459,7 +474,7 @@ TEST(TensorIoSafetensors, ReadsF16SpecialsWrittenByNumpy) {
   for (size_t i = 0; i < expected.size(); ++i) expect_same_float(expected[i], half.data[i], "half[" + std::to_string(i) + "]");
 }
 
-TEST(TensorIoSafetensors, ReadsBF16) {
+TEST_F(TensorIoSafetensors, ReadsBF16) {
   const Tensor brain = read_safetensors(fixture("mixed.safetensors"), "brain");
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<float> expected = {1.0f, -1.5f, 3.140625f, std::ldexp(1.0f, -133), std::ldexp(1.0f, -126),
@@ -469,7 +484,7 @@ TEST(TensorIoSafetensors, ReadsBF16) {
   for (size_t i = 0; i < expected.size(); ++i) expect_same_float(expected[i], brain.data[i], "brain[" + std::to_string(i) + "]");
 }
 
-TEST(TensorIoSafetensors, ParseFromMemoryEqualsReadFromFile) {
+TEST_F(TensorIoSafetensors, ParseFromMemoryEqualsReadFromFile) {
   const std::string bytes = read_bytes(fixture("mixed.safetensors"));
   EXPECT_EQ(list_safetensors(bytes.data(), bytes.size(), "mem"), list_safetensors(fixture("mixed.safetensors")));
   for (const char* name : {"q", "half", "brain"}) {
@@ -481,7 +496,7 @@ TEST(TensorIoSafetensors, ParseFromMemoryEqualsReadFromFile) {
   }
 }
 
-TEST(TensorIoSafetensors, UnsupportedDtypeAndMissingNameAreErrors) {
+TEST_F(TensorIoSafetensors, UnsupportedDtypeAndMissingNameAreErrors) {
   const std::string path = fixture("mixed.safetensors");
   const std::string dtype_message = error_of([&] { read_safetensors(path, "ids"); });
   EXPECT_NE(dtype_message.find(path + ": tensor 'ids' has unsupported dtype I32 (need F32, F16 or BF16)"),
@@ -503,7 +518,7 @@ std::string le64(uint64_t v) {
 
 std::string st_bytes(const std::string& json, const std::string& data) { return le64(json.size()) + json + data; }
 
-TEST(TensorIoSafetensors, HostileBytesGiveOneLineErrors) {
+TEST_F(TensorIoSafetensors, HostileBytesGiveOneLineErrors) {
   const std::string f32_1 = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
   struct Case {
     std::string name;
@@ -590,7 +605,7 @@ TEST(TensorIoSafetensors, HostileBytesGiveOneLineErrors) {
   }
 }
 
-TEST(TensorIoSafetensors, ValidHandMadeFilesParse) {
+TEST_F(TensorIoSafetensors, ValidHandMadeFilesParse) {
   // Unknown dtypes elsewhere in the file do not stop reading a supported tensor; metadata is skipped;
   // whitespace around the JSON is allowed (the writer pads with spaces).
   const std::string json =
@@ -610,7 +625,7 @@ TEST(TensorIoSafetensors, ValidHandMadeFilesParse) {
             (std::vector<std::string>{"odd", "b", "s"}));
 }
 
-TEST(TensorIoSafetensors, FourGibHeaderClaimOnHundredByteFileThrowsBeforeAllocating) {
+TEST_F(TensorIoSafetensors, FourGibHeaderClaimOnHundredByteFileThrowsBeforeAllocating) {
   std::string bytes = le64(uint64_t{4} << 30);
   bytes.append(92, ' ');
   const std::string path = scratch_path("claims_4gib.safetensors");
@@ -624,7 +639,7 @@ TEST(TensorIoSafetensors, FourGibHeaderClaimOnHundredByteFileThrowsBeforeAllocat
   }
 }
 
-TEST(TensorIoSafetensors, HeaderAboveHundredMebibytesIsRejectedWithoutReadingIt) {
+TEST_F(TensorIoSafetensors, HeaderAboveHundredMebibytesIsRejectedWithoutReadingIt) {
   // A sparse 101 MiB file whose length field claims a 100 MiB + 1 header that really fits in it.
   const uint64_t header_len = (uint64_t{100} << 20) + 1;
   const std::string path = scratch_path("huge_header.safetensors");

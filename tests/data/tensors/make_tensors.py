@@ -118,6 +118,28 @@ def make_corpus(mixed):
     with open(os.path.join(st_dir, "empty.safetensors"), "wb") as f:
         f.write(safetensors_bytes([], {}))
 
+    # A few hostile seeds, so the fuzzers start next to the error paths.
+    def write(directory, name, data):
+        with open(os.path.join(directory, name), "wb") as f:
+            f.write(data)
+
+    def npy(header, data=b"", major=1, length=None):
+        length = len(header) if length is None else length
+        field = struct.pack("<H" if major == 1 else "<I", length)
+        return b"\x93NUMPY" + bytes([major, 0]) + field + header + data
+
+    write(npy_dir, "hostile_4gib_header.npy", npy(b"", major=2, length=0xFFFFFFFF) + b" " * 88)
+    write(npy_dir, "hostile_negative_dim.npy",
+          npy(b"{'descr': '<f4', 'fortran_order': False, 'shape': (-3, 4), }\n", bytes(48)))
+    write(npy_dir, "hostile_truncated.npy",
+          npy(b"{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }\n", bytes(40)))
+    overlap = (b'{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},'
+               b'"b":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}')
+    write(st_dir, "hostile_overlap.safetensors", struct.pack("<Q", len(overlap)) + overlap + bytes(4))
+    write(st_dir, "hostile_4gib_header.safetensors", struct.pack("<Q", 1 << 32) + b" " * 92)
+    negative = b'{"q":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}'
+    write(st_dir, "hostile_negative_dim.safetensors", struct.pack("<Q", len(negative)) + negative + bytes(4))
+
 
 if __name__ == "__main__":
     make_npy()
