@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 
 #include "core/error.h"
 
@@ -16,14 +15,21 @@ uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// A standard normal value that depends only on (seed, stream, row, col): counter-based, so any
-// block of rows can be produced independently and reproducibly.
-float gaussian(uint64_t seed, uint64_t stream, uint64_t row, uint64_t col) {
-  const uint64_t key = splitmix64(splitmix64(splitmix64(seed ^ (stream << 56)) ^ row) ^ col);
-  const uint64_t bits2 = splitmix64(key);
-  const double u1 = (static_cast<double>(key >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
-  const double u2 = static_cast<double>(bits2 >> 11) * 0x1.0p-53;       // [0, 1)
-  return static_cast<float>(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2));
+// Standard normal values that depend only on (seed, stream, row, column): counter-based, so any
+// block of rows can be produced independently and reproducibly. Box-Muller on one 64-bit hash per
+// pair of columns gives both members of the pair.
+uint64_t row_key(uint64_t seed, uint64_t stream, uint64_t row) { return splitmix64(splitmix64(seed ^ (stream << 56)) ^ row); }
+
+void gaussian_row(uint64_t key, size_t count, float* out) {
+  constexpr float kTwoPiF = 6.28318530717958647692f;
+  for (size_t col = 0; col < count; col += 2) {
+    const uint64_t bits = splitmix64(key ^ (col / 2));
+    const float u1 = (static_cast<float>(bits >> 40) + 1.0f) * 0x1.0p-24f;           // (0, 1]
+    const float u2 = static_cast<float>((bits >> 8) & 0xFFFFFFu) * 0x1.0p-24f;         // [0, 1)
+    const float radius = std::sqrt(-2.0f * std::log(u1));
+    out[col] = radius * std::cos(kTwoPiF * u2);
+    if (col + 1 < count) out[col + 1] = radius * std::sin(kTwoPiF * u2);
+  }
 }
 
 enum Stream : uint64_t { kConstantQuery = 1, kConstantKey = 2, kRandomQuery = 3, kRandomKey = 4 };
@@ -57,10 +63,8 @@ Content Content::generated(ContentKind kind, int head_dim, uint64_t seed) {
   if (kind == ContentKind::kConstant) {
     c.q_.resize(static_cast<size_t>(head_dim));
     c.k_.resize(static_cast<size_t>(head_dim));
-    for (int i = 0; i < head_dim; ++i) {
-      c.q_[static_cast<size_t>(i)] = gaussian(seed, kConstantQuery, 0, static_cast<uint64_t>(i));
-      c.k_[static_cast<size_t>(i)] = gaussian(seed, kConstantKey, 0, static_cast<uint64_t>(i));
-    }
+    gaussian_row(row_key(seed, kConstantQuery, 0), c.q_.size(), c.q_.data());
+    gaussian_row(row_key(seed, kConstantKey, 0), c.k_.size(), c.k_.data());
   }
   return c;
 }
@@ -112,8 +116,7 @@ void Content::rows(bool is_key, int64_t row0, int64_t row1, float* out) const {
     case ContentKind::kRandom: {
       const uint64_t stream = is_key ? kRandomKey : kRandomQuery;
       for (int64_t r = row0; r < row1; ++r) {
-        float* row = out + static_cast<size_t>(r - row0) * d;
-        for (size_t i = 0; i < d; ++i) row[i] = gaussian(seed_, stream, static_cast<uint64_t>(r), i);
+        gaussian_row(row_key(seed_, stream, static_cast<uint64_t>(r)), d, out + static_cast<size_t>(r - row0) * d);
       }
       return;
     }
