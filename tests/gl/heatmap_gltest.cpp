@@ -1,0 +1,351 @@
+// GL tests of the heatmap colouring shader, the colour bar and the GL helpers, on a hidden
+// GLFW window with a GL 3.3 core context (run under `xvfb-run -a`, Mesa llvmpipe).
+// PNGs go to ROPE_GL_TEST_OUT for a human look.
+#include <gtest/gtest.h>
+
+#include "viz/gl/gl.h"  // epoxy first: it must precede any other GL header
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#include <stb_image.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "viz/colormap.h"
+#include "viz/context.h"
+#include "viz/gl/framebuffer.h"
+#include "viz/gl/gl.h"
+#include "viz/gl/png.h"
+#include "viz/gl/program.h"
+#include "viz/heatmap.h"
+#include "viz/shaders.h"
+
+namespace rope::viz {
+namespace {
+
+struct Pixel {
+  int r, g, b, a;
+};
+
+Pixel pixel_at(const std::vector<uint8_t>& rgba, int width, int x, int y) {
+  const size_t i = (static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)) * 4;
+  return Pixel{rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]};
+}
+
+int max_channel_diff(Pixel a, Pixel b) {
+  return std::max({std::abs(a.r - b.r), std::abs(a.g - b.g), std::abs(a.b - b.b)});
+}
+
+Pixel expected(Colormap c, double t) {
+  const Rgb v = rgb(c, t);
+  return Pixel{static_cast<int>(std::lround(v.r * 255)), static_cast<int>(std::lround(v.g * 255)),
+               static_cast<int>(std::lround(v.b * 255)), 255};
+}
+
+std::string out_path(const std::string& name) {
+  std::filesystem::create_directories(ROPE_GL_TEST_OUT);
+  return std::string(ROPE_GL_TEST_OUT) + "/" + name;
+}
+
+// Nearest-neighbour upscale for PNGs a human can look at.
+std::vector<uint8_t> upscale(const std::vector<uint8_t>& rgba, int w, int h, int k) {
+  std::vector<uint8_t> out(static_cast<size_t>(w * k) * static_cast<size_t>(h * k) * 4);
+  for (int y = 0; y < h * k; ++y)
+    for (int x = 0; x < w * k; ++x)
+      for (int c = 0; c < 4; ++c)
+        out[(static_cast<size_t>(y) * static_cast<size_t>(w * k) + static_cast<size_t>(x)) * 4 + static_cast<size_t>(c)] =
+            rgba[(static_cast<size_t>(y / k) * static_cast<size_t>(w) + static_cast<size_t>(x / k)) * 4 + static_cast<size_t>(c)];
+  return out;
+}
+
+class HeatmapGl : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_NE(std::getenv("DISPLAY"), nullptr) << "GL tests need an X display: run under xvfb-run -a";
+    ASSERT_EQ(glfwInit(), GLFW_TRUE) << "glfwInit failed";
+    glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    window_ = glfwCreateWindow(64, 64, "heatmap_gltest", nullptr, nullptr);
+    ASSERT_NE(window_, nullptr) << "cannot create a GL 3.3 core context";
+    glfwMakeContextCurrent(window_);
+    set_gl_enabled(true);
+  }
+  static void TearDownTestSuite() {
+    set_gl_enabled(false);
+    if (window_ != nullptr) glfwDestroyWindow(window_);
+    window_ = nullptr;
+    glfwTerminate();
+  }
+  void SetUp() override {
+    ASSERT_NE(window_, nullptr);
+    glfwMakeContextCurrent(window_);
+    set_gl_enabled(true);
+  }
+  static GLFWwindow* window_;
+};
+GLFWwindow* HeatmapGl::window_ = nullptr;
+
+constexpr int kN = 64;
+
+// Toeplitz: depends only on r - c, like rotary logits for constant content.
+std::vector<float> toeplitz_matrix() {
+  std::vector<float> m(kN * kN);
+  for (int r = 0; r < kN; ++r)
+    for (int c = 0; c < kN; ++c) {
+      const double d = r - c;
+      m[static_cast<size_t>(r * kN + c)] = static_cast<float>(std::cos(0.35 * d) * std::exp(-std::abs(d) / 40.0));
+    }
+  return m;
+}
+
+TEST_F(HeatmapGl, ColoursFollowTheDataAndConstantDiagonalsStayConstant) {
+  Heatmap hm;
+  const std::vector<float> m = toeplitz_matrix();
+  hm.set_data(m.data(), kN, kN);
+  hm.set_range(-1.0, 1.0);
+  hm.set_colormap(Colormap::kViridis);
+  const std::vector<uint8_t> px = hm.read_colors();
+  ASSERT_EQ(px.size(), static_cast<size_t>(kN * kN * 4)) << hm.error();
+  EXPECT_TRUE(hm.error().empty()) << hm.error();
+
+  // Not flat: many distinct colours.
+  std::set<uint32_t> distinct;
+  for (size_t i = 0; i < px.size(); i += 4) distinct.insert(px[i] | (px[i + 1] << 8) | (px[i + 2] << 16));
+  EXPECT_GT(distinct.size(), 40u);
+
+  // Constant along diagonals: identical floats give identical pixels (exact).
+  int mismatches = 0;
+  for (int r = 0; r + 1 < kN; ++r)
+    for (int c = 0; c + 1 < kN; ++c)
+      mismatches += max_channel_diff(pixel_at(px, kN, c, r), pixel_at(px, kN, c + 1, r + 1)) != 0;
+  EXPECT_EQ(mismatches, 0);
+
+  // Each pixel is the colormap at the normalised value (LUT filtering and 8 bits: +-2).
+  int worst = 0;
+  for (int r = 0; r < kN; r += 7)
+    for (int c = 0; c < kN; c += 5) {
+      const double t = normalize_value(m[static_cast<size_t>(r * kN + c)], -1.0, 1.0, false);
+      worst = std::max(worst, max_channel_diff(pixel_at(px, kN, c, r), expected(Colormap::kViridis, t)));
+    }
+  EXPECT_LE(worst, 2);
+
+  std::string err;
+  EXPECT_TRUE(gl::write_png(out_path("heatmap_toeplitz_viridis.png"), kN * 4, kN * 4, upscale(px, kN, kN, 4).data(), false, &err)) << err;
+}
+
+TEST_F(HeatmapGl, NonToeplitzMatrixIsNotConstantAlongDiagonals) {
+  std::vector<float> m(kN * kN);
+  for (int r = 0; r < kN; ++r)
+    for (int c = 0; c < kN; ++c) m[static_cast<size_t>(r * kN + c)] = static_cast<float>(std::sin(0.2 * r) + std::cos(0.05 * c));
+  Heatmap hm;
+  hm.set_data(m.data(), kN, kN);
+  hm.set_range(-2.0, 2.0);
+  const std::vector<uint8_t> px = hm.read_colors();
+  ASSERT_EQ(px.size(), static_cast<size_t>(kN * kN * 4));
+  int mismatches = 0;
+  for (int r = 0; r + 1 < kN; ++r)
+    for (int c = 0; c + 1 < kN; ++c) mismatches += max_channel_diff(pixel_at(px, kN, c, r), pixel_at(px, kN, c + 1, r + 1)) > 2;
+  EXPECT_GT(mismatches, kN * kN / 4);
+  // Row 0 of the image is data row 0: rows differ, so the orientation is checked.
+  const double t0 = normalize_value(m[0], -2.0, 2.0, false);
+  const double t40 = normalize_value(m[40 * kN], -2.0, 2.0, false);
+  EXPECT_LE(max_channel_diff(pixel_at(px, kN, 0, 0), expected(Colormap::kViridis, t0)), 2);
+  EXPECT_LE(max_channel_diff(pixel_at(px, kN, 0, 40), expected(Colormap::kViridis, t40)), 2);
+}
+
+TEST_F(HeatmapGl, RangeAndColormapChangesRecolourWithoutReupload) {
+  Heatmap hm;
+  const std::vector<float> m = toeplitz_matrix();
+  hm.set_data(m.data(), kN, kN);
+  hm.set_range(-1.0, 1.0);
+  const std::vector<uint8_t> a = hm.read_colors();
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(hm.upload_count(), 1);
+  const int passes = hm.color_pass_count();
+
+  hm.set_range(0.0, 0.5);
+  const std::vector<uint8_t> b = hm.read_colors();
+  EXPECT_EQ(hm.upload_count(), 1);            // no re-upload
+  EXPECT_EQ(hm.color_pass_count(), passes + 1);
+  EXPECT_NE(a, b);
+  // Diagonal value 1.0 is above the new vmax: the top colour.
+  EXPECT_LE(max_channel_diff(pixel_at(b, kN, 10, 10), expected(Colormap::kViridis, 1.0)), 2);
+
+  hm.set_colormap(Colormap::kMagma);
+  const std::vector<uint8_t> c = hm.read_colors();
+  EXPECT_EQ(hm.upload_count(), 1);
+  EXPECT_NE(b, c);
+  EXPECT_LE(max_channel_diff(pixel_at(c, kN, 10, 10), expected(Colormap::kMagma, 1.0)), 2);
+
+  // Nothing changed: no new pass.
+  const int before = hm.color_pass_count();
+  EXPECT_TRUE(hm.update_colors());
+  EXPECT_EQ(hm.color_pass_count(), before);
+
+  // Same-size data replaces the texture contents (an upload, not a reallocation).
+  hm.set_data(m.data(), kN, kN);
+  EXPECT_EQ(hm.upload_count(), 2);
+}
+
+TEST_F(HeatmapGl, MaskedCellsGetTheMaskColourAndLogScaleWorks) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  // A causal 8x8 matrix: upper triangle -inf, one NaN, one +inf, values 1..100 elsewhere.
+  constexpr int n = 8;
+  std::vector<float> m(n * n);
+  for (int r = 0; r < n; ++r)
+    for (int c = 0; c < n; ++c) m[static_cast<size_t>(r * n + c)] = c > r ? -inf : 10.0f;
+  m[7 * n + 0] = nan;
+  m[7 * n + 1] = inf;
+  m[6 * n + 0] = 1.0f;
+  m[6 * n + 1] = 100.0f;
+  Heatmap hm;
+  hm.set_data(m.data(), n, n);
+  hm.set_range(1.0, 100.0);
+  hm.set_scale(ColorScale::kLog);
+  hm.set_colormap(Colormap::kCividis);
+  hm.set_mask_color(IM_COL32(255, 0, 255, 255));
+  const std::vector<uint8_t> px = hm.read_colors();
+  ASSERT_EQ(px.size(), static_cast<size_t>(n * n * 4));
+  const Pixel magenta{255, 0, 255, 255};
+  EXPECT_EQ(max_channel_diff(pixel_at(px, n, 5, 2), magenta), 0);  // -inf
+  EXPECT_EQ(max_channel_diff(pixel_at(px, n, 0, 7), magenta), 0);  // NaN
+  EXPECT_LE(max_channel_diff(pixel_at(px, n, 1, 7), expected(Colormap::kCividis, 1.0)), 2);  // +inf clamps
+  EXPECT_LE(max_channel_diff(pixel_at(px, n, 0, 6), expected(Colormap::kCividis, 0.0)), 2);  // vmin
+  EXPECT_LE(max_channel_diff(pixel_at(px, n, 1, 6), expected(Colormap::kCividis, 1.0)), 2);  // vmax
+  EXPECT_LE(max_channel_diff(pixel_at(px, n, 0, 0), expected(Colormap::kCividis, 0.5)), 2);  // 10 = log midpoint
+  std::string err;
+  EXPECT_TRUE(gl::write_png(out_path("heatmap_masked_log.png"), n * 16, n * 16, upscale(px, n, n, 16).data(), false, &err)) << err;
+}
+
+TEST_F(HeatmapGl, ImGuiFrameShowsTheHeatmapAndAColourBarWithTheColormapEnds) {
+  constexpr int kW = 480, kH = 360;
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.DisplaySize = ImVec2(kW, kH);
+  io.DeltaTime = 1.0f / 60.0f;
+  ASSERT_TRUE(ImGui_ImplOpenGL3_Init("#version 330"));
+  std::string err;
+  gl::Framebuffer fb = gl::Framebuffer::create(kW, kH, &err);
+  ASSERT_TRUE(fb.valid()) << err;
+
+  Heatmap hm;
+  const std::vector<float> m = toeplitz_matrix();
+  hm.set_data(m.data(), kN, kN);
+  hm.set_range(-1.0, 1.0);
+  hm.set_colormap(Colormap::kInferno);
+  const std::vector<uint8_t> cells = hm.read_colors();
+  ASSERT_FALSE(cells.empty());
+
+  ImVec2 hm_min, bar_min, bar_max;
+  for (int frame = 0; frame < 3; ++frame) {  // warm-up frames settle the layout
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(kW, kH));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(10, 10));
+    ImGui::Begin("frame", nullptr, ImGuiWindowFlags_NoDecoration);
+    hm.draw("##hm", ImVec2(2 * kN, 2 * kN));  // 2 x 2 pixels per cell
+    hm_min = ImGui::GetItemRectMin();
+    ImGui::SameLine();
+    colorbar("##cb", Colormap::kInferno, -1.0, 1.0, ImVec2(0, 300));
+    bar_min = ImGui::GetItemRectMin();
+    bar_max = ImGui::GetItemRectMax();
+    ImGui::End();
+    ImGui::PopStyleVar();
+    ImGui::Render();
+    fb.bind();
+    glClearColor(0.5f, 0.5f, 0.5f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  }
+  const std::vector<uint8_t> gl_px = fb.read_rgba();  // bottom row first
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  auto screen = [&](float x, float y) {
+    return pixel_at(gl_px, kW, static_cast<int>(x), kH - 1 - static_cast<int>(y));
+  };
+  EXPECT_TRUE(gl::write_png(out_path("imgui_heatmap_colorbar.png"), kW, kH, gl_px.data(), true, &err)) << err;
+
+  // The widget shows exactly the coloured cells (nearest filtering when magnified). Each cell
+  // is 2 x 2 pixels; the 1-pixel frame covers the outermost pixel ring, so sample inside it.
+  auto inside = [](int i) { return 2 * i + (i == 0 ? 1 : 0); };
+  int worst = 0;
+  for (int r = 0; r < kN; r += 9)
+    for (int c = 0; c < kN; c += 7)
+      worst = std::max(worst, max_channel_diff(screen(hm_min.x + inside(c), hm_min.y + inside(r)), pixel_at(cells, kN, c, r)));
+  EXPECT_EQ(worst, 0) << "widget at " << hm_min.x << "," << hm_min.y;
+
+  // Colour bar: top = colormap end (t = 1), bottom = start (t = 0). The bar spans
+  // [min.y + font/2, max.y - font/2] and is 0.9 font wide; sample 2 px inside each end.
+  const float font = ImGui::GetFontSize();
+  const float x = bar_min.x + 0.45f * font;
+  const float top = bar_min.y + 0.5f * font, bottom = bar_max.y - 0.5f * font;
+  const Pixel hi = screen(x, top + 2), lo = screen(x, bottom - 3);
+  EXPECT_LE(max_channel_diff(hi, expected(Colormap::kInferno, 1.0)), 8) << hi.r << "," << hi.g << "," << hi.b;
+  EXPECT_LE(max_channel_diff(lo, expected(Colormap::kInferno, 0.0)), 8) << lo.r << "," << lo.g << "," << lo.b;
+  const Pixel middle = screen(x, 0.5f * (top + bottom));
+  EXPECT_LE(max_channel_diff(middle, expected(Colormap::kInferno, 0.5)), 10);
+
+  hm.release_gl();
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui::DestroyContext();
+}
+
+TEST_F(HeatmapGl, ShaderErrorsAreReportedNotFatal) {
+  std::string log;
+  gl::Program bad = gl::Program::build("#version 330 core\nvoid main() { gl_Position = vec4(0); }\n",
+                                       "#version 330 core\nout vec4 c; void main() { c = undefined_thing; }\n", &log, "broken");
+  EXPECT_FALSE(bad.valid());
+  EXPECT_NE(log.find("broken (fragment) failed to compile"), std::string::npos) << log;
+  // The embedded shaders are there and build.
+  EXPECT_FALSE(shader_source("heatmap.frag.glsl").empty());
+  EXPECT_TRUE(shader_source("no_such.glsl").empty());
+  log.clear();
+  gl::Program good = gl::Program::build(shader_source("fullscreen.vert.glsl"), shader_source("heatmap.frag.glsl"), &log, "heatmap");
+  EXPECT_TRUE(good.valid()) << log;
+}
+
+TEST_F(HeatmapGl, OversizedDataIsAnErrorNotACrash) {
+  const int too_big = gl::max_texture_size() + 1;
+  std::string err;
+  gl::Framebuffer fb = gl::Framebuffer::create(too_big, 1, &err);
+  EXPECT_FALSE(fb.valid());
+  EXPECT_NE(err.find("GL_MAX_TEXTURE_SIZE"), std::string::npos) << err;
+  Heatmap hm;
+  std::vector<float> row(static_cast<size_t>(too_big), 0.0f);
+  hm.set_data(row.data(), 1, too_big);
+  EXPECT_FALSE(hm.error().empty());
+  EXPECT_FALSE(hm.update_colors());
+}
+
+TEST_F(HeatmapGl, PngRowsAreFlippedFromGlOrder) {
+  // 2 x 2, GL order: first row (bottom) red, second row (top) blue.
+  const std::vector<uint8_t> gl_rows{255, 0, 0, 255, 255, 0, 0, 255, 0, 0, 255, 255, 0, 0, 255, 255};
+  const std::string path = out_path("flip_check.png");
+  ASSERT_TRUE(gl::write_png(path, 2, 2, gl_rows.data(), true));
+  int w = 0, h = 0, n = 0;
+  unsigned char* img = stbi_load(path.c_str(), &w, &h, &n, 4);
+  ASSERT_NE(img, nullptr);
+  EXPECT_EQ(w, 2);
+  EXPECT_EQ(h, 2);
+  EXPECT_EQ(img[2], 255);  // top-left of the PNG is blue
+  EXPECT_EQ(img[0], 0);
+  EXPECT_EQ(img[8], 255);  // bottom-left is red
+  stbi_image_free(img);
+}
+
+}  // namespace
+}  // namespace rope::viz
