@@ -16,6 +16,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <thread>
 
 #include "core/attention.h"
 #include "core/kernels/kernels.h"
@@ -95,26 +96,30 @@ std::optional<HeatMatrix> block_mean_logits(const core::RopeFrequencies& freqs, 
       v_mean[static_cast<size_t>(t) * d + c] = static_cast<float>(v_sum[static_cast<size_t>(t) * d + c] / count);
     }
   }
-  // v transposed (d x texels) so the inner loop runs over contiguous columns and vectorises.
-  std::vector<float> v_t(v_mean.size());
-  for (int t = 0; t < texels; ++t)
-    for (int c = 0; c < d; ++c) v_t[static_cast<size_t>(c) * texels + t] = v_mean[static_cast<size_t>(t) * d + c];
-  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
+  // T x T product <u_mean_i, v_mean_j> / sqrt(d) with the core's SIMD score kernel, rows split
+  // over two threads. Causal: blocks j > i are fully masked, j == i is replaced below.
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+  std::vector<float> packed(static_cast<size_t>(core::kernels::packed_keys_size(texels, d)));
+  core::kernels::pack_keys(v_mean.data(), texels, d, packed.data());
   HeatMatrix m = make_matrix(texels);
-  std::vector<float> acc(texels);
+  auto product_rows = [&](int i0, int i1) {
+    if (i1 <= i0) return;
+    core::kernels::score_block_packed(&u_mean[static_cast<size_t>(i0) * d], i1 - i0, d, packed.data(), texels, scale,
+                                      causal ? i0 : -1, &m.values[static_cast<size_t>(i0) * texels], texels);
+  };
+  if (cancelled()) return std::nullopt;
+  // Causal rows get cheaper towards the top; split so both halves do similar work.
+  const int split = causal ? static_cast<int>(texels / std::sqrt(2.0)) : texels / 2;
+  {
+    std::thread helper(product_rows, split, texels);
+    product_rows(0, split);
+    helper.join();
+  }
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
   for (int i = 0; i < texels; ++i) {
-    if ((i & 63) == 0 && cancelled()) return std::nullopt;
-    const float* ui = &u_mean[static_cast<size_t>(i) * d];
     float* row = &m.values[static_cast<size_t>(i) * texels];
-    const int j_end = causal ? i : texels;  // causal: j > i fully masked, j == i below
-    std::fill(acc.begin(), acc.begin() + j_end, 0.0f);
-    for (int c = 0; c < d; ++c) {
-      const float s = ui[c];
-      const float* vc = &v_t[static_cast<size_t>(c) * texels];
-      float* a = acc.data();
-      for (int j = 0; j < j_end; ++j) a[j] += s * vc[j];
-    }
-    for (int j = 0; j < j_end; ++j) row[j] = static_cast<float>(acc[j] * inv_sqrt_d);
+    if (causal)
+      for (int j = i + 1; j < texels; ++j) row[j] = kNaN;
     if (causal) {
       const double b = static_cast<double>(edges[i + 1] - edges[i]);
       row[i] = static_cast<float>(diag[i] / (b * (b + 1.0) / 2.0) * inv_sqrt_d);
@@ -143,17 +148,17 @@ std::optional<HeatMatrix> block_mean_softmax_full(const core::RopeFrequencies& f
     core::logits_block(freqs, content, options, core::Block{m0, m1, 0, n}, logits.data());
     for (int64_t r = m0; r < m1; ++r) {
       float* row = &logits[static_cast<size_t>((r - m0) * n)];
-      const int64_t last = causal ? r + 1 : n;
-      float mx = -std::numeric_limits<float>::infinity();
-      for (int64_t c = 0; c < last; ++c) mx = std::max(mx, row[c]);
-      double z = 0.0;
-      for (int64_t c = 0; c < last; ++c) {
-        row[c] = std::exp(row[c] - mx);
-        z += row[c];
-      }
+      const int64_t last = causal ? r + 1 : n;  // valid keys [0, last)
+      const float mx = core::kernels::row_max(row, last);
+      const double z = core::kernels::exp_shift_sum(row, last, mx);  // row[c] = exp(row[c] - mx)
       const double inv_z = 1.0 / z;
       double* srow = &sums[static_cast<size_t>(col_texel[r]) * texels];
-      for (int64_t c = 0; c < last; ++c) srow[col_texel[c]] += row[c] * inv_z;
+      for (int j = 0; j < texels && edges[j] < last; ++j) {
+        const int64_t c1 = std::min(edges[j + 1], last);
+        float block = 0.0f;
+        for (int64_t c = edges[j]; c < c1; ++c) block += row[c];
+        srow[j] += block * inv_z;
+      }
     }
   }
   HeatMatrix m = make_matrix(texels);
@@ -268,13 +273,20 @@ void encode_rows(const core::RopeFrequencies& freqs, const core::Content& conten
                                sin_tab.data(), out);
     return;
   }
-  // Sinusoidal (Vaswani): PE[p][2i] = sin(p * base^(-2i/d)), PE[p][2i+1] = cos(...).
-  for (int i = 0; 2 * i < d; ++i) {
-    const double w = std::pow(freqs.base, -2.0 * i / d);
-    for (int64_t r = 0; r < rows; ++r) {
-      const double angle = static_cast<double>(row0 + r) * w;
-      out[static_cast<size_t>(r) * d + 2 * i] += static_cast<float>(std::sin(angle));
-      if (2 * i + 1 < d) out[static_cast<size_t>(r) * d + 2 * i + 1] += static_cast<float>(std::cos(angle));
+  // Sinusoidal (Vaswani): PE[p][2i] = sin(p * base^(-2i/d)), PE[p][2i+1] = cos(...), with the
+  // same range-reduced table kernel as the rotation.
+  const int sin_pairs = (d + 1) / 2;
+  std::vector<double> w(static_cast<size_t>(sin_pairs));
+  for (int i = 0; i < sin_pairs; ++i) w[i] = std::pow(freqs.base, -2.0 * i / d);
+  std::vector<float> cos_tab(static_cast<size_t>(rows) * sin_pairs), sin_tab(cos_tab.size());
+  core::kernels::rope_tables(w.data(), sin_pairs, row0, rows, 1.0, cos_tab.data(), sin_tab.data());
+  for (int64_t r = 0; r < rows; ++r) {
+    float* o = &out[static_cast<size_t>(r) * d];
+    const float* st = &sin_tab[static_cast<size_t>(r) * sin_pairs];
+    const float* ct = &cos_tab[static_cast<size_t>(r) * sin_pairs];
+    for (int i = 0; i < sin_pairs; ++i) {
+      o[2 * i] += st[i];
+      if (2 * i + 1 < d) o[2 * i + 1] += ct[i];
     }
   }
 }
@@ -360,14 +372,14 @@ std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const CancelFn
     r.summary = "softmax (whole rows): " + mean_text;
   } else {
     r.absolute = make_matrix(r.texels);
-    r.absolute.note = "softmax of the absolute map needs every cell; not computed above 16384 tokens";
+    r.absolute.note = "softmax of the absolute map needs every cell; not computed above 8192 tokens";
     if (content.is_position_invariant()) {
       auto rot = block_mean_softmax_toeplitz(freqs, content, key.causal, r.edges, cancelled);
       if (!rot) return std::nullopt;
       r.rotary = std::move(*rot);
     } else {
       r.rotary = make_matrix(r.texels);
-      r.rotary.note = "softmax of random content needs every cell; not computed above 16384 tokens";
+      r.rotary.note = "softmax of random content needs every cell; not computed above 8192 tokens";
     }
     r.summary = "softmax: " + mean_text + " (rotary from the exact 1-D function of m-n)";
   }

@@ -17,7 +17,7 @@ inline constexpr int64_t kMaxDecayDistance = int64_t{1} << 20;  // 1,048,576
 inline constexpr int kDefaultMaxTexels = 1024;                  // heatmap texels per side
 // Softmax needs every cell of a row; above this length it is computed exactly only where the
 // rotary logits are a 1-D function of m - n (position-invariant content).
-inline constexpr int64_t kSoftmaxFullLimit = 16384;
+inline constexpr int64_t kSoftmaxFullLimit = 8192;
 
 // Everything the worker computes from (the user-editable part of AppState that affects numbers).
 struct ComputeParams {

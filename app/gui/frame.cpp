@@ -1,6 +1,7 @@
 #include "gui/frame.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include <imgui.h>
@@ -120,13 +121,19 @@ void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) 
   if (state.ui.maximised >= 0 && state.ui.maximised < kViewCount) {
     draw_view(state, derived, static_cast<ViewId>(state.ui.maximised), ImVec2(0.0f, 0.0f));
   } else {
+    // 2x2 grid; the bottom row gives the three side-by-side heatmaps the wider cell.
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const ImVec2 spacing = ImGui::GetStyle().ItemSpacing;
-    const ImVec2 cell((avail.x - spacing.x) * 0.5f, (avail.y - spacing.y) * 0.5f);
-    for (int i = 0; i < kViewCount; ++i) {
-      if (i % 2 == 1) ImGui::SameLine();
-      draw_view(state, derived, static_cast<ViewId>(i), cell);
-    }
+    const float top_h = std::floor((avail.y - spacing.y) * 0.46f);
+    const float bottom_h = avail.y - spacing.y - top_h;
+    const float half_w = std::floor((avail.x - spacing.x) * 0.5f);
+    const float decay_w = std::floor((avail.x - spacing.x) * 0.4f);
+    draw_view(state, derived, ViewId::kFrequencies, ImVec2(half_w, top_h));
+    ImGui::SameLine();
+    draw_view(state, derived, ViewId::kRotation, ImVec2(avail.x - spacing.x - half_w, top_h));
+    draw_view(state, derived, ViewId::kDecay, ImVec2(decay_w, bottom_h));
+    ImGui::SameLine();
+    draw_view(state, derived, ViewId::kHeatmaps, ImVec2(avail.x - spacing.x - decay_w, bottom_h));
   }
   ImGui::EndChild();
   if (options.status_bar) {

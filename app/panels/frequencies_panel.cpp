@@ -63,10 +63,10 @@ void draw_frequencies_panel(AppState& state, const Derived& derived) {
                "when extrapolating.");
 
   viz::AxisSpec x{"pair index i", false, -0.5, pairs - 0.5};
-  viz::AxisSpec y{wavelength ? "wavelength 2\xCF\x80/\xCE\xB8\xE1\xB5\xA2 (positions)" : "\xCE\xB8\xE1\xB5\xA2 (radians per position)",
+  viz::AxisSpec y{wavelength ? "wavelength 2\xCF\x80/\xCE\xB8_i (positions)" : "\xCE\xB8_i (radians per position)",
                   true, yr.min, yr.max};
   viz::PlotOptions options;
-  options.legend = wavelength ? viz::LegendCorner::kTopLeft : viz::LegendCorner::kTopRight;
+  options.legend = wavelength ? viz::LegendCorner::kTopLeft : viz::LegendCorner::kBottomLeft;
   if (!viz::begin_plot("##frequencies", ImVec2(-1.0f, -1.0f), x, y, options)) return;
 
   const viz::PlotPalette& pal = viz::palette(viz::current_theme());
@@ -86,7 +86,7 @@ void draw_frequencies_panel(AppState& state, const Derived& derived) {
       viz::plot_xband(first_slowed - 0.5, pairs - 0.5, with_alpha(pal.series[4], 45), "llama3: \xC3\xB7 factor");
   }
   if (scaled) viz::plot_line("unscaled", xs.data(), ys0.data(), pairs, pal.series[1], 0.0f, true);
-  viz::plot_line(scaled ? "scaled" : (wavelength ? "wavelength" : "\xCE\xB8\xE1\xB5\xA2"), xs.data(), ys.data(), pairs,
+  viz::plot_line(scaled ? "scaled" : (wavelength ? "wavelength" : "\xCE\xB8_i"), xs.data(), ys.data(), pairs,
                  pal.series[0]);
   const std::string seq_label = "seq_len " + viz::format_compact(seq_len, 4);
   viz::plot_hline(seq_line, pal.series[3], seq_label.c_str());

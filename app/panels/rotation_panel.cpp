@@ -68,7 +68,6 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float width = std::max(ImGui::GetFontSize() * 6.0f, (avail.x - 2.0f * spacing) / 3.0f);
-  const float height = std::max(ImGui::GetFontSize() * 6.0f, avail.y);
   const viz::PlotPalette& pal = viz::palette(viz::current_theme());
   const double a = f.attention_factor;
 
@@ -87,10 +86,12 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
     };
     if (k > 0) ImGui::SameLine();
     ImGui::BeginGroup();
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
     const double angle = r.position * theta;
-    ImGui::Text("%s: pair %d, \xCE\xB8 = %.4g", r.auto_pairs ? names[k] : "pair", i, theta);
-    ImGui::Text("angle %.4g rad = %.1f\xC2\xB0 (%.4g turns)", angle, std::fmod(angle, kTwoPi) * 180.0 / std::numbers::pi,
-                angle / kTwoPi);
+    ImGui::Text("%s: pair %d", r.auto_pairs ? names[k] : "pair", i);
+    ImGui::Text("\xCE\xB8 = %.3g rad/pos", theta);
+    ImGui::Text("%.3g rad = %.3g turns", angle, angle / kTwoPi);
+    ImGui::PopTextWrapPos();
     const double lim = radius * 1.25;
     viz::AxisSpec ax{"x (feature " + std::to_string(d0) + ")", false, -lim, lim};
     viz::AxisSpec ay{"y (feature " + std::to_string(d1) + ")", false, -lim, lim};
@@ -99,7 +100,7 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
     options.legend = viz::LegendCorner::kNone;
     options.crosshair = false;
     const std::string id = "##rotplot" + std::to_string(k);
-    const float plot_h = std::max(ImGui::GetFontSize() * 5.0f, height - 2.0f * ImGui::GetFrameHeightWithSpacing());
+    const float plot_h = std::max(ImGui::GetFontSize() * 5.0f, ImGui::GetContentRegionAvail().y);
     if (viz::begin_plot(id.c_str(), ImVec2(width, plot_h), ax, ay, options)) {
       std::vector<double> cx(kCircleSegments + 1), cy(kCircleSegments + 1);
       for (int s = 0; s <= kCircleSegments; ++s) {
