@@ -12,7 +12,9 @@
 namespace rope::core {
 namespace {
 
-constexpr int64_t kStatsKeyChunk = 4096;  // keys encoded at a time by softmax_row_stats
+constexpr int64_t kStatsKeyChunk = 16384;  // keys encoded at a time by softmax_row_stats
+constexpr int64_t kStatsTileCols = 2048;   // columns per parallel tile within a chunk
+static_assert(kStatsKeyChunk % kStatsTileCols == 0);
 
 void check_inputs(const RopeFrequencies& freqs, int content_head_dim, const ScoreOptions& options) {
   if (freqs.head_dim < 1) throw RopeError("attention: frequencies have no head_dim");
@@ -48,6 +50,14 @@ std::vector<float> content_rows(const Content& content, bool keys, int64_t row0,
   return rows;
 }
 
+// Each calling thread reuses one engine, so repeated block requests (a viewport filling in tile
+// by tile) do not allocate and page-fault fresh buffers every time. Nothing in the engine calls
+// back into these functions, so a thread never needs two at once.
+ScorePipeline& workspace() {
+  thread_local ScorePipeline pipeline;
+  return pipeline;
+}
+
 }  // namespace
 
 std::string_view to_string(Encoding encoding) {
@@ -73,7 +83,7 @@ void logits_block(const RopeFrequencies& freqs, const Content& content, const Sc
   if (block.rows() == 0 || block.cols() == 0) return;
   const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
   const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
-  ScorePipeline pipeline;
+  ScorePipeline& pipeline = workspace();
   pipeline.prepare_queries(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows());
   pipeline.prepare_keys(freqs, options.encoding, options.offset + block.n0, k.data(), block.cols());
   pipeline.run(options.causal, block.m0 - block.n0, false, out, block.cols());
@@ -90,10 +100,15 @@ RowStats softmax_row_stats(const RopeFrequencies& freqs, const Content& content,
   if (rows == 0) return stats;
   std::vector<double> sum(static_cast<size_t>(rows), 0.0);
   const std::vector<float> q = content_rows(content, false, m0, m1);
-  ScorePipeline pipeline;
+  ScorePipeline& pipeline = workspace();
   pipeline.prepare_queries(freqs, options.encoding, options.offset + m0, q.data(), rows);
-  // Causal rows stop at n = m, so keys past the last row are never needed.
+  // Causal rows stop at n = m, so keys past the last row are never needed. Keys are encoded a
+  // chunk at a time; each chunk is split into tiles over rows and columns whose partial
+  // (max, sum) pairs are merged per row afterwards, so few rows still keep every core busy.
   const int64_t last_key = options.causal ? std::min(num_keys, m1) : num_keys;
+  const int64_t num_tiles_per_row = kStatsKeyChunk / kStatsTileCols;
+  std::vector<float> part_max(static_cast<size_t>(rows * num_tiles_per_row));
+  std::vector<double> part_sum(part_max.size());
   std::vector<float> k;
   for (int64_t n0 = 0; n0 < last_key; n0 += kStatsKeyChunk) {
     const int64_t n1 = std::min(n0 + kStatsKeyChunk, last_key);
@@ -101,21 +116,32 @@ RowStats softmax_row_stats(const RopeFrequencies& freqs, const Content& content,
     content.keys(n0, n1, k.data());
     pipeline.prepare_keys(freqs, options.encoding, options.offset + n0, k.data(), n1 - n0);
     const int64_t diag = m0 - n0;
-    pipeline.for_each_row_block(
-        options.causal, diag, [&](int64_t row0, int64_t row1, float* scores, int64_t ld, int) {
+    std::fill(part_max.begin(), part_max.end(), -std::numeric_limits<float>::infinity());
+    std::fill(part_sum.begin(), part_sum.end(), 0.0);
+    pipeline.for_each_tile(
+        options.causal, diag, kStatsTileCols,
+        [&](int64_t row0, int64_t row1, int64_t col0, int64_t col1, float* scores, int64_t ld, int) {
+          const int64_t tile = col0 / kStatsTileCols;
           for (int64_t i = row0; i < row1; ++i) {
-            const int64_t valid = pipeline.valid_columns(options.causal, diag, i);
+            const int64_t valid = std::min(pipeline.valid_columns(options.causal, diag, i), col1) - col0;
             if (valid <= 0) continue;
             float* row = scores + (i - row0) * ld;
-            const size_t r = static_cast<size_t>(i);
-            const float old_max = stats.max[r];
-            const float new_max = std::max(old_max, kernels::row_max(row, valid));
-            const double chunk_sum = kernels::exp_shift_sum(row, valid, new_max);
-            const double rescale = sum[r] > 0.0 ? std::exp(static_cast<double>(old_max) - new_max) : 0.0;
-            sum[r] = sum[r] * rescale + chunk_sum;
-            stats.max[r] = new_max;
+            const size_t slot = static_cast<size_t>(i * num_tiles_per_row + tile);
+            part_max[slot] = kernels::row_max(row, valid);
+            part_sum[slot] = kernels::exp_shift_sum(row, valid, part_max[slot]);
           }
         });
+    for (int64_t i = 0; i < rows; ++i) {
+      const size_t r = static_cast<size_t>(i);
+      for (int64_t t = 0; t < num_tiles_per_row; ++t) {
+        const size_t slot = static_cast<size_t>(i * num_tiles_per_row + t);
+        if (part_sum[slot] <= 0.0) continue;
+        const float new_max = std::max(stats.max[r], part_max[slot]);
+        sum[r] = sum[r] * (sum[r] > 0.0 ? std::exp(static_cast<double>(stats.max[r]) - new_max) : 0.0) +
+                 part_sum[slot] * std::exp(static_cast<double>(part_max[slot]) - new_max);
+        stats.max[r] = new_max;
+      }
+    }
   }
   for (size_t r = 0; r < sum.size(); ++r) stats.sum[r] = static_cast<float>(sum[r]);
   return stats;
@@ -132,7 +158,7 @@ void softmax_block(const RopeFrequencies& freqs, const Content& content, const S
   if (block.rows() == 0 || block.cols() == 0) return;
   const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
   const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
-  ScorePipeline pipeline;
+  ScorePipeline& pipeline = workspace();
   pipeline.prepare_queries(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows());
   pipeline.prepare_keys(freqs, options.encoding, options.offset + block.n0, k.data(), block.cols());
   const int64_t diag = block.m0 - block.n0;
@@ -160,7 +186,7 @@ void attention_matrix(const RopeFrequencies& freqs, const ScoreOptions& options,
   check_inputs(freqs, freqs.head_dim, options);
   if (num_q < 0 || num_k < 0) throw RopeError("attention: negative matrix size");
   if (num_q == 0 || num_k == 0) return;
-  ScorePipeline pipeline;
+  ScorePipeline& pipeline = workspace();
   pipeline.prepare_queries(freqs, options.encoding, options.offset, q, num_q);
   pipeline.prepare_keys(freqs, options.encoding, options.offset, k, num_k);
   pipeline.run(options.causal, 0, softmax, out, num_k);

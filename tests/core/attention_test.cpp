@@ -226,13 +226,14 @@ TEST_P(AttentionTargetTest, SoftmaxMatchesReferenceAndBlocksAgree) {
   }
 }
 
-// Row statistics over more keys than one internal chunk (4096) stay exact.
+// Row statistics over more keys than one internal chunk (16384 keys, tiles of 2048) stay exact:
+// max within 1e-4 relative, sum within 1e-5 relative.
 TEST_P(AttentionTargetTest, RowStatsOverLongRowsMatchReference) {
   const RopeFrequencies f = make_freqs(32, 32, 10000.0, Layout::kGptj);
   const Content cont = Content::generated(ContentKind::kRandom, 32, 8);
   ScoreOptions o;
   o.causal = true;
-  const int64_t m0 = 9000, m1 = 9003, num_keys = 9002;  // the last row is cut by num_keys
+  const int64_t m0 = 17000, m1 = 17003, num_keys = 17002;  // the last row is cut by num_keys
   const RowStats stats = softmax_row_stats(f, cont, o, m0, m1, num_keys);
   const std::vector<double> l = logits_ref(f, cont, o, Block{m0, m1, 0, num_keys});
   for (int64_t i = 0; i < m1 - m0; ++i) {

@@ -129,6 +129,30 @@ void ScorePipeline::for_each_row_block(bool causal, int64_t diag, const BlockVis
   });
 }
 
+void ScorePipeline::for_each_tile(bool causal, int64_t diag, int64_t col_chunk,
+                                  const TileVisitor& visit) {
+  const int64_t panel = kernels::kKeyPanelWidth;
+  col_chunk = std::max<int64_t>(panel, col_chunk / panel * panel);
+  for (auto& buffer : scores_) grow(buffer, static_cast<size_t>(kRowBlock * col_chunk));
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim_)));
+  const int64_t row_blocks = (num_q_ + kRowBlock - 1) / kRowBlock;
+  const int64_t col_chunks = (num_k_ + col_chunk - 1) / col_chunk;
+  pool_->parallel_for(row_blocks * col_chunks, [&](int64_t t, int thread) {
+    const int64_t row0 = (t / col_chunks) * kRowBlock;
+    const int64_t row1 = std::min(row0 + kRowBlock, num_q_);
+    const int64_t col0 = (t % col_chunks) * col_chunk;
+    int64_t col1 = std::min(col0 + col_chunk, num_k_);
+    if (causal) col1 = std::min(col1, valid_columns(true, diag, row1 - 1));
+    if (col1 <= col0) return;  // above the diagonal
+    float* scores = scores_[static_cast<size_t>(thread)].data();
+    kernels::score_block_packed(q_enc_.data() + row0 * head_dim_, row1 - row0, head_dim_,
+                                k_packed_.data() + (col0 / panel) * head_dim_ * panel, col1 - col0,
+                                scale, causal ? std::max<int64_t>(diag + row0 - col0, 0) : -1,
+                                scores, col_chunk);
+    visit(row0, row1, col0, col1, scores, col_chunk, thread);
+  });
+}
+
 void ScorePipeline::run(bool causal, int64_t diag, bool softmax, float* out, int64_t ld_out) {
   const float neg_inf = -std::numeric_limits<float>::infinity();
   for_each_row_block(causal, diag, [&](int64_t row0, int64_t row1, float* scores, int64_t ld, int) {

@@ -50,6 +50,13 @@ class ScorePipeline {
   using BlockVisitor =
       std::function<void(int64_t row0, int64_t row1, float* scores, int64_t ld, int thread)>;
   void for_each_row_block(bool causal, int64_t diag, const BlockVisitor& visit);
+  // The same over tiles of kRowBlock rows x col_chunk columns (col_chunk a multiple of
+  // kernels::kKeyPanelWidth), so few rows against many keys still use every thread. Tiles wholly
+  // above the causal diagonal are skipped; visit gets columns [col0, col1) with scores(i, j) at
+  // scores[(i - row0) * ld + (j - col0)].
+  using TileVisitor = std::function<void(int64_t row0, int64_t row1, int64_t col0, int64_t col1,
+                                         float* scores, int64_t ld, int thread)>;
+  void for_each_tile(bool causal, int64_t diag, int64_t col_chunk, const TileVisitor& visit);
   int64_t valid_columns(bool causal, int64_t diag, int64_t row) const;
 
   ThreadPool& pool() { return *pool_; }
