@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -9,11 +11,14 @@
 #include <vector>
 
 #include "core/kernels/kernels.h"
+#include "core/thread_pool.h"
 #include "hwy/targets.h"
 #include "hwy/tests/hwy_gtest.h"
 
 namespace rope::core::kernels {
 namespace {
+
+using rope::core::ThreadPool;
 
 std::vector<double> make_inv_freq(int num_pairs, double base) {
   std::vector<double> inv(static_cast<size_t>(num_pairs));
@@ -323,6 +328,49 @@ TEST_P(KernelTargetTest, FusedTileMatchesReference) {
     EXPECT_EQ(colour_misses, 0) << "softmax " << softmax;
     EXPECT_GT(got.size(), size_t(rows * cols / 3));  // the tile really straddles the diagonal
   }
+}
+
+
+// ---- Thread pool (target-independent) ------------------------------------------------------
+
+TEST(KernelThreadPool, RunsEveryIndexOnceOnEveryThreadId) {
+  ThreadPool pool(3);
+  EXPECT_EQ(pool.num_threads(), 3);
+  for (int64_t tasks : {int64_t{0}, int64_t{1}, int64_t{7}, int64_t{1000}}) {
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(tasks));
+    std::atomic<int> bad_thread{0};
+    pool.parallel_for(tasks, [&](int64_t i, int thread) {
+      hits[static_cast<size_t>(i)].fetch_add(1);
+      if (thread < 0 || thread >= 3) bad_thread.fetch_add(1);
+    });
+    for (int64_t i = 0; i < tasks; ++i) EXPECT_EQ(hits[static_cast<size_t>(i)].load(), 1) << i;
+    EXPECT_EQ(bad_thread.load(), 0);
+  }
+}
+
+TEST(KernelThreadPool, NestedLoopsRunSeriallyAndFinish) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> total{0};
+  pool.parallel_for(8, [&](int64_t, int) {
+    pool.parallel_for(10, [&](int64_t j, int thread) {
+      EXPECT_EQ(thread, 0);  // nested: serial on the calling thread
+      total.fetch_add(j);
+    });
+  });
+  EXPECT_EQ(total.load(), 8 * 45);
+}
+
+TEST(KernelThreadPool, ConcurrentCallersTakeTurns) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> total{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 3; ++c) {
+    callers.emplace_back([&] {
+      for (int rep = 0; rep < 20; ++rep) pool.parallel_for(50, [&](int64_t i, int) { total.fetch_add(i); });
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(total.load(), 3 * 20 * (49 * 50 / 2));
 }
 
 }  // namespace
