@@ -3,9 +3,8 @@
 // size, fragment (x, y) = column x, row y). value -> t over [vmin, vmax] (linear or log10) ->
 // colormap LUT. NaN and -inf are masked. Same mapping as rope::viz::normalize_value.
 uniform sampler2D u_values;   // R32F, cols x rows
-uniform sampler2D u_luts;     // RGBA8, 256 x u_num_cmaps, one colormap per row
+uniform sampler2D u_luts;     // RGBA8, 256 x number of colormaps, one colormap per row
 uniform int u_cmap;
-uniform int u_num_cmaps;
 uniform float u_vmin;
 uniform float u_vmax;
 uniform int u_log_scale;
@@ -33,6 +32,6 @@ void main() {
     t = span != 0.0 ? (v - u_vmin) / span : (v >= u_vmax ? 1.0 : 0.0);
   }
   t = clamp(t, 0.0, 1.0);
-  vec2 uv = vec2((t * 255.0 + 0.5) / 256.0, (float(u_cmap) + 0.5) / float(u_num_cmaps));
-  frag_color = vec4(texture(u_luts, uv).rgb, 1.0);
+  // Nearest of the 256 LUT entries (neighbouring entries differ by under 1% per channel).
+  frag_color = vec4(texelFetch(u_luts, ivec2(int(t * 255.0 + 0.5), u_cmap), 0).rgb, 1.0);
 }

@@ -28,7 +28,8 @@ struct Heatmap::Gl {
   gl::Framebuffer target;
   GLuint vao = 0;
   bool program_failed = false;
-  GLint u_values = -1, u_luts = -1, u_cmap = -1, u_num = -1, u_vmin = -1, u_vmax = -1, u_log = -1, u_mask = -1;
+  bool mips_valid = false;  // mip levels of target match the last colouring pass
+  GLint u_values = -1, u_luts = -1, u_cmap = -1, u_vmin = -1, u_vmax = -1, u_log = -1, u_mask = -1;
 
   ~Gl() {
     if (vao != 0) glDeleteVertexArrays(1, &vao);
@@ -54,7 +55,6 @@ struct Heatmap::Gl {
     u_values = program.uniform("u_values");
     u_luts = program.uniform("u_luts");
     u_cmap = program.uniform("u_cmap");
-    u_num = program.uniform("u_num_cmaps");
     u_vmin = program.uniform("u_vmin");
     u_vmax = program.uniform("u_vmax");
     u_log = program.uniform("u_log_scale");
@@ -234,7 +234,6 @@ bool Heatmap::update_colors() {
     const auto all = all_colormaps();
     const auto idx = static_cast<int>(std::find(all.begin(), all.end(), cmap_) - all.begin());
     glUniform1i(gl_->u_cmap, idx);
-    glUniform1i(gl_->u_num, kNumColormaps);
     glUniform1f(gl_->u_vmin, static_cast<float>(vmin_));
     glUniform1f(gl_->u_vmax, static_cast<float>(vmax_));
     glUniform1i(gl_->u_log, scale_ == ColorScale::kLog ? 1 : 0);
@@ -243,9 +242,10 @@ bool Heatmap::update_colors() {
     glBindVertexArray(gl_->vao);
     glDrawArrays(GL_TRIANGLES, 0, 3);
   }
-  // Zoomed out, several cells share a pixel: mipmaps average them instead of dropping some.
-  gl_->target.color().generate_mipmaps();
-  gl_->target.color().set_filter(GL_LINEAR_MIPMAP_LINEAR, GL_NEAREST);
+  // Mipmaps are built lazily by draw() when the image is shown minified; until then the old
+  // levels must not be sampled.
+  gl_->target.color().set_filter(GL_NEAREST, GL_NEAREST);
+  gl_->mips_valid = false;
   const std::string err = gl::check_errors("heatmap colouring pass");
   if (!err.empty()) error_ = err;
   colors_dirty_ = false;
@@ -303,6 +303,15 @@ HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
   bool drew = false;
   if (rows_ > 0 && update_colors()) {
     if (auto d = view_region_draw(view_, rmin, rmax, region_x0_, region_y0_, region_x1_, region_y1_)) {
+      // Zoomed out, several cells share a pixel: mipmaps average them instead of dropping some.
+      const float texels_x = (d->uv_max.x - d->uv_min.x) * static_cast<float>(cols_);
+      const float texels_y = (d->uv_max.y - d->uv_min.y) * static_cast<float>(rows_);
+      const bool minified = texels_x > 1.01f * (d->p_max.x - d->p_min.x) || texels_y > 1.01f * (d->p_max.y - d->p_min.y);
+      if (minified && !gl_->mips_valid) {
+        gl_->target.color().generate_mipmaps();
+        gl_->target.color().set_filter(GL_LINEAR_MIPMAP_LINEAR, GL_NEAREST);
+        gl_->mips_valid = true;
+      }
       const auto tex = static_cast<intptr_t>(color_texture());
       dl->PushClipRect(rmin, rmax, true);
       dl->AddImage(reinterpret_cast<ImTextureID>(tex), d->p_min, d->p_max, d->uv_min, d->uv_max);

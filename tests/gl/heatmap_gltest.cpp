@@ -27,6 +27,8 @@
 #include "viz/gl/png.h"
 #include "viz/gl/program.h"
 #include "viz/heatmap.h"
+#include "viz/plot.h"
+#include "viz/theme.h"
 #include "viz/shaders.h"
 
 namespace rope::viz {
@@ -96,6 +98,44 @@ class HeatmapGl : public ::testing::Test {
   static GLFWwindow* window_;
 };
 GLFWwindow* HeatmapGl::window_ = nullptr;
+
+
+// Renders `frames` ImGui frames (imgui_impl_opengl3, no platform backend) of a full-size window
+// running `body` into a w x h framebuffer; returns its pixels in GL order (bottom row first).
+template <typename F>
+std::vector<uint8_t> render_imgui(int w, int h, F&& body, int frames = 3) {
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.DisplaySize = ImVec2(static_cast<float>(w), static_cast<float>(h));
+  io.DeltaTime = 1.0f / 60.0f;
+  io.MousePos = ImVec2(-1, -1);
+  std::vector<uint8_t> px;
+  if (ImGui_ImplOpenGL3_Init("#version 330")) {
+    std::string err;
+    gl::Framebuffer fb = gl::Framebuffer::create(w, h, &err);
+    for (int f = 0; f < frames && fb.valid(); ++f) {
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui::NewFrame();
+      ImGui::SetNextWindowPos(ImVec2(0, 0));
+      ImGui::SetNextWindowSize(ImVec2(static_cast<float>(w), static_cast<float>(h)));
+      ImGui::Begin("frame", nullptr, ImGuiWindowFlags_NoDecoration);
+      body();
+      ImGui::End();
+      ImGui::Render();
+      fb.bind();
+      const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+      glClearColor(bg.x, bg.y, bg.z, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    }
+    px = fb.read_rgba();
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    ImGui_ImplOpenGL3_Shutdown();
+  }
+  ImGui::DestroyContext();
+  return px;
+}
 
 constexpr int kN = 64;
 
@@ -302,6 +342,84 @@ TEST_F(HeatmapGl, ImGuiFrameShowsTheHeatmapAndAColourBarWithTheColormapEnds) {
   hm.release_gl();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui::DestroyContext();
+}
+
+TEST_F(HeatmapGl, ZoomedOutViewAveragesCellsInsteadOfAliasing) {
+  // A 64 x 64 checkerboard of 0 / 1 shown in 16 x 16 pixels: each pixel covers 4 x 4 cells, so an
+  // honest (averaged) picture is uniform and close to the colour of the mean, never pure ends.
+  std::vector<float> m(kN * kN);
+  for (int r = 0; r < kN; ++r)
+    for (int c = 0; c < kN; ++c) m[static_cast<size_t>(r * kN + c)] = static_cast<float>((r + c) % 2);
+  Heatmap hm;
+  hm.set_data(m.data(), kN, kN);
+  hm.set_range(0.0, 1.0);
+  hm.set_colormap(Colormap::kCividis);  // close to linear in each channel
+  ImVec2 at;
+  const std::vector<uint8_t> px = render_imgui(64, 64, [&] {
+    hm.draw("##small", ImVec2(16, 16));
+    at = ImGui::GetItemRectMin();
+  });
+  ASSERT_FALSE(px.empty());
+  const Pixel lo = expected(Colormap::kCividis, 0.0), hi = expected(Colormap::kCividis, 1.0);
+  const Pixel mean{(lo.r + hi.r) / 2, (lo.g + hi.g) / 2, (lo.b + hi.b) / 2, 255};
+  for (int y = 4; y < 12; y += 3)
+    for (int x = 4; x < 12; x += 3) {
+      const Pixel p = pixel_at(px, 64, static_cast<int>(at.x) + x, 63 - (static_cast<int>(at.y) + y));
+      EXPECT_LE(max_channel_diff(p, mean), 12) << "x=" << x << " y=" << y << ": " << p.r << "," << p.g << "," << p.b;
+    }
+  hm.release_gl();
+}
+
+TEST_F(HeatmapGl, PlotsRenderInBothThemes) {
+  const int n = 200;
+  std::vector<double> xs(n), a(n), b(n);
+  for (int i = 0; i < n; ++i) {
+    xs[static_cast<size_t>(i)] = i;
+    a[static_cast<size_t>(i)] = std::pow(10000.0, -2.0 * i / 256.0);
+    b[static_cast<size_t>(i)] = a[static_cast<size_t>(i)] / (1.0 + i / 40.0);
+  }
+  for (Theme theme : {Theme::kDark, Theme::kLight}) {
+    ImVec2 area_min, area_max;
+    const std::vector<uint8_t> px = render_imgui(640, 400, [&] {
+      apply_theme(theme);
+      PlotOptions o;
+      o.title = "inverse frequency per pair";
+      if (begin_plot("##freq", ImVec2(-1, -1), AxisSpec{"pair index i", false, 0, n}, AxisSpec{"theta_i", true, 1e-7, 2}, o)) {
+        plot_xband(60, 110, 0, "ramp");
+        plot_line("unscaled", xs.data(), a.data(), n);
+        plot_line("scaled", xs.data(), b.data(), n, 0, 0.0f, true);
+        plot_vline(92, 0, "critical dim");
+        plot_hline(1e-3, 0, "1/seq_len");
+        plot_annotation(20, 1e-1, "fast pairs");
+        area_min = plot_area_min();
+        area_max = plot_area_max();
+        end_plot();
+      }
+    });
+    ASSERT_FALSE(px.empty());
+    const std::string name = std::string("plot_") + std::string(to_string(theme)) + ".png";
+    EXPECT_TRUE(gl::write_png(out_path(name), 640, 400, px.data(), true));
+    auto screen = [&](int x, int y) { return pixel_at(px, 640, x, 399 - y); };
+    // The plot background fills the area (sampled in an empty corner, bottom-left above the axis).
+    const ImVec4 bgf = ImGui::ColorConvertU32ToFloat4(palette(theme).plot_bg);
+    const Pixel bg{static_cast<int>(std::lround(bgf.x * 255)), static_cast<int>(std::lround(bgf.y * 255)),
+                   static_cast<int>(std::lround(bgf.z * 255)), 255};
+    EXPECT_LE(max_channel_diff(screen(static_cast<int>(area_min.x) + 30, static_cast<int>(area_max.y) - 12), bg), 12);
+    // The first series colour is drawn (the unscaled curve), and there is text in the tick margin.
+    const ImVec4 sf = ImGui::ColorConvertU32ToFloat4(palette(theme).series[0]);
+    const Pixel series{static_cast<int>(sf.x * 255), static_cast<int>(sf.y * 255), static_cast<int>(sf.z * 255), 255};
+    int series_px = 0, text_px = 0;
+    for (int y = static_cast<int>(area_min.y); y < static_cast<int>(area_max.y); ++y)
+      for (int x = static_cast<int>(area_min.x); x < static_cast<int>(area_max.x); ++x) series_px += max_channel_diff(screen(x, y), series) < 30;
+    for (int y = static_cast<int>(area_max.y) + 4; y < 399; ++y)
+      for (int x = static_cast<int>(area_min.x); x < static_cast<int>(area_max.x); ++x) {
+        const Pixel p = screen(x, y);
+        text_px += (theme == Theme::kDark ? p.r > 150 : p.r < 100);
+      }
+    EXPECT_GT(series_px, 150) << to_string(theme);
+    EXPECT_GT(text_px, 100) << to_string(theme);
+  }
+  apply_theme(Theme::kDark);
 }
 
 TEST_F(HeatmapGl, ShaderErrorsAreReportedNotFatal) {
