@@ -12,6 +12,8 @@
 #include "core/attention.h"
 #include "core/content.h"
 #include "core/error.h"
+#include "core/kernels/kernels.h"
+#include "core/kernels/score_pipeline.h"
 #include "core/rope_config.h"
 #include "hwy/targets.h"
 #include "hwy/tests/hwy_gtest.h"
@@ -244,6 +246,43 @@ TEST_P(AttentionTargetTest, RowStatsOverLongRowsMatchReference) {
     EXPECT_NEAR(stats.max[size_t(i)], mx, 1e-4 * std::max(1.0, std::abs(mx))) << i;
     EXPECT_NEAR(stats.sum[size_t(i)], sum, 1e-5 * sum) << i;
   }
+}
+
+
+// The fused colour pipeline (scores -> mask -> softmax -> LUT) gives the colour of the softmax
+// matrix's values: the LUT index differs by at most one (range scaling rounds differently),
+// masked cells get the masked colour.
+TEST_P(AttentionTargetTest, ColourPipelineMatchesColouredSoftmax) {
+  const RopeFrequencies f = make_freqs(64, 64, 10000.0, Layout::kNeox);
+  const int64_t n = 100;
+  const Content cont = Content::generated(ContentKind::kRandom, 64, 12);
+  std::vector<float> q(size_t(n * 64)), k(size_t(n * 64));
+  cont.queries(0, n, q.data());
+  cont.keys(0, n, k.data());
+  ScoreOptions o;
+  o.causal = true;
+  const std::vector<float> probs = score_matrix(f, cont, o, n, n, true);
+  std::vector<uint32_t> lut(256);
+  for (uint32_t i = 0; i < 256; ++i) lut[i] = 0xff000000u | i;
+  const kernels::ColorMap cmap{lut.data(), 256, 0.0f, 0.1f, 0x11223344u};
+  ScorePipeline pipeline;
+  pipeline.prepare_queries(f, Encoding::kRope, 0, q.data(), n);
+  pipeline.prepare_keys(f, Encoding::kRope, 0, k.data(), n);
+  std::vector<uint32_t> rgba(size_t(n * n));
+  pipeline.run_colour(true, 0, true, cmap, rgba.data(), n);
+  int worst = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      const uint32_t got = rgba[size_t(i * n + j)];
+      if (j > i) {
+        ASSERT_EQ(got, 0x11223344u) << i << "," << j;
+        continue;
+      }
+      const double t = std::clamp(double(probs[size_t(i * n + j)]) / 0.1 * 255.0, 0.0, 255.0);
+      worst = std::max(worst, std::abs(int(got & 0xff) - int(std::nearbyint(t))));
+    }
+  }
+  EXPECT_LE(worst, 1);
 }
 
 }  // namespace

@@ -331,6 +331,35 @@ TEST_P(KernelTargetTest, FusedTileMatchesReference) {
 }
 
 
+
+// colorize_row equals colorize of the row with -inf in the masked cells, for every split and
+// output alignment, and never reads past num_valid.
+TEST_P(KernelTargetTest, ColorizeRowMasksTheTail) {
+  std::vector<uint32_t> lut(256);
+  for (uint32_t i = 0; i < 256; ++i) lut[i] = 0xff000000u | (i * 0x010101u);
+  const ColorMap cmap{lut.data(), 256, -2.0f, 2.0f, 0xabcdef01u};
+  const int64_t len = 77;
+  const std::vector<float> values = gaussian(size_t(len), 31);
+  for (int64_t valid : {int64_t{0}, int64_t{1}, int64_t{16}, int64_t{40}, len}) {
+    for (int64_t misalign : {int64_t{0}, int64_t{3}}) {
+      std::vector<float> masked_copy = values;
+      for (int64_t j = valid; j < len; ++j) masked_copy[size_t(j)] = -std::numeric_limits<float>::infinity();
+      std::vector<uint32_t> expected(static_cast<size_t>(len));
+      colorize(masked_copy.data(), len, cmap, expected.data());
+      // Values past num_valid are NaN here: they must not be read.
+      std::vector<float> poisoned = values;
+      for (int64_t j = valid; j < len; ++j) poisoned[size_t(j)] = std::numeric_limits<float>::quiet_NaN();
+      std::vector<uint32_t> storage(size_t(len + 8), 0u);
+      colorize_row(poisoned.data(), valid, len, cmap, storage.data() + misalign);
+      stream_fence();
+      for (int64_t j = 0; j < len; ++j) {
+        EXPECT_EQ(storage[size_t(misalign + j)], expected[size_t(j)]) << "valid " << valid << " j " << j;
+      }
+      EXPECT_EQ(storage[size_t(misalign + len)], 0u);
+    }
+  }
+}
+
 // ---- Thread pool (target-independent) ------------------------------------------------------
 
 TEST(KernelThreadPool, RunsEveryIndexOnceOnEveryThreadId) {

@@ -78,6 +78,10 @@ void fused_score_tile(const float* q_rot, int64_t num_rows, int head_dim, const 
 //
 // Colours a row-major float array with the same mapping (non-temporal stores where aligned).
 void colorize(const float* values, int64_t n, const ColorMap& colormap, uint32_t* rgba_out);
+// One output row: colours values[0, num_valid) and writes masked_rgba to [num_valid, row_len)
+// without reading those values.
+void colorize_row(const float* values, int64_t num_valid, int64_t row_len, const ColorMap& colormap,
+                  uint32_t* rgba_out);
 
 // Machine-peak probe: `iterations` rounds of independent fp32 FMA chains on one thread; sets
 // *flops to the FLOPs done and returns a value that depends on them (keep it alive).

@@ -176,7 +176,6 @@ void ScorePipeline::run(bool causal, int64_t diag, bool softmax, float* out, int
 
 void ScorePipeline::run_colour(bool causal, int64_t diag, bool softmax,
                                const kernels::ColorMap& colormap, uint32_t* rgba, int64_t ld_out) {
-  const float neg_inf = -std::numeric_limits<float>::infinity();
   for_each_row_block(causal, diag, [&](int64_t row0, int64_t row1, float* scores, int64_t ld, int) {
     for (int64_t i = row0; i < row1; ++i) {
       float* row = scores + (i - row0) * ld;
@@ -190,8 +189,7 @@ void ScorePipeline::run_colour(bool causal, int64_t diag, bool softmax,
         cmap.lo = static_cast<float>(colormap.lo * sum);
         cmap.hi = static_cast<float>(colormap.hi * sum);
       }
-      std::fill(row + valid, row + num_k_, neg_inf);  // masked cells
-      kernels::colorize(row, num_k_, cmap, rgba + i * ld_out);
+      kernels::colorize_row(row, valid, num_k_, cmap, rgba + i * ld_out);
     }
     kernels::stream_fence();
   });

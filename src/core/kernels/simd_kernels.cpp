@@ -348,13 +348,16 @@ inline uint32_t ColorOne(float v, const uint32_t* lut, int lut_size, float lo, f
   return lut[static_cast<int>(std::nearbyint(t))];
 }
 
-void ColorizeImpl(const float* values, int64_t num, const uint32_t* lut, int lut_size, float lo,
-                  float hi, uint32_t masked_rgba, uint32_t* rgba_out) {
+// Colours values[0, num_valid) and writes masked_rgba to [num_valid, row_len) without reading
+// those values.
+void ColorizeImpl(const float* values, int64_t num_valid, int64_t row_len, const uint32_t* lut,
+                  int lut_size, float lo, float hi, uint32_t masked_rgba, uint32_t* rgba_out) {
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const hn::RebindToUnsigned<decltype(df)> du;
   const size_t n = hn::Lanes(df);
-  const size_t count = static_cast<size_t>(num);
+  const size_t valid = static_cast<size_t>(std::max<int64_t>(0, std::min(num_valid, row_len)));
+  const size_t count = static_cast<size_t>(row_len);
   const float span = hi > lo ? hi - lo : 1.0f;
   const float k = static_cast<float>(lut_size - 1) / span;
   const auto vlo = hn::Set(df, lo);
@@ -363,21 +366,30 @@ void ColorizeImpl(const float* values, int64_t num, const uint32_t* lut, int lut
   const auto vtop = hn::Set(df, static_cast<float>(lut_size - 1));
   const auto vmasked = hn::Set(du, masked_rgba);
   const auto vneg_inf = hn::Set(df, -std::numeric_limits<float>::infinity());
-  size_t i = 0;
-  // Scalar head up to vector alignment of the output, then non-temporal vector stores.
-  for (; i < count && reinterpret_cast<uintptr_t>(rgba_out + i) % (n * sizeof(uint32_t)) != 0; ++i) {
-    rgba_out[i] = ColorOne(values[i], lut, lut_size, lo, k, masked_rgba);
-  }
-  for (; i + n <= count; i += n) {
-    const auto v = hn::LoadU(df, values + i);
+  const auto colour_of = [&](hn::Vec<decltype(df)> v) {
     const auto masked = hn::Eq(v, vneg_inf);
     // NaN and -inf fall to index 0 through Max/Min; masked cells are replaced below.
     const auto t = hn::Min(hn::Max(hn::Mul(hn::Sub(v, vlo), vk), vzero), vtop);
     const auto idx = hn::ConvertTo(di, hn::Round(t));
     const auto colour = hn::BitCast(du, hn::GatherIndex(di, reinterpret_cast<const int32_t*>(lut), idx));
-    hn::Stream(hn::IfThenElse(hn::RebindMask(du, masked), vmasked, colour), du, rgba_out + i);
+    return hn::IfThenElse(hn::RebindMask(du, masked), vmasked, colour);
+  };
+  size_t i = 0;
+  // Scalar head up to vector alignment of the output, then non-temporal vector stores.
+  for (; i < count && reinterpret_cast<uintptr_t>(rgba_out + i) % (n * sizeof(uint32_t)) != 0; ++i) {
+    rgba_out[i] = i < valid ? ColorOne(values[i], lut, lut_size, lo, k, masked_rgba) : masked_rgba;
   }
-  for (; i < count; ++i) rgba_out[i] = ColorOne(values[i], lut, lut_size, lo, k, masked_rgba);
+  for (; i + n <= count && i + n <= valid; i += n) hn::Stream(colour_of(hn::LoadU(df, values + i)), du, rgba_out + i);
+  if (i < valid && i + n <= count) {  // the vector holding the last unmasked cell
+    HWY_ALIGN float tmp[64];
+    for (size_t t = 0; t < n; ++t) tmp[t] = i + t < valid ? values[i + t] : -std::numeric_limits<float>::infinity();
+    hn::Stream(colour_of(hn::Load(df, tmp)), du, rgba_out + i);
+    i += n;
+  }
+  for (; i + n <= count; i += n) hn::Stream(vmasked, du, rgba_out + i);
+  for (; i < count; ++i) {
+    rgba_out[i] = i < valid ? ColorOne(values[i], lut, lut_size, lo, k, masked_rgba) : masked_rgba;
+  }
 }
 
 // Scores for a tile, then mask, softmax with given row statistics and colour, one row at a time.
@@ -421,10 +433,7 @@ void FusedScoreTileImpl(const float* q_rot, int64_t num_rows, int head_dim,
     }
     if (values_out != nullptr) std::memcpy(values_out + i * ld_out, row, num_cols * sizeof(float));
     if (rgba_out != nullptr) {
-      ColorizeImpl(row, num_cols, lut, lut_size, lo, hi, masked_rgba, rgba_out + i * ld_out);
-      if (softmax && causal) {
-        for (int64_t j = valid; j < num_cols; ++j) rgba_out[i * ld_out + j] = masked_rgba;
-      }
+      ColorizeImpl(row, valid, num_cols, lut, lut_size, lo, hi, masked_rgba, rgba_out + i * ld_out);
     }
   }
 }
@@ -503,8 +512,14 @@ void store_row(const float* src, int64_t num_valid, float scale, float fill, int
 void stream_fence() { hwy::FlushStream(); }
 
 void colorize(const float* values, int64_t n, const ColorMap& colormap, uint32_t* rgba_out) {
-  HWY_DYNAMIC_DISPATCH(ColorizeImpl)(values, n, colormap.lut, colormap.lut_size, colormap.lo,
+  HWY_DYNAMIC_DISPATCH(ColorizeImpl)(values, n, n, colormap.lut, colormap.lut_size, colormap.lo,
                                      colormap.hi, colormap.masked_rgba, rgba_out);
+}
+
+void colorize_row(const float* values, int64_t num_valid, int64_t row_len, const ColorMap& colormap,
+                  uint32_t* rgba_out) {
+  HWY_DYNAMIC_DISPATCH(ColorizeImpl)(values, num_valid, row_len, colormap.lut, colormap.lut_size,
+                                     colormap.lo, colormap.hi, colormap.masked_rgba, rgba_out);
 }
 
 void fused_score_tile(const float* q_rot, int64_t num_rows, int head_dim, const float* packed_keys,
