@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <limits>
 
@@ -19,24 +20,34 @@ namespace {
 
 constexpr int64_t kChunk = 256;  // rows per parallel task in the separate stages
 
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
 StageTiming time_stage(const std::string& name, const std::string& what, int reps,
                        const std::function<void()>& body) {
   body();  // warm-up: page faults, caches, thread wake-up
   body();
-  std::vector<double> ms;
+  std::vector<double> ms, cpu;
   ms.reserve(static_cast<size_t>(reps));
   for (int r = 0; r < reps; ++r) {
+    const double c0 = process_cpu_ms();
     const auto t0 = std::chrono::steady_clock::now();
     body();
     const auto t1 = std::chrono::steady_clock::now();
+    cpu.push_back(process_cpu_ms() - c0);
     ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
   std::sort(ms.begin(), ms.end());
+  std::sort(cpu.begin(), cpu.end());
   StageTiming t;
   t.name = name;
   t.what = what;
   const size_t n = ms.size();
   t.median_ms = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
+  t.median_cpu_ms = n % 2 ? cpu[n / 2] : 0.5 * (cpu[n / 2 - 1] + cpu[n / 2]);
   // p95 by nearest rank.
   t.p95_ms = ms[std::min(n - 1, static_cast<size_t>(std::ceil(0.95 * static_cast<double>(n))) - 1)];
   return t;
@@ -218,8 +229,10 @@ std::string PipelineBenchReport::to_json() const {
                 peak_gflops, write_gbps, colour_floor_ms, colour_over_floor, colour_fraction_of_peak);
   s += buf;
   for (size_t i = 0; i < stages.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "{\"name\": \"%s\", \"median_ms\": %.6g, \"p95_ms\": %.6g, ",
-                  json_escape(stages[i].name).c_str(), stages[i].median_ms, stages[i].p95_ms);
+    std::snprintf(buf, sizeof buf,
+                  "{\"name\": \"%s\", \"median_ms\": %.6g, \"p95_ms\": %.6g, \"median_cpu_ms\": %.6g, ",
+                  json_escape(stages[i].name).c_str(), stages[i].median_ms, stages[i].p95_ms,
+                  stages[i].median_cpu_ms);
     s += buf;
     s += "\"what\": \"" + json_escape(stages[i].what) + "\"}";
     if (i + 1 < stages.size()) s += ", ";
@@ -233,11 +246,11 @@ std::string PipelineBenchReport::to_text() const {
   std::snprintf(buf, sizeof buf, "causal pipeline bench: N=%lld head_dim=%d rotary_dim=%d threads=%d target=%s reps=%d\n",
                 static_cast<long long>(seq_len), head_dim, rotary_dim, threads, target.c_str(), reps);
   std::string s = buf;
-  std::snprintf(buf, sizeof buf, "%-10s %12s %12s  %s\n", "stage", "median ms", "p95 ms", "what");
+  std::snprintf(buf, sizeof buf, "%-10s %10s %10s %10s  %s\n", "stage", "median ms", "p95 ms", "cpu ms", "what");
   s += buf;
   for (const StageTiming& t : stages) {
-    std::snprintf(buf, sizeof buf, "%-10s %12.3f %12.3f  %s\n", t.name.c_str(), t.median_ms, t.p95_ms,
-                  t.what.c_str());
+    std::snprintf(buf, sizeof buf, "%-10s %10.3f %10.3f %10.3f  %s\n", t.name.c_str(), t.median_ms, t.p95_ms,
+                  t.median_cpu_ms, t.what.c_str());
     s += buf;
   }
   std::snprintf(buf, sizeof buf, "pipeline: %.1f GFLOP/s on the causal scores (%.3f GFLOP)\n", pipeline_gflops,

@@ -14,6 +14,10 @@ struct StageTiming {
   std::string what;  // one line saying what the stage does
   double median_ms = 0.0;
   double p95_ms = 0.0;
+  // Median CPU time of the whole process (all threads) per repetition: on a busy machine wall
+  // time stretches, CPU time much less; on an idle 2-core machine a parallel stage's wall time
+  // is about half of it.
+  double median_cpu_ms = 0.0;
 };
 
 struct PipelineBenchReport {
