@@ -141,7 +141,8 @@ struct InputFile {
 InputFile open_input(const std::string& path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) fail(path, "cannot open: no such file");
+  if (status.type() == std::filesystem::file_type::not_found) fail(path, "cannot open: no such file");
+  if (ec) fail(path, "cannot open: " + ec.message());
   if (!std::filesystem::is_regular_file(status)) fail(path, "cannot open: not a regular file");
   const uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) fail(path, "cannot determine the file size: " + ec.message());
