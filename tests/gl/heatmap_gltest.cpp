@@ -85,10 +85,10 @@ class HeatmapGl : public ::testing::Test {
     set_gl_enabled(true);
   }
   static void TearDownTestSuite() {
+    // Only our window: other GL suites in this binary may share the GLFW library state.
     set_gl_enabled(false);
     if (window_ != nullptr) glfwDestroyWindow(window_);
     window_ = nullptr;
-    glfwTerminate();
   }
   void SetUp() override {
     ASSERT_NE(window_, nullptr);
@@ -104,7 +104,9 @@ GLFWwindow* HeatmapGl::window_ = nullptr;
 // running `body` into a w x h framebuffer; returns its pixels in GL order (bottom row first).
 template <typename F>
 std::vector<uint8_t> render_imgui(int w, int h, F&& body, int frames = 3) {
-  ImGui::CreateContext();
+  ImGuiContext* previous = ImGui::GetCurrentContext();
+  ImGuiContext* ctx = ImGui::CreateContext();
+  ImGui::SetCurrentContext(ctx);
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;
   io.DisplaySize = ImVec2(static_cast<float>(w), static_cast<float>(h));
@@ -133,7 +135,8 @@ std::vector<uint8_t> render_imgui(int w, int h, F&& body, int frames = 3) {
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
     ImGui_ImplOpenGL3_Shutdown();
   }
-  ImGui::DestroyContext();
+  ImGui::DestroyContext(ctx);
+  ImGui::SetCurrentContext(previous);
   return px;
 }
 
@@ -272,7 +275,9 @@ TEST_F(HeatmapGl, MaskedCellsGetTheMaskColourAndLogScaleWorks) {
 
 TEST_F(HeatmapGl, ImGuiFrameShowsTheHeatmapAndAColourBarWithTheColormapEnds) {
   constexpr int kW = 480, kH = 360;
-  ImGui::CreateContext();
+  ImGuiContext* previous = ImGui::GetCurrentContext();
+  ImGuiContext* ctx = ImGui::CreateContext();
+  ImGui::SetCurrentContext(ctx);
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;
   io.DisplaySize = ImVec2(kW, kH);
@@ -341,7 +346,8 @@ TEST_F(HeatmapGl, ImGuiFrameShowsTheHeatmapAndAColourBarWithTheColormapEnds) {
 
   hm.release_gl();
   ImGui_ImplOpenGL3_Shutdown();
-  ImGui::DestroyContext();
+  ImGui::DestroyContext(ctx);
+  ImGui::SetCurrentContext(previous);
 }
 
 TEST_F(HeatmapGl, ZoomedOutViewAveragesCellsInsteadOfAliasing) {

@@ -220,7 +220,9 @@ TEST(HeatmapView, ClampRepairsInvalidViews) {
 TEST(HeatmapWidget, WorksWithoutGlAndKeepsInteraction) {
   // No GL context at all: any GL call would crash, so getting through the frame is the test.
   set_gl_enabled(false);
-  ImGui::CreateContext();
+  ImGuiContext* previous = ImGui::GetCurrentContext();
+  ImGuiContext* ctx = ImGui::CreateContext();
+  ImGui::SetCurrentContext(ctx);
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;
   io.DisplaySize = ImVec2(600, 400);
@@ -259,7 +261,8 @@ TEST(HeatmapWidget, WorksWithoutGlAndKeepsInteraction) {
     EXPECT_TRUE(hover.view_changed);
     EXPECT_NEAR(hm.view().x1 - hm.view().x0, 32.0 / 1.25, 1e-9);
   }
-  ImGui::DestroyContext();
+  ImGui::DestroyContext(ctx);
+  ImGui::SetCurrentContext(previous);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "viz/axis.h"
 #include "viz/context.h"
+#include "viz/font.h"
 #include "viz/plot.h"
 
 namespace rope::viz {
@@ -226,7 +227,9 @@ TEST(Nearest, PixelDistanceAndXOnly) {
 class PlotFrame : public ::testing::Test {
  protected:
   void SetUp() override {
-    ImGui::CreateContext();
+    previous_ = ImGui::GetCurrentContext();
+    ctx_ = ImGui::CreateContext();
+    ImGui::SetCurrentContext(ctx_);
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;
     io.DisplaySize = ImVec2(800, 600);
@@ -235,7 +238,12 @@ class PlotFrame : public ::testing::Test {
     int w = 0, h = 0;
     io.Fonts->GetTexDataAsRGBA32(&px, &w, &h);
   }
-  void TearDown() override { ImGui::DestroyContext(); }
+  void TearDown() override {
+    ImGui::DestroyContext(ctx_);
+    ImGui::SetCurrentContext(previous_);
+  }
+  ImGuiContext* previous_ = nullptr;
+  ImGuiContext* ctx_ = nullptr;
 
   // Runs one frame with a full-screen window and `body` inside it.
   template <typename F>
@@ -358,6 +366,33 @@ TEST_F(PlotFrame, EveryItemKindDrawsWithoutABackend) {
   });
   const ImVec2 box = calc_text_size_vertical("theta");
   EXPECT_GT(box.y, box.x);  // rotated: taller than wide
+}
+
+TEST_F(PlotFrame, UiFontLoadsDejaVuWithGreekAtTheScaledSize) {
+  const FontLoad f = load_ui_font(18.0f, 1.5f);
+  ASSERT_NE(f.font, nullptr);
+  EXPECT_TRUE(f.from_file) << f.error;  // fonts-dejavu-core is a build dependency
+  EXPECT_FLOAT_EQ(f.pixel_size, 27.0f);
+  EXPECT_TRUE(rebuild_font_texture());  // no GL: builds the atlas on the CPU
+  EXPECT_FLOAT_EQ(f.font->FontSize, 27.0f);
+  EXPECT_NE(f.font->FindGlyphNoFallback(0x03B8), nullptr);  // θ
+  EXPECT_NE(f.font->FindGlyphNoFallback(0x2264), nullptr);  // ≤
+  EXPECT_EQ(ImGui::GetIO().FontDefault, f.font);
+  // The new font is used by the next frame.
+  float size = 0.0f;
+  frame([&] { size = ImGui::GetFontSize(); });
+  EXPECT_FLOAT_EQ(size, 27.0f);
+}
+
+TEST_F(PlotFrame, UiFontFallsBackToTheBuiltInFont) {
+  const FontLoad f = load_ui_font(20.0f, 0.0f, "/nonexistent/font.ttf");
+  ASSERT_NE(f.font, nullptr);
+  EXPECT_FALSE(f.from_file);
+  EXPECT_FALSE(f.error.empty());
+  EXPECT_FLOAT_EQ(f.pixel_size, 20.0f);  // content scale <= 0 counts as 1
+  EXPECT_TRUE(rebuild_font_texture());
+  EXPECT_FLOAT_EQ(load_ui_font(1000.0f, 1.0f).pixel_size, kMaxFontPixels);
+  EXPECT_TRUE(rebuild_font_texture());
 }
 
 }  // namespace
