@@ -32,17 +32,33 @@ core::Content make_content(const HeatKey& key) {
 }
 
 void finish_range(HeatMatrix& m) {
-  float lo = std::numeric_limits<float>::infinity();
-  float hi = -lo;
-  for (float v : m.values) {
-    if (std::isfinite(v)) {
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
+  // Eight independent lanes so the loop vectorises; v - v == 0 is false for NaN and +-inf.
+  constexpr int kLanes = 8;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  float lo[kLanes], hi[kLanes];
+  std::fill(lo, lo + kLanes, kInf);
+  std::fill(hi, hi + kLanes, -kInf);
+  const size_t n = m.values.size();
+  const float* v = m.values.data();
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const float x = v[i + l];
+      const bool finite = (x - x) == 0.0f;
+      lo[l] = finite && x < lo[l] ? x : lo[l];
+      hi[l] = finite && x > hi[l] ? x : hi[l];
+    }
+  for (; i < n; ++i) {
+    const float x = v[i];
+    if ((x - x) == 0.0f) {
+      lo[0] = std::min(lo[0], x);
+      hi[0] = std::max(hi[0], x);
     }
   }
-  if (!(lo <= hi)) lo = hi = 0.0f;
-  m.min = lo;
-  m.max = hi;
+  float a = *std::min_element(lo, lo + kLanes), b = *std::max_element(hi, hi + kLanes);
+  if (!(a <= b)) a = b = 0.0f;
+  m.min = a;
+  m.max = b;
   m.available = true;
 }
 

@@ -2,6 +2,7 @@
 // the context lengths, the critical dimension and the scaling bands.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -88,10 +89,14 @@ void draw_frequencies_panel(AppState& state, const Derived& derived) {
   if (scaled) viz::plot_line("unscaled", xs.data(), ys0.data(), pairs, pal.series[1], 0.0f, true);
   viz::plot_line(scaled ? "scaled" : (wavelength ? "wavelength" : "\xCE\xB8_i"), xs.data(), ys.data(), pairs,
                  pal.series[0]);
-  const std::string seq_label = "seq_len " + viz::format_compact(seq_len, 4);
+  char seq_text[96];
+  std::snprintf(seq_text, sizeof seq_text, wavelength ? "seq_len %.0f" : "2\xCF\x80/seq_len: 1 turn in %.0f", seq_len);
+  const std::string seq_label = seq_text;
   viz::plot_hline(seq_line, pal.series[3], seq_label.c_str());
   if (orig > 0 && orig != seq_len) {
-    const std::string orig_label = "original context " + viz::format_compact(orig, 4);
+    char orig_text[96];
+    std::snprintf(orig_text, sizeof orig_text, wavelength ? "original context %.0f" : "1 turn in original %.0f", orig);
+    const std::string orig_label = orig_text;
     viz::plot_hline(line_value(orig), pal.series[5], orig_label.c_str());
   }
   if (crit > 0 && crit < f.rotary_dim) {
