@@ -252,6 +252,21 @@ TEST_F(TensorIoNpy, RoundTripFloat64NarrowsWithRoundToNearest) {
   EXPECT_TRUE(std::signbit(t.data[5]));  // -0 keeps its sign
 }
 
+// Files larger than the 1 MiB conversion chunk: float64 is converted chunk by chunk.
+TEST_F(TensorIoNpy, LargeFloat64FileIsConvertedAcrossChunks) {
+  const int64_t heads = 3, seq_len = 1000, head_dim = 100;  // 2.4 MB of float64
+  std::vector<double> values(static_cast<size_t>(heads * seq_len * head_dim));
+  for (size_t i = 0; i < values.size(); ++i) values[i] = std::sin(0.001 * static_cast<double>(i)) * 1e3;
+  const std::string path = scratch_path("large64.npy");
+  write_npy(path, values.data(), {heads, seq_len, head_dim});
+  const Tensor t = read_npy(path);
+  ASSERT_EQ(t.shape, (std::vector<int64_t>{heads, seq_len, head_dim}));
+  ASSERT_EQ(t.data.size(), values.size());
+  size_t mismatches = 0;
+  for (size_t i = 0; i < values.size(); ++i) mismatches += t.data[i] != static_cast<float>(values[i]);
+  EXPECT_EQ(mismatches, 0u);
+}
+
 TEST_F(TensorIoNpy, WriterRejectsBadShapesAndPaths) {
   const float value = 1.0f;
   EXPECT_NE(error_of([&] { write_npy(scratch_path("neg.npy"), &value, {-1, 2}); }).find("invalid or too large"),
@@ -623,6 +638,37 @@ TEST_F(TensorIoSafetensors, ValidHandMadeFilesParse) {
   EXPECT_EQ(s.data, (std::vector<float>{10.0f}));
   EXPECT_EQ(list_safetensors(bytes.data(), bytes.size(), "ok.safetensors"),
             (std::vector<std::string>{"odd", "b", "s"}));
+}
+
+// 700k F16 values (1.4 MB) after a BF16 tensor: the file path converts them in chunks and must
+// agree bit for bit with the in-memory parse and with the ldexp oracle.
+TEST_F(TensorIoSafetensors, LargeF16TensorIsConvertedAcrossChunks) {
+  const uint64_t count = 700000;
+  const std::string json = R"({"b":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]},"h":{"dtype":"F16","shape":[700,1000],"data_offsets":[2,)" +
+                           std::to_string(2 + 2 * count) + "]}}";
+  std::string data = std::string("\x80\x3f", 2);
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint16_t bits = static_cast<uint16_t>(i * 40503u + (i >> 16));  // every bit pattern, shifted on each pass
+    data += static_cast<char>(bits & 0xff);
+    data += static_cast<char>(bits >> 8);
+  }
+  const std::string bytes = st_bytes(json, data);
+  const std::string path = scratch_path("large16.safetensors");
+  write_bytes(path, bytes);
+  const Tensor from_file = read_safetensors(path, "h");
+  const Tensor from_memory = parse_safetensors(bytes.data(), bytes.size(), "h", path);
+  ASSERT_EQ(from_file.shape, (std::vector<int64_t>{700, 1000}));
+  ASSERT_EQ(from_file.data.size(), count);
+  ASSERT_EQ(from_memory.data.size(), count);
+  size_t mismatches = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    const float expected = decode_small_float(static_cast<uint16_t>(i * 40503u + (i >> 16)), 5, 10);
+    const bool ok = std::isnan(expected) ? std::isnan(from_file.data[i])
+                                         : bits_of(expected) == bits_of(from_file.data[i]);
+    mismatches += !ok || bits_of(from_file.data[i]) != bits_of(from_memory.data[i]);
+  }
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_EQ(read_safetensors(path, "b").data, (std::vector<float>{1.0f}));
 }
 
 TEST_F(TensorIoSafetensors, FourGibHeaderClaimOnHundredByteFileThrowsBeforeAllocating) {
