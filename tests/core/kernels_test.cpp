@@ -360,6 +360,29 @@ TEST_P(KernelTargetTest, ColorizeRowMasksTheTail) {
   }
 }
 
+
+// heads x N x d: each head equals the float64 rotation of that head with the shared tables.
+TEST_P(KernelTargetTest, RotateHeadsRotatesEveryHeadWithTheSameTables) {
+  const int head_dim = 64, pairs = 32;
+  const int64_t heads = 3, seq_len = 21;
+  const std::vector<double> inv = make_inv_freq(pairs, 10000.0);
+  std::vector<double> c_ref(size_t(seq_len * pairs)), s_ref(c_ref.size());
+  rope_tables_ref(inv.data(), pairs, 500, seq_len, 1.0, c_ref.data(), s_ref.data());
+  const std::vector<float> c(c_ref.begin(), c_ref.end()), s(s_ref.begin(), s_ref.end());
+  const std::vector<float> x = gaussian(size_t(heads * seq_len * head_dim), 41);
+  for (bool gptj : {false, true}) {
+    std::vector<float> out(x.size());
+    rotate_heads(x.data(), heads, seq_len, head_dim, head_dim, gptj, c.data(), s.data(), out.data());
+    const std::vector<double> xd = to_double(x);
+    std::vector<double> ref(x.size());
+    for (int64_t h = 0; h < heads; ++h) {
+      const int64_t off = h * seq_len * head_dim;
+      rotate_rows_ref(xd.data() + off, seq_len, head_dim, head_dim, gptj, c_ref.data(), s_ref.data(), ref.data() + off);
+    }
+    EXPECT_LE(max_abs_diff(out, ref), 8e-6) << "gptj " << gptj;
+  }
+}
+
 // ---- Thread pool (target-independent) ------------------------------------------------------
 
 TEST(KernelThreadPool, RunsEveryIndexOnceOnEveryThreadId) {

@@ -22,6 +22,10 @@ void rotate_rows(const float* x, int64_t num_rows, int head_dim, int rotary_dim,
                  const float* cos_tab, const float* sin_tab, float* out);
 void rotate_rows_ref(const double* x, int64_t num_rows, int head_dim, int rotary_dim, bool gptj,
                      const double* cos_tab, const double* sin_tab, double* out);
+// heads x seq_len x head_dim (row-major): every head rotates with the same tables for its
+// seq_len positions (tables seq_len x rotary_dim/2). x and out may alias.
+void rotate_heads(const float* x, int64_t num_heads, int64_t seq_len, int head_dim, int rotary_dim,
+                  bool gptj, const float* cos_tab, const float* sin_tab, float* out);
 
 // ---- Score blocks --------------------------------------------------------------------------
 // Keys are packed once into panels of kKeyPanelWidth keys: panel P holds keys

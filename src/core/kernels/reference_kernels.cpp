@@ -1,4 +1,5 @@
-// Scalar float64 references (the test oracles) and the target-independent key packing.
+// Scalar float64 references (the test oracles) and target-independent glue: per-head rotation,
+// key packing.
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -36,6 +37,14 @@ void rotate_rows_ref(const double* x, int64_t num_rows, int head_dim, int rotary
       o[i1] = row[i1] * c + row[i0] * s;
     }
     for (int f = 2 * pairs; f < head_dim; ++f) o[f] = row[f];
+  }
+}
+
+void rotate_heads(const float* x, int64_t num_heads, int64_t seq_len, int head_dim, int rotary_dim,
+                  bool gptj, const float* cos_tab, const float* sin_tab, float* out) {
+  for (int64_t h = 0; h < num_heads; ++h) {
+    const int64_t offset = h * seq_len * head_dim;
+    rotate_rows(x + offset, seq_len, head_dim, rotary_dim, gptj, cos_tab, sin_tab, out + offset);
   }
 }
 
