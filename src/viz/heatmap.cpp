@@ -337,6 +337,67 @@ HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
   return hover;
 }
 
+HeatmapHover Heatmap::draw_with_axes(const char* id, ImVec2 size, const char* x_label, const char* y_label) {
+  const float font = ImGui::GetFontSize();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  if (size.x <= 0.0f) size.x = std::max(avail.x + size.x, 8.0f * font);
+  if (size.y <= 0.0f) size.y = std::max(avail.y + size.y, 8.0f * font);
+  const bool has_x = x_label != nullptr && *x_label != '\0';
+  const bool has_y = y_label != nullptr && *y_label != '\0';
+  const float tick = 0.3f * font, pad = 0.25f * font;
+  const int64_t lr = std::max<int64_t>(logical_rows_, 1);
+  const float row_label_w = ImGui::CalcTextSize(format_tick(static_cast<double>(lr), 1.0).c_str()).x;
+  const float left = (has_y ? font + pad : 0.0f) + row_label_w + tick + pad;
+  const float bottom = tick + font + (has_x ? font + pad : 0.0f) + pad;
+  const float right = 0.6f * font;  // room for the last column label
+  const ImVec2 start = ImGui::GetCursorScreenPos();
+  const ImVec2 inner(std::max(2.0f * font, size.x - left - right), std::max(2.0f * font, size.y - bottom));
+
+  ImGui::BeginGroup();
+  ImGui::SetCursorScreenPos(ImVec2(start.x + left, start.y));
+  const HeatmapHover hover = draw(id, inner);
+  const ImVec2 rmin = ImGui::GetItemRectMin(), rmax = ImGui::GetItemRectMax();
+  ImGui::SetCursorScreenPos(start);
+  ImGui::Dummy(ImVec2(left + inner.x + right, inner.y + bottom));
+  ImGui::EndGroup();
+  if (!ImGui::IsItemVisible()) return hover;
+
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const PlotPalette& pal = palette(context().theme);
+  auto integer_ticks = [](double a, double b, int target) {
+    std::vector<Tick> out;
+    for (Tick& t : linear_ticks(a, b, target)) {
+      if (std::abs(t.value - std::round(t.value)) < 1e-9 && t.value >= 0.0) out.push_back(std::move(t));
+    }
+    return out;
+  };
+  // Columns (x) below the image.
+  for (const Tick& t : integer_ticks(view_.x0, view_.x1 - 0.5, std::clamp(static_cast<int>(inner.x / (4.0f * font)), 2, 10))) {
+    const float x = view_point_to_pixel(view_, rmin, rmax, CellPoint{t.value + 0.5, 0.0}).x;
+    if (x < rmin.x - 0.5f || x > rmax.x + 0.5f) continue;
+    dl->AddLine(ImVec2(x, rmax.y), ImVec2(x, rmax.y + tick), pal.frame);
+    const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
+    dl->AddText(ImVec2(x - 0.5f * ts.x, rmax.y + tick), pal.axis_text, t.label.c_str());
+  }
+  // Rows (y) left of the image, row 0 at the top.
+  for (const Tick& t : integer_ticks(view_.y0, view_.y1 - 0.5, std::clamp(static_cast<int>(inner.y / (2.5f * font)), 2, 10))) {
+    const float y = view_point_to_pixel(view_, rmin, rmax, CellPoint{0.0, t.value + 0.5}).y;
+    if (y < rmin.y - 0.5f || y > rmax.y + 0.5f) continue;
+    dl->AddLine(ImVec2(rmin.x - tick, y), ImVec2(rmin.x, y), pal.frame);
+    const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
+    dl->AddText(ImVec2(rmin.x - tick - pad - ts.x, std::clamp(y - 0.5f * ts.y, start.y, rmax.y)), pal.axis_text, t.label.c_str());
+  }
+  if (has_x) {
+    const ImVec2 ts = ImGui::CalcTextSize(x_label);
+    dl->AddText(ImVec2(0.5f * (rmin.x + rmax.x - ts.x), rmax.y + tick + font + pad), pal.axis_text, x_label);
+  }
+  if (has_y) {
+    const ImVec2 ts = calc_text_size_vertical(y_label);
+    add_text_vertical(dl, ImVec2(start.x, std::max(start.y, 0.5f * (rmin.y + rmax.y - ts.y))), pal.axis_text, y_label);
+  }
+  return hover;
+}
+
 float colorbar_width() {
   const float font = ImGui::GetFontSize();
   return 0.9f * font + 0.4f * font + ImGui::CalcTextSize("-0.000").x + 0.4f * font;

@@ -86,6 +86,11 @@ class Heatmap {
   // region) showing the view. Mouse wheel zooms about the cursor, left drag pans, double-click
   // resets. Returns the hovered cell.
   HeatmapHover draw(const char* id, ImVec2 size);
+  // The same widget inside `size` with position axes: ticks and labels of the visible rows on
+  // the left and of the visible columns below (cell indices of the logical matrix, labels at
+  // cell centres, compact: 4k, 131k), and optional axis titles. The image gets what is left.
+  HeatmapHover draw_with_axes(const char* id, ImVec2 size, const char* x_label = "n (key position)",
+                              const char* y_label = "m (query position)");
 
   // GL-level access (tests and headless rendering; all return false / empty without GL).
   // Runs the colouring pass if anything changed since the last one; false with error() set on

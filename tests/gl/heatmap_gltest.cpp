@@ -294,6 +294,11 @@ TEST_F(HeatmapGl, ImGuiFrameShowsTheHeatmapAndAColourBarWithTheColormapEnds) {
   hm.set_colormap(Colormap::kInferno);
   const std::vector<uint8_t> cells = hm.read_colors();
   ASSERT_FALSE(cells.empty());
+  // A second heatmap with position axes, zoomed to rows and columns [16, 48).
+  Heatmap hm_axes;
+  hm_axes.set_data(m.data(), kN, kN);
+  hm_axes.set_range(-1.0, 1.0);
+  hm_axes.set_view(HeatmapView{16, 48, 16, 48});
 
   ImVec2 hm_min, bar_min, bar_max;
   for (int frame = 0; frame < 3; ++frame) {  // warm-up frames settle the layout
@@ -309,6 +314,8 @@ TEST_F(HeatmapGl, ImGuiFrameShowsTheHeatmapAndAColourBarWithTheColormapEnds) {
     colorbar("##cb", Colormap::kInferno, -1.0, 1.0, ImVec2(0, 300));
     bar_min = ImGui::GetItemRectMin();
     bar_max = ImGui::GetItemRectMax();
+    ImGui::SameLine();
+    hm_axes.draw_with_axes("##axes", ImVec2(260, 300));
     ImGui::End();
     ImGui::PopStyleVar();
     ImGui::Render();
@@ -345,6 +352,7 @@ TEST_F(HeatmapGl, ImGuiFrameShowsTheHeatmapAndAColourBarWithTheColormapEnds) {
   EXPECT_LE(max_channel_diff(middle, expected(Colormap::kInferno, 0.5)), 10);
 
   hm.release_gl();
+  hm_axes.release_gl();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui::DestroyContext(ctx);
   ImGui::SetCurrentContext(previous);

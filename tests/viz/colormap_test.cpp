@@ -265,5 +265,48 @@ TEST(HeatmapWidget, WorksWithoutGlAndKeepsInteraction) {
   ImGui::SetCurrentContext(previous);
 }
 
+TEST(HeatmapWidget, AxesLeaveTheImageHoverable) {
+  set_gl_enabled(false);
+  ImGuiContext* previous = ImGui::GetCurrentContext();
+  ImGuiContext* ctx = ImGui::CreateContext();
+  ImGui::SetCurrentContext(ctx);
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.DisplaySize = ImVec2(600, 400);
+  io.DeltaTime = 1.0f / 60.0f;
+  unsigned char* px = nullptr;
+  int w = 0, h = 0;
+  io.Fonts->GetTexDataAsRGBA32(&px, &w, &h);
+  {
+    Heatmap hm;
+    hm.set_data(nullptr, 4096, 4096);  // sizes only: nothing to upload without GL
+    hm.set_logical_size(131072, 131072);
+    HeatmapHover in_margin, in_image;
+    ImVec2 gmin, gmax;
+    for (int f = 0; f < 6; ++f) {
+      // Frames 0-2: mouse in the left margin (axis labels); 3-5: in the middle of the group.
+      io.MousePos = f < 3 ? ImVec2(8 + 3, 8 + 100) : ImVec2(0.5f * (gmin.x + gmax.x), 0.5f * (gmin.y + gmax.y));
+      ImGui::NewFrame();
+      ImGui::SetNextWindowPos(ImVec2(0, 0));
+      ImGui::SetNextWindowSize(ImVec2(600, 400));
+      ImGui::Begin("hm", nullptr, ImGuiWindowFlags_NoDecoration);
+      const HeatmapHover hv = hm.draw_with_axes("##hm", ImVec2(400, 300));
+      gmin = ImGui::GetItemRectMin();
+      gmax = ImGui::GetItemRectMax();
+      ImGui::End();
+      ImGui::Render();
+      (f < 3 ? in_margin : in_image) = hv;
+    }
+    EXPECT_NEAR(gmax.x - gmin.x, 400.0f, 1.0f);  // the group takes exactly the requested size
+    EXPECT_NEAR(gmax.y - gmin.y, 300.0f, 1.0f);
+    EXPECT_FALSE(in_margin.hovered);
+    EXPECT_TRUE(in_image.hovered);
+    EXPECT_GT(in_image.row, 131072 / 4);  // logical indices, not data texels
+    EXPECT_LT(in_image.row, 3 * 131072 / 4);
+  }
+  ImGui::DestroyContext(ctx);
+  ImGui::SetCurrentContext(previous);
+}
+
 }  // namespace
 }  // namespace rope::viz
