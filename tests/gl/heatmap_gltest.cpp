@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -103,7 +104,7 @@ GLFWwindow* HeatmapGl::window_ = nullptr;
 // Renders `frames` ImGui frames (imgui_impl_opengl3, no platform backend) of a full-size window
 // running `body` into a w x h framebuffer; returns its pixels in GL order (bottom row first).
 template <typename F>
-std::vector<uint8_t> render_imgui(int w, int h, F&& body, int frames = 3) {
+std::vector<uint8_t> render_imgui(int w, int h, F&& body, int frames = 3, ImVec2 mouse = ImVec2(-1, -1)) {
   ImGuiContext* previous = ImGui::GetCurrentContext();
   ImGuiContext* ctx = ImGui::CreateContext();
   ImGui::SetCurrentContext(ctx);
@@ -111,7 +112,7 @@ std::vector<uint8_t> render_imgui(int w, int h, F&& body, int frames = 3) {
   io.IniFilename = nullptr;
   io.DisplaySize = ImVec2(static_cast<float>(w), static_cast<float>(h));
   io.DeltaTime = 1.0f / 60.0f;
-  io.MousePos = ImVec2(-1, -1);
+  io.MousePos = mouse;
   std::vector<uint8_t> px;
   if (ImGui_ImplOpenGL3_Init("#version 330")) {
     std::string err;
@@ -434,6 +435,42 @@ TEST_F(HeatmapGl, PlotsRenderInBothThemes) {
     EXPECT_GT(text_px, 100) << to_string(theme);
   }
   apply_theme(Theme::kDark);
+}
+
+TEST_F(HeatmapGl, PlotCrosshairFollowsTheMouse) {
+  const std::vector<double> xs{0, 1, 2, 3, 4, 5, 6, 7, 8};
+  const std::vector<double> ys{0, 1, 4, 9, 16, 25, 36, 49, 64};
+  ImVec2 area_min, area_max;
+  std::optional<PlotPoint> seen;
+  int nearest = -1;
+  auto body = [&] {
+    if (begin_plot("##sq", ImVec2(-1, -1), AxisSpec{"x", false, 0, 8}, AxisSpec{"x^2", false, 0, 64})) {
+      plot_line("x^2", xs.data(), ys.data(), 9);
+      area_min = plot_area_min();
+      area_max = plot_area_max();
+      seen = plot_mouse();
+      nearest = plot_nearest(xs.data(), ys.data(), 9);
+      if (nearest >= 0) {
+        plot_highlight(xs[static_cast<size_t>(nearest)], ys[static_cast<size_t>(nearest)]);
+        ImGui::SetTooltip("x = %g, x^2 = %g", xs[static_cast<size_t>(nearest)], ys[static_cast<size_t>(nearest)]);
+      }
+      end_plot();
+    }
+  };
+  const std::vector<uint8_t> still = render_imgui(480, 320, body);
+  ASSERT_FALSE(seen.has_value());
+  const int mx = static_cast<int>(0.5f * (area_min.x + area_max.x)) + 3;  // near x = 4
+  const int my = static_cast<int>(area_min.y + 0.25f * (area_max.y - area_min.y));
+  const std::vector<uint8_t> hover = render_imgui(480, 320, body, 3, ImVec2(static_cast<float>(mx), static_cast<float>(my)));
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_NEAR(seen->x, 4.0, 0.2);
+  EXPECT_EQ(nearest, 4);
+  EXPECT_TRUE(gl::write_png(out_path("plot_hover.png"), 480, 320, hover.data(), true));
+  // The dashed cross-hair changes many pixels of the mouse column (below the tooltip).
+  int changed = 0, total = 0;
+  for (int y = my + 40; y < static_cast<int>(area_max.y) - 30; ++y, ++total)
+    changed += max_channel_diff(pixel_at(hover, 480, mx, 319 - y), pixel_at(still, 480, mx, 319 - y)) > 20;
+  EXPECT_GT(changed, total / 4) << changed << " of " << total;
 }
 
 TEST_F(HeatmapGl, ShaderErrorsAreReportedNotFatal) {
