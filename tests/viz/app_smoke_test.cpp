@@ -222,6 +222,57 @@ TEST_F(GuiSmoke, EveryScalingTypeAndModeDraws) {
   frames(2);
 }
 
+TEST_F(GuiSmoke, HoverEverywhereThenZoomTheHeatmapsTogether) {
+  settle();
+  ImGuiIO& io = ImGui::GetIO();
+  // Sweep the mouse over the whole window: every plot's and heatmap's hover read-out runs.
+  for (float y = 5.0f; y < 1000.0f; y += 37.0f)
+    for (float x = 5.0f; x < 1600.0f; x += 53.0f) {
+      io.MousePos = ImVec2(x, y);
+      frame();
+    }
+  // Wheel over the heatmap area until one map zooms; the three maps then share the view.
+  const viz::HeatmapView full = derived_.heat_gl.maps[1].view();
+  bool zoomed = false;
+  for (float y = 480.0f; y < 1000.0f && !zoomed; y += 20.0f)
+    for (float x = 700.0f; x < 1600.0f && !zoomed; x += 20.0f) {
+      io.MousePos = ImVec2(x, y);
+      frame();
+      io.MouseWheel = 1.0f;
+      frame();
+      io.MouseWheel = 0.0f;
+      zoomed = !(derived_.heat_gl.shared_view == full);
+    }
+  ASSERT_TRUE(zoomed) << "no heatmap reacted to the mouse wheel";
+  frame();
+  const viz::HeatmapView shared = derived_.heat_gl.shared_view;
+  EXPECT_LT(shared.x1 - shared.x0, full.x1 - full.x0);
+  for (const viz::Heatmap& hm : derived_.heat_gl.maps) EXPECT_EQ(hm.view(), shared);
+}
+
+TEST_F(GuiSmoke, DoubleClickOnAViewTitleMaximisesIt) {
+  frames(2);
+  ImGuiIO& io = ImGui::GetIO();
+  // The frequencies title strip: top of the view area, right of the sidebar.
+  io.MousePos = ImVec2(700.0f, 14.0f);
+  frame();
+  for (int click = 0; click < 2; ++click) {
+    io.MouseDown[0] = true;
+    frame();
+    io.MouseDown[0] = false;
+    frame();
+  }
+  EXPECT_EQ(state_.ui.maximised, static_cast<int>(ViewId::kFrequencies));
+  frames(30);  // well past the double-click time: the next two clicks are a new double-click
+  for (int click = 0; click < 2; ++click) {
+    io.MouseDown[0] = true;
+    frame();
+    io.MouseDown[0] = false;
+    frame();
+  }
+  EXPECT_EQ(state_.ui.maximised, -1);
+}
+
 TEST_F(GuiSmoke, SingleViewFramesForRendering) {
   settle();
   for (int v = 0; v < kViewCount; ++v) {
