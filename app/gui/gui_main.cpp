@@ -229,11 +229,11 @@ int run_gui(const GuiLaunch& launch) {
     state.set_status(loaded.error, true);
     std::fprintf(stderr, "ropescope: %s\n", loaded.error.c_str());
   }
-  if (launch.config_from_cli || screenshot) {
-    // Explicit options (and screenshots, which must not depend on the saved session) start from
-    // the given config; view preferences still come from the settings file.
+  if (launch.config_from_cli) {
+    // Explicit rope options win over the saved parameters; view preferences still come from the
+    // settings file. (Screenshots start like the GUI; tests point ROPESCOPE_CONFIG_DIR elsewhere.)
     state.params.config = launch.config;
-    state.source_label = launch.config_from_cli ? "command line" : "built-in default (Llama-2-like head)";
+    state.source_label = "command line";
   }
   if (screenshot) state.rotation.playing = true;
   int width = launch.width > 0 ? launch.width : state.ui.window_width;
