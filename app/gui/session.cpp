@@ -1,5 +1,7 @@
 #include "gui/session.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "core/analysis.h"
@@ -48,6 +50,18 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
   }
   derived.decay = workers.decay.latest();
   derived.heatmaps = workers.heatmaps.latest();
+  if (derived.heat_latency_open && derived.heatmaps && derived.submitted_heat &&
+      derived.heatmaps->key == *derived.submitted_heat) {
+    // The newest heatmaps are ready; the views draw them in this frame.
+    derived.heat_latency_open = false;
+    derived.last_heatmap_latency_ms = std::chrono::duration<double, std::milli>(
+                                          std::chrono::steady_clock::now() - derived.heat_change_time)
+                                          .count();
+    if (std::getenv("ROPESCOPE_LOG_LATENCY"))
+      std::fprintf(stderr, "ropescope: heatmaps ready %.1f ms after the change (seq_len %lld, compute %.1f ms)\n",
+                   derived.last_heatmap_latency_ms, static_cast<long long>(derived.heatmaps->seq_len),
+                   derived.heatmaps->compute_ms);
+  }
   derived.decay_pending = workers.decay.pending();
   derived.heatmaps_pending = workers.heatmaps.pending();
   derived.decay_error = workers.decay.error();

@@ -49,14 +49,6 @@ void upload(Derived& derived, const std::shared_ptr<const HeatmapResult>& result
     }
   }
   derived.heat_gl.uploaded = result;
-  if (derived.heat_latency_open && derived.submitted_heat && r.key == *derived.submitted_heat) {
-    derived.heat_latency_open = false;
-    derived.last_heatmap_latency_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - derived.heat_change_time).count();
-    if (std::getenv("ROPESCOPE_LOG_LATENCY"))
-      std::fprintf(stderr, "ropescope: heatmaps updated %.1f ms after the change (seq_len %lld, compute %.1f ms)\n",
-                   derived.last_heatmap_latency_ms, static_cast<long long>(r.seq_len), r.compute_ms);
-  }
 }
 
 }  // namespace
