@@ -210,7 +210,9 @@ TEST_P(AttentionTargetTest, SoftmaxMatchesReferenceAndBlocksAgree) {
         const float v = full[size_t(i * n + j)];
         sum += v;
         worst = std::max(worst, std::abs(v - ref[size_t(i * n + j)]));
-        if (causal && j > i) ASSERT_EQ(v, 0.0f) << i << "," << j;
+        if (causal && j > i) {
+          ASSERT_EQ(v, 0.0f) << i << "," << j;
+        }
       }
       EXPECT_NEAR(sum, 1.0, 1e-5) << "row " << i;
     }
