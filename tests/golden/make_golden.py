@@ -483,6 +483,11 @@ DIRECT_CASES = [  # (name, params, seq_len)
     ("direct_linear_factor2_d128", p(128, 10000.0, {"type": "linear", "factor": 2.0}), 1024),
     ("direct_dynamic_below", p(128, 10000.0, {"type": "dynamic", "factor": 4.0}, max_pos=2048), 1000),
     ("direct_dynamic_above", p(128, 10000.0, {"type": "dynamic", "factor": 4.0}, max_pos=2048), 8192),
+    ("direct_dynamic_partial_half", p(64, 10000.0, {"type": "dynamic", "factor": 2.0}, fraction=0.5,
+                                      max_pos=1024), 4096),
+    ("direct_yarn_equal_betas_no_truncate", p(64, 10000.0, {"type": "yarn", "factor": 8.0, "original_max": 2048,
+                                                            "beta_fast": 8.0, "beta_slow": 8.0,
+                                                            "truncate": False}), 16384),
     ("direct_yarn_truncate", p(128, 10000.0, {"type": "yarn", "factor": 16.0, "original_max": 4096}), 65536),
     ("direct_yarn_no_truncate", p(128, 10000.0, {"type": "yarn", "factor": 16.0, "original_max": 4096,
                                                  "truncate": False}), 65536),
@@ -653,6 +658,8 @@ def make_attention():
                                 block={"m0": 1, "m1": 4, "n0": 2, "n1": 8}))
     lin = p(8, 10000.0, {"type": "linear", "factor": 4.0}, fraction=0.5)
     cases.append(attention_case("sinusoidal_full_head_unscaled_base", lin, "sinusoidal", 3, True, q8, k8))
+    ntk = p(8, 10000.0, {"type": "ntk", "alpha": 4.0})
+    cases.append(attention_case("sinusoidal_ignores_ntk_base", ntk, "sinusoidal", 0, False, q8, k8))
     cases.append(attention_case("none_d8", base_params, "none", 0, True, q8, k8))
     for c in cases:
         c["params"].setdefault("seq_len", 1024)
