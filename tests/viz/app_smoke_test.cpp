@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <imgui.h>
@@ -271,6 +272,29 @@ TEST_F(GuiSmoke, DoubleClickOnAViewTitleMaximisesIt) {
     frame();
   }
   EXPECT_EQ(state_.ui.maximised, -1);
+}
+
+TEST_F(GuiSmoke, OpeningAConfigFileOrABadOne) {
+  frames(1);
+  const std::filesystem::path good = dir_ / "config.json";
+  std::ofstream(good) << R"({"hidden_size": 2048, "num_attention_heads": 32, "rope_theta": 250000.0,
+                             "max_position_embeddings": 8192})";
+  ASSERT_TRUE(open_config_file(state_, good.string())) << state_.status;
+  frames(1);
+  EXPECT_EQ(derived_.freqs.head_dim, 64);
+  EXPECT_DOUBLE_EQ(derived_.freqs.base, 250000.0);
+  EXPECT_EQ(state_.source_label, good.string());
+  // A broken file: the error goes to the status bar and the last valid state stays.
+  const std::filesystem::path bad = dir_ / "broken.json";
+  std::ofstream(bad) << R"({"hidden_size": 2048, "rope_scaling": {"rope_type": "warp-drive", "factor": 2}})";
+  const core::RopeConfig before = state_.params.config;
+  EXPECT_FALSE(open_config_file(state_, bad.string()));
+  EXPECT_TRUE(state_.status_is_error);
+  EXPECT_NE(state_.status.find("cannot open config"), std::string::npos) << state_.status;
+  EXPECT_EQ(state_.params.config, before);
+  EXPECT_FALSE(open_config_file(state_, (dir_ / "missing.json").string()));
+  frames(1);
+  EXPECT_DOUBLE_EQ(derived_.freqs.base, 250000.0);
 }
 
 TEST_F(GuiSmoke, SingleViewFramesForRendering) {
