@@ -116,7 +116,7 @@ bool factor_slider(core::RopeScaling& s, double fallback) {
 
 bool original_max_slider(core::RopeScaling& s, int64_t fallback) {
   int64_t v = s.original_max.value_or(fallback);
-  if (slider_int64("original context (original_max_position_embeddings)", "origmax", &v, 128, 131072, true,
+  if (slider_int64("original context", "origmax", &v, 128, 131072, true,
                    kTipOrigMax, 1, core::kMaxPosition)) {
     s.original_max = v;
     return true;
@@ -190,7 +190,7 @@ void scaling_controls(core::RopeConfig& c) {
     case core::ScalingType::kDynamic: {
       factor_slider(s, 4.0);
       int64_t orig = c.max_position_embeddings.value_or(4096);
-      if (slider_int64("original length (max_position_embeddings)", "dynmax", &orig, 128, 131072, true,
+      if (slider_int64("original length", "dynmax", &orig, 128, 131072, true,
                        kTipDynamicMax, 1, core::kMaxPosition))
         c.max_position_embeddings = orig;
       break;

@@ -65,7 +65,13 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   ImGui::Text("%s, %s%s, seq_len %lld, content %s", r.key.softmax ? "softmax" : "logits",
               r.key.causal ? "causal" : "no mask", r.key.softmax ? " (rows sum to 1)" : "",
               static_cast<long long>(r.seq_len), std::string(core::to_string(r.key.content)).c_str());
-  ImGui::TextWrapped("Each texel: %s. Wheel: zoom, drag: pan, double-click: reset.", r.summary.c_str());
+  if (ImGui::SmallButton("reset zoom##heat")) {
+    for (viz::Heatmap& hm : derived.heat_gl.maps) hm.reset_view();
+    derived.heat_gl.shared_view = viz::view_full(r.seq_len, r.seq_len);
+  }
+  item_tooltip("Show the whole matrix again (or double-click a map).");
+  ImGui::SameLine();
+  ImGui::TextWrapped("Each texel: %s. Wheel: zoom, drag: pan.", r.summary.c_str());
 
   const bool show[3] = {state.show_absolute, state.show_rotary, state.show_difference};
   const char* titles[3] = {"absolute (sinusoidal)", "rotary (RoPE)", "difference: rotary - absolute"};
