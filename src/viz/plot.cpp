@@ -598,10 +598,11 @@ void plot_xband(double x0, double x1, ImU32 fill, const char* label) {
   if (a > b) std::swap(a, b);
   if (b - a < 1.0f) b = a + 1.0f;  // always visible
   p.draw_list->AddRectFilled(ImVec2(a, p.area_min.y), ImVec2(b, p.area_max.y), fill);
-  if (label_visible(label))
-    p.legend.push_back(LegendEntry{std::string(label, label_end(label)), fill | IM_COL32_A_MASK, LegendKind::kBand, false});
-  // Legend swatch uses the fill at a readable opacity.
-  if (label_visible(label)) p.legend.back().color = with_alpha(fill, std::max(0.35f, ((fill >> IM_COL32_A_SHIFT) & 0xff) / 255.0f));
+  if (label_visible(label)) {
+    // The legend swatch shows the fill at a readable opacity.
+    const float alpha = std::max(0.35f, static_cast<float>((fill >> IM_COL32_A_SHIFT) & 0xff) / 255.0f);
+    p.legend.push_back(LegendEntry{std::string(label, label_end(label)), with_alpha(fill, alpha), LegendKind::kBand, false});
+  }
 }
 
 void plot_arrow(double x0, double y0, double x1, double y1, ImU32 color, float thickness) {

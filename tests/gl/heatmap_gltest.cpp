@@ -23,6 +23,7 @@
 
 #include "viz/colormap.h"
 #include "viz/context.h"
+#include "viz/font.h"
 #include "viz/gl/framebuffer.h"
 #include "viz/gl/gl.h"
 #include "viz/gl/png.h"
@@ -471,6 +472,32 @@ TEST_F(HeatmapGl, PlotCrosshairFollowsTheMouse) {
   for (int y = my + 40; y < static_cast<int>(area_max.y) - 30; ++y, ++total)
     changed += max_channel_diff(pixel_at(hover, 480, mx, 319 - y), pixel_at(still, 480, mx, 319 - y)) > 20;
   EXPECT_GT(changed, total / 4) << changed << " of " << total;
+}
+
+TEST_F(HeatmapGl, FontTextureIsRebuiltAfterASizeChange) {
+  ImGuiContext* previous = ImGui::GetCurrentContext();
+  ImGuiContext* ctx = ImGui::CreateContext();
+  ImGui::SetCurrentContext(ctx);
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  ASSERT_TRUE(ImGui_ImplOpenGL3_Init("#version 330"));
+  ASSERT_TRUE(load_ui_font(16.0f, 1.0f).from_file);
+  ASSERT_TRUE(rebuild_font_texture());
+  const ImTextureID small = io.Fonts->TexID;
+  const int small_height = io.Fonts->TexHeight;
+  EXPECT_NE(small, nullptr);
+  ASSERT_TRUE(load_ui_font(32.0f, 1.5f).from_file);  // 48 px glyphs need a bigger atlas
+  ASSERT_TRUE(rebuild_font_texture());
+  EXPECT_NE(io.Fonts->TexID, nullptr);
+  EXPECT_GT(io.Fonts->TexHeight, small_height);
+  GLint w = 0;
+  glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(reinterpret_cast<intptr_t>(io.Fonts->TexID)));
+  glGetTexLevelParameteriv(GL_TEXTURE_2D, 0, GL_TEXTURE_WIDTH, &w);
+  glBindTexture(GL_TEXTURE_2D, 0);
+  EXPECT_EQ(w, io.Fonts->TexWidth);  // the GL texture holds the new atlas
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui::DestroyContext(ctx);
+  ImGui::SetCurrentContext(previous);
 }
 
 TEST_F(HeatmapGl, ShaderErrorsAreReportedNotFatal) {
