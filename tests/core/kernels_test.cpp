@@ -242,11 +242,16 @@ TEST_P(KernelTargetTest, ColorizeUsesTheLookupTable) {
   std::vector<float> v(37);
   for (size_t i = 0; i < v.size(); ++i) v[i] = -1.5f + 3.0f * float(i) / float(v.size() - 1);
   v[5] = -std::numeric_limits<float>::infinity();
+  v[20] = std::numeric_limits<float>::quiet_NaN();  // a vector lane, never an out-of-range index
   std::vector<uint32_t> rgba(v.size());
   colorize(v.data(), int64_t(v.size()), cmap, rgba.data());
   for (size_t i = 0; i < v.size(); ++i) {
     if (i == 5) {
       EXPECT_EQ(rgba[i], 0x12345678u);
+      continue;
+    }
+    if (i == 20) {
+      EXPECT_EQ(rgba[i], lut[0]);
       continue;
     }
     const double t = std::clamp((double(v[i]) + 1.0) / 2.0 * 255.0, 0.0, 255.0);

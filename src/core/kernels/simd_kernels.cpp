@@ -390,8 +390,10 @@ void ColorizeImpl(const float* values, int64_t num_valid, int64_t row_len, const
   const auto vneg_inf = hn::Set(df, -std::numeric_limits<float>::infinity());
   const auto colour_of = [&](hn::Vec<decltype(df)> v) {
     const auto masked = hn::Eq(v, vneg_inf);
-    // NaN and -inf fall to index 0 through Max/Min; masked cells are replaced below.
-    const auto t = hn::Min(hn::Max(hn::Mul(hn::Sub(v, vlo), vk), vzero), vtop);
+    // NaN and -inf go to index 0 (NaN explicitly: Max/Min need not drop it on every target);
+    // masked cells are replaced below.
+    const auto scaled = hn::Mul(hn::Sub(v, vlo), vk);
+    const auto t = hn::Min(hn::Max(hn::IfThenElseZero(hn::Eq(scaled, scaled), scaled), vzero), vtop);
     const auto idx = hn::ConvertTo(di, hn::Round(t));
     const auto colour = hn::BitCast(du, hn::GatherIndex(di, reinterpret_cast<const int32_t*>(lut), idx));
     return hn::IfThenElse(hn::RebindMask(du, masked), vmasked, colour);
