@@ -47,8 +47,9 @@ namespace rope::core::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Pairs [0, num_pairs) of each position row; output rows are ld_out floats apart.
 void RopeTablesImpl(const double* inv_freq, int num_pairs, int64_t pos0, int64_t num_pos,
-                    double attention_factor, float* cos_out, float* sin_out) {
+                    double attention_factor, float* cos_out, float* sin_out, int64_t ld_out) {
   assert(num_pairs >= 0 && num_pairs <= detail::kMaxPairs);
   const hn::ScalableTag<double> dd;
   const hn::Rebind<float, decltype(dd)> dh;  // float vector with as many lanes as dd
@@ -81,8 +82,8 @@ void RopeTablesImpl(const double* inv_freq, int num_pairs, int64_t pos0, int64_t
     }
     for (; j < pairs; ++j) reduced[j] = static_cast<float>(detail::reduce_angle(pos * inv_freq[j]));
 
-    float* cos_row = cos_out + p * num_pairs;
-    float* sin_row = sin_out + p * num_pairs;
+    float* cos_row = cos_out + p * ld_out;
+    float* sin_row = sin_out + p * ld_out;
     for (j = 0; j < padded; j += nf) {
       const auto r = hn::Load(df, reduced + j);
       const auto c = hn::Mul(hn::Cos(df, r), factor);
@@ -503,8 +504,12 @@ double fma_probe(int64_t iterations, double* flops) {
 
 void rope_tables(const double* inv_freq, int num_pairs, int64_t pos0, int64_t num_pos,
                  double attention_factor, float* cos_out, float* sin_out) {
-  HWY_DYNAMIC_DISPATCH(RopeTablesImpl)(inv_freq, num_pairs, pos0, num_pos, attention_factor,
-                                       cos_out, sin_out);
+  // The kernel keeps one position's reduced angles on the stack: hand it at most kMaxPairs pairs.
+  for (int j0 = 0; j0 < num_pairs; j0 += detail::kMaxPairs) {
+    const int count = std::min(detail::kMaxPairs, num_pairs - j0);
+    HWY_DYNAMIC_DISPATCH(RopeTablesImpl)(inv_freq + j0, count, pos0, num_pos, attention_factor,
+                                         cos_out + j0, sin_out + j0, num_pairs);
+  }
 }
 
 void rotate_rows(const float* x, int64_t num_rows, int head_dim, int rotary_dim, bool gptj,
