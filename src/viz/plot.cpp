@@ -427,6 +427,8 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
   }
   // Ticks and labels (outside the area).
   const float axis_w = std::max(1.0f, font / 14.0f);
+  // Labels that would overlap the previous one are skipped (the tick mark stays).
+  float last_x_end = -1e30f;
   for (const Tick& t : xticks) {
     const float px = static_cast<float>(p.tx.to_pixel(t.value));
     const float len = t.major ? tick_len : tick_len * 0.55f;
@@ -435,9 +437,12 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
       const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
       float lx = px - ts.x * 0.5f;
       lx = std::clamp(lx, p.frame_min.x, p.frame_max.x - ts.x);
+      if (lx < last_x_end + 0.5f * font) continue;
       dl->AddText(ImVec2(lx, p.area_max.y + tick_len + 0.1f * pad), c.axis_text, t.label.c_str());
+      last_x_end = lx + ts.x;
     }
   }
+  float last_y_top = 1e30f;  // ticks ascend in value, so upwards on screen
   for (const Tick& t : yticks) {
     const float py = static_cast<float>(p.ty.to_pixel(t.value));
     const float len = t.major ? tick_len : tick_len * 0.55f;
@@ -445,7 +450,9 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
     if (t.major && !t.label.empty()) {
       const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
       float ly = std::clamp(py - ts.y * 0.5f, p.frame_min.y, p.frame_max.y - ts.y);
+      if (ly + ts.y > last_y_top - 0.1f * font) continue;
       dl->AddText(ImVec2(p.area_min.x - tick_len - 0.25f * pad - ts.x, ly), c.axis_text, t.label.c_str());
+      last_y_top = ly;
     }
   }
   // Axis labels and title.
