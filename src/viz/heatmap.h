@@ -103,7 +103,8 @@ class Heatmap {
   int upload_count() const { return upload_count_; }
   int color_pass_count() const { return color_pass_count_; }
   const std::string& error() const { return error_; }
-  // Deletes the GL objects now (the context must be current). Data must be set again.
+  // Deletes the GL objects now (the context must be current). Data must be set again. With GL
+  // disabled (context already gone) the objects are abandoned instead: no GL call is made.
   void release_gl();
 
  private:
