@@ -151,7 +151,9 @@ TEST_P(GoldenFrequencies, MatchesReference) {
   expect_vector_rel(f.inv_freq_unscaled, e.at("inv_freq_unscaled"), "inv_freq_unscaled");
   expect_rel(f.effective_base, e.at("effective_base").get<double>(), kFreqRelTol, "effective_base");
   if (e.contains("factor")) expect_rel(f.factor, e["factor"].get<double>(), kFreqRelTol, "factor");
-  if (e.contains("original_max")) EXPECT_EQ(f.original_max, e["original_max"].get<int64_t>()) << "original_max";
+  if (e.contains("original_max")) {
+    EXPECT_EQ(f.original_max, e["original_max"].get<int64_t>()) << "original_max";
+  }
   if (e.contains("yarn_low")) {
     EXPECT_NEAR(f.yarn_low, e["yarn_low"].get<double>(), kIndexAbsTol) << "yarn_low";
     EXPECT_NEAR(f.yarn_high, e["yarn_high"].get<double>(), kIndexAbsTol) << "yarn_high";
@@ -269,14 +271,20 @@ bool feasible_by_core(int rotary_dim, double base, int64_t context) {
   return men_sum(rotary_dim, base, 0) >= 0.0 && !first_negative_distance(rotary_dim, base, context).has_value();
 }
 
+// "d128_L4096": the test name of a base_lower_bound case.
+std::string bound_case_name(const json& c) {
+  std::ostringstream name;
+  name << 'd' << c.at("rotary_dim").get<int>() << "_L" << c.at("context").get<int64_t>();
+  return name.str();
+}
+
 class GoldenBaseBound : public testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenBaseBound, SmallestFeasibleBase) {
   const json& doc = golden("analysis.json")["base_lower_bound"];
   const json* found = nullptr;
   for (const json& c : doc.at("cases")) {
-    const std::string name = "d" + std::to_string(c.at("rotary_dim").get<int>()) + "_L" +
-                             std::to_string(c.at("context").get<int64_t>());
+    const std::string name = bound_case_name(c);
     if (name == GetParam()) found = &c;
   }
   ASSERT_NE(found, nullptr);
@@ -308,8 +316,7 @@ std::vector<std::string> base_bound_names() {
   const json& doc = golden("analysis.json");
   if (doc.is_object() && doc.contains("base_lower_bound")) {
     for (const json& c : doc["base_lower_bound"]["cases"]) {
-      names.push_back("d" + std::to_string(c.at("rotary_dim").get<int>()) + "_L" +
-                      std::to_string(c.at("context").get<int64_t>()));
+      names.push_back(bound_case_name(c));
     }
   }
   if (names.empty()) names.push_back("golden_file_missing_or_empty");
