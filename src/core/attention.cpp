@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/kernels/kernels.h"
 #include "core/kernels/score_pipeline.h"
+#include "core/thread_pool.h"
 
 namespace rope::core {
 namespace {
@@ -179,6 +180,44 @@ void softmax_block(const RopeFrequencies& freqs, const Content& content, const S
         }
         kernels::stream_fence();
       });
+}
+
+void colour_block(const RopeFrequencies& freqs, const Content& content, const ScoreOptions& options,
+                  const Block& block, const RowStats* stats, const ColorLut& lut, uint32_t* rgba,
+                  float* values) {
+  check_inputs(freqs, content.head_dim(), options);
+  check_block(block);
+  if (lut.rgba == nullptr || lut.size < 1) throw RopeError("colour_block: empty colour lookup table");
+  if (stats != nullptr && (static_cast<int64_t>(stats->max.size()) < block.rows() ||
+                           static_cast<int64_t>(stats->sum.size()) < block.rows())) {
+    throw RopeError("colour_block: row statistics do not cover the block's rows");
+  }
+  if (block.rows() == 0 || block.cols() == 0) return;
+  const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
+  const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
+  ScorePipeline& pipeline = workspace();
+  pipeline.prepare_queries(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows());
+  pipeline.prepare_keys(freqs, options.encoding, options.offset + block.n0, k.data(), block.cols());
+  const kernels::ColorMap cmap{lut.rgba, lut.size, lut.lo, lut.hi, lut.masked_rgba};
+  const int64_t cols = block.cols();
+  const int64_t ld_scratch = (cols + kernels::kKeyPanelWidth - 1) / kernels::kKeyPanelWidth *
+                             kernels::kKeyPanelWidth;
+  const int64_t row_block = ScorePipeline::kRowBlock;
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(freqs.head_dim)));
+  const int d = freqs.head_dim;
+  pipeline.pool().parallel_for((block.rows() + row_block - 1) / row_block, [&](int64_t b, int) {
+    thread_local std::vector<float> scratch;  // one per thread, reused across calls
+    if (scratch.size() < static_cast<size_t>(row_block * ld_scratch)) {
+      scratch.resize(static_cast<size_t>(row_block * ld_scratch));
+    }
+    const int64_t r0 = b * row_block, r1 = std::min(r0 + row_block, block.rows());
+    kernels::fused_score_tile(pipeline.encoded_queries() + r0 * d, r1 - r0, d, pipeline.packed_keys(),
+                              cols, scale, options.causal, block.m0 + r0, block.n0,
+                              stats ? stats->max.data() + r0 : nullptr,
+                              stats ? stats->sum.data() + r0 : nullptr, cmap, scratch.data(),
+                              values ? values + r0 * cols : nullptr, rgba + r0 * cols, cols);
+    kernels::stream_fence();
+  });
 }
 
 void attention_matrix(const RopeFrequencies& freqs, const ScoreOptions& options, const float* q,

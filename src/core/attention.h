@@ -55,6 +55,21 @@ RowStats softmax_row_stats(const RopeFrequencies& freqs, const Content& content,
 void softmax_block(const RopeFrequencies& freqs, const Content& content, const ScoreOptions& options,
                    const Block& block, const RowStats& stats, float* out);
 
+// The fused tile path for heatmaps: encodes (rotates) the block's rows and columns once, then per
+// block of rows computes the scores, masks, applies the softmax with `stats` (rows [m0, m1) of
+// the block, from softmax_row_stats) when stats is not null, and colours every cell through the
+// colour lookup table: rgba (and values when not null) get rows() x cols(), row-major.
+// Logits colour -inf (masked) cells with masked_rgba; softmax colours its masked zeros the same.
+struct ColorLut {
+  const uint32_t* rgba = nullptr;  // lut_size RGBA8 entries (R in the low byte)
+  int size = 0;
+  float lo = 0.0f, hi = 1.0f;  // value range mapped onto entries 0 .. size - 1
+  uint32_t masked_rgba = 0;
+};
+void colour_block(const RopeFrequencies& freqs, const Content& content, const ScoreOptions& options,
+                  const Block& block, const RowStats* stats, const ColorLut& lut, uint32_t* rgba,
+                  float* values = nullptr);
+
 // The whole num_q x num_k matrix (logits, or row softmax if `softmax`), row-major.
 std::vector<float> score_matrix(const RopeFrequencies& freqs, const Content& content,
                                 const ScoreOptions& options, int64_t num_q, int64_t num_k, bool softmax);
