@@ -27,6 +27,7 @@ std::optional<ViewId> parse_view_key(const std::string& key);
 enum class FreqAxis : int { kTheta = 0, kWavelength = 1 };
 
 inline constexpr float kDefaultFontSize = 17.0f;
+inline constexpr int kInitialTexelBudget = 512;
 inline constexpr float kMinFontSize = 10.0f;
 inline constexpr float kMaxFontSize = 40.0f;
 
@@ -107,6 +108,9 @@ struct Derived {
   double last_heatmap_latency_ms = 0.0;
 
   HeatmapTextures heat_gl;
+  // Texels per side the heatmaps are computed at: set by the heatmaps panel from its size on
+  // screen and its zoom (more texels than pixels would only be averaged away by the GPU).
+  int heat_texel_budget = kInitialTexelBudget;
 };
 
 // Loads the built-in default into state (a Llama-2-like head: 128, 10000, 1024, NeoX, constant).

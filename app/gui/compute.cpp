@@ -266,6 +266,13 @@ HeatKey heat_key(const ComputeParams& params, int max_texels) {
   return HeatKey{params.config, params.content, params.seed, params.causal, params.softmax, max_texels};
 }
 
+int texel_budget(float side_px, double visible_fraction) {
+  const double fraction = std::clamp(visible_fraction, 1e-9, 1.0);
+  const double needed = std::max(1.0, static_cast<double>(side_px)) / fraction;
+  const int rounded = static_cast<int>(std::min(1e6, std::ceil(needed / 128.0) * 128.0));
+  return std::clamp(rounded, kMinTexelBudget, kDefaultMaxTexels);
+}
+
 std::vector<int64_t> texel_edges(int64_t seq_len, int texels) {
   std::vector<int64_t> edges(static_cast<size_t>(texels) + 1);
   for (int i = 0; i <= texels; ++i) edges[i] = static_cast<int64_t>(i) * seq_len / texels;

@@ -14,7 +14,8 @@
 namespace rope::app {
 
 inline constexpr int64_t kMaxDecayDistance = int64_t{1} << 20;  // 1,048,576
-inline constexpr int kDefaultMaxTexels = 1024;                  // heatmap texels per side
+inline constexpr int kDefaultMaxTexels = 1024;                  // heatmap texels per side, at most
+inline constexpr int kMinTexelBudget = 256;
 // Softmax needs every cell of a row; above this length it is computed exactly only where the
 // rotary logits are a 1-D function of m - n (position-invariant content).
 inline constexpr int64_t kSoftmaxFullLimit = 8192;
@@ -95,6 +96,11 @@ std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const CancelFn
 enum class EncodingKind { kRope, kSinusoidal };
 void encode_rows(const core::RopeFrequencies& freqs, const core::Content& content, EncodingKind kind,
                  bool is_key, int64_t row0, int64_t row1, float* out);
+
+// Texels per side worth computing for a map shown `side_px` pixels wide whose view shows
+// `visible_fraction` of the matrix: the pixels it covers when zoomed, rounded up to a multiple of
+// 128 (so resizing does not recompute at every pixel), within [kMinTexelBudget, kDefaultMaxTexels].
+int texel_budget(float side_px, double visible_fraction);
 
 // The cell-to-texel partition used by the heatmaps: edges[i] = i * seq_len / texels.
 std::vector<int64_t> texel_edges(int64_t seq_len, int texels);

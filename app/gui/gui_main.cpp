@@ -273,7 +273,7 @@ int run_gui(const GuiLaunch& launch) {
     }
     apply_theme_if_changed(state, applied_theme);
 
-    if (screenshot && frame == frames - 2) wait_for_results(state, derived, workers);
+    if (screenshot && frame >= frames - 3 && frame < frames - 1) wait_for_results(state, derived, workers);
     const bool last = screenshot && frame == frames - 1;
     if (last) {
       int fb_w = 0, fb_h = 0;
@@ -356,12 +356,17 @@ int run_render(const RenderRequest& request) {
   FrameOptions options;
   options.only_view = view;
   const ImVec2 size(static_cast<float>(request.width), static_cast<float>(request.height));
-  // Warm-up frames: layout settles, textures upload, then the frame that is saved.
-  for (int i = 0; i < 3; ++i) {
+  // Warm-up frames: layout settles (the heatmaps ask for the resolution they are shown at and
+  // get it computed), textures upload, then the frame that is saved.
+  for (int i = 0; i < 4; ++i) {
     host.new_frame(true, size);
     sync_derived(state, derived, workers);
     draw_frame(state, derived, options);
     ImGui::Render();
+    if (!wait_for_results(state, derived, workers)) {
+      std::fprintf(stderr, "ropescope: computation did not finish in time\n");
+      return 1;
+    }
   }
   int rc = render_offscreen_png(host, request.width, request.height, request.png_path, state.ui.theme,
                                 [&] { draw_frame(state, derived, options); });

@@ -40,7 +40,7 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
       derived.submitted_decay = dk;
       workers.decay.submit(dk);
     }
-    HeatKey hk = heat_key(derived.valid_params);
+    HeatKey hk = heat_key(derived.valid_params, derived.heat_texel_budget);
     if (!derived.submitted_heat || *derived.submitted_heat != hk) {
       derived.submitted_heat = hk;
       workers.heatmaps.submit(hk);

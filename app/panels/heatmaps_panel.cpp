@@ -88,6 +88,14 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   const float text_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
   const float side = std::max(ImGui::GetFontSize() * 4.0f, std::min(col_w - bar_w - spacing, avail.y - text_h));
 
+  // Compute at the resolution the maps are shown at (more when zoomed in).
+  {
+    const viz::HeatmapView& v = derived.heat_gl.shared_view;
+    const double span = std::max(v.x1 - v.x0, v.y1 - v.y0);
+    const double fraction = r.seq_len > 0 && span > 0.0 ? span / static_cast<double>(r.seq_len) : 1.0;
+    derived.heat_texel_budget = texel_budget(side * ImGui::GetIO().DisplayFramebufferScale.x, fraction);
+  }
+
   // Keep the three views in step.
   for (viz::Heatmap& hm : derived.heat_gl.maps)
     if (hm.logical_rows() == r.seq_len && !(hm.view() == derived.heat_gl.shared_view))

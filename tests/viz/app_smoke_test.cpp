@@ -78,9 +78,18 @@ class GuiSmoke : public ::testing::Test {
     io.KeyCtrl = false;
     frame();
   }
+  // Waits for the workers and draws until nothing new is requested (the heatmaps panel may ask
+  // for another resolution once it has seen its size).
   void settle() {
-    ASSERT_TRUE(wait_for_results(state_, derived_, workers_));
-    frames(2);
+    for (int i = 0; i < 6; ++i) {
+      ASSERT_TRUE(wait_for_results(state_, derived_, workers_));
+      frame();
+      if (!derived_.heatmaps_pending && !derived_.decay_pending && derived_.heatmaps &&
+          derived_.heatmaps->key.max_texels == derived_.heat_texel_budget)
+        break;
+    }
+    frame();
+    ASSERT_FALSE(derived_.heatmaps_pending);
   }
 
   std::filesystem::path dir_;
@@ -99,10 +108,16 @@ TEST_F(GuiSmoke, DefaultStartComputesEveryView) {
   ASSERT_TRUE(derived_.decay);
   EXPECT_NEAR(derived_.decay->roformer_bound.front(), 32.5, 0.5);
   ASSERT_TRUE(derived_.heatmaps);
-  EXPECT_EQ(derived_.heatmaps->texels, 1024);
+  // Computed at the resolution the panel shows (a multiple of 128 within [256, 1024]).
+  const int texels = derived_.heatmaps->texels;
+  EXPECT_EQ(texels, derived_.heat_texel_budget);
+  EXPECT_EQ(texels % 128, 0);
+  EXPECT_GE(texels, kMinTexelBudget);
+  EXPECT_LE(texels, 1024);
   EXPECT_TRUE(derived_.heatmaps->rotary.available);
-  // The panel handed the matrices to the heatmap widgets (no GL: size recorded only).
-  EXPECT_EQ(derived_.heat_gl.maps[1].rows(), 1024);
+  // The panel handed the matrices to the heatmap widgets (no GL: size recorded only), over the
+  // logical 1024 x 1024 matrix.
+  EXPECT_EQ(derived_.heat_gl.maps[1].rows(), texels);
   EXPECT_EQ(derived_.heat_gl.maps[1].logical_rows(), 1024);
   EXPECT_FALSE(derived_.heatmaps_pending);
   EXPECT_FALSE(state_.status_is_error) << state_.status;
@@ -182,7 +197,9 @@ TEST_F(GuiSmoke, NewestChangeSupersedesStaleWork) {
   settle();
   ASSERT_TRUE(derived_.heatmaps);
   EXPECT_EQ(derived_.heatmaps->seq_len, 300);
-  EXPECT_EQ(derived_.heat_gl.maps[0].rows(), 300);
+  EXPECT_EQ(derived_.heatmaps->texels, std::min(300, derived_.heat_texel_budget));
+  EXPECT_EQ(derived_.heat_gl.maps[0].rows(), derived_.heatmaps->texels);
+  EXPECT_EQ(derived_.heat_gl.maps[0].logical_rows(), 300);
   EXPECT_GT(derived_.last_heatmap_latency_ms, 0.0);
 }
 
@@ -245,10 +262,23 @@ TEST_F(GuiSmoke, HoverEverywhereThenZoomTheHeatmapsTogether) {
       zoomed = !(derived_.heat_gl.shared_view == full);
     }
   ASSERT_TRUE(zoomed) << "no heatmap reacted to the mouse wheel";
+  const int budget_before = derived_.heatmaps->texels;
   frame();
   const viz::HeatmapView shared = derived_.heat_gl.shared_view;
   EXPECT_LT(shared.x1 - shared.x0, full.x1 - full.x0);
   for (const viz::Heatmap& hm : derived_.heat_gl.maps) EXPECT_EQ(hm.view(), shared);
+  // Zoomed in, the maps ask for more texels (up to 1024) and get them.
+  settle();
+  EXPECT_GE(derived_.heatmaps->texels, budget_before);
+  EXPECT_EQ(derived_.heatmaps->texels, derived_.heat_texel_budget);
+}
+
+TEST(TexelBudget, FollowsThePixelsShown) {
+  EXPECT_EQ(texel_budget(300.0f, 1.0), 384);
+  EXPECT_EQ(texel_budget(10.0f, 1.0), kMinTexelBudget);
+  EXPECT_EQ(texel_budget(300.0f, 0.5), 640);
+  EXPECT_EQ(texel_budget(300.0f, 0.01), 1024);
+  EXPECT_EQ(texel_budget(1000.0f, 1.0), 1024);
 }
 
 TEST_F(GuiSmoke, DoubleClickOnAViewTitleMaximisesIt) {
