@@ -2,6 +2,7 @@
 // HeatmapView zoom / pan / hit-test logic.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "viz/context.h"
 #include "viz/heatmap.h"
 #include "viz/heatmap_view.h"
+#include "viz/theme.h"
 
 namespace rope::viz {
 namespace {
@@ -132,6 +134,30 @@ TEST(Colormap, NormalizeValueLinearAndLog) {
   EXPECT_DOUBLE_EQ(normalize_value(std::numeric_limits<double>::quiet_NaN(), 0.0, 1.0, false), 0.0);
   EXPECT_EQ(symmetric_range(Range{-0.2, 0.7}), (Range{-0.7, 0.7}));
   EXPECT_EQ(symmetric_range(Range{0.0, 0.0}), (Range{-1.0, 1.0}));
+}
+
+double contrast(ImU32 a, ImU32 b) {
+  auto lum = [](ImU32 c) {
+    const ImVec4 f = ImGui::ColorConvertU32ToFloat4(c);
+    return relative_luminance(Rgb{f.x, f.y, f.z});
+  };
+  const double la = lum(a), lb = lum(b);
+  return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+TEST(Theme, SeriesColoursReadOnBothBackgrounds) {
+  for (Theme theme : {Theme::kDark, Theme::kLight}) {
+    const PlotPalette& p = palette(theme);
+    for (int i = 0; i < kNumSeriesColors; ++i) {
+      // WCAG 2.1 non-text contrast for graphical objects: at least 3:1.
+      EXPECT_GE(contrast(p.series[i], p.plot_bg), 3.0) << to_string(theme) << " series " << i;
+      for (int j = 0; j < i; ++j) EXPECT_NE(p.series[i], p.series[j]) << to_string(theme);
+    }
+    EXPECT_GE(contrast(p.axis_text, p.plot_bg), 7.0) << to_string(theme);  // text: WCAG AAA
+    EXPECT_NE(p.mask, p.plot_bg);
+  }
+  EXPECT_EQ(parse_theme("light"), Theme::kLight);
+  EXPECT_FALSE(parse_theme("blue").has_value());
 }
 
 // --- HeatmapView -----------------------------------------------------------------------------
