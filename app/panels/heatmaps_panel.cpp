@@ -143,10 +143,12 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, side));
     ImGui::EndGroup();
   }
+  ImGui::PushTextWrapPos(0.0f);
   dim_text("rows: query position m (0 at the top); columns: key position n (0 at the left); grey: masked (n > m).");
   if (r.texels != r.seq_len)
-    dim_text("Zooming enlarges these %d x %d texels; every texel stays an exact block mean, never a sample.",
+    dim_text("%d x %d texels (more when zoomed in, up to 1024); every texel is an exact block mean, never a sample.",
              r.texels, r.texels);
+  ImGui::PopTextWrapPos();
 }
 
 }  // namespace rope::app

@@ -32,7 +32,7 @@ void draw_status_bar(AppState& state, const Derived& derived) {
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
   }
   if (derived.heatmaps) {
-    dim_text("heatmaps: %.0f ms compute, %.0f ms change-to-screen", derived.heatmaps->compute_ms,
+    dim_text("heatmaps: %.0f ms compute, ready %.0f ms after the change", derived.heatmaps->compute_ms,
              derived.last_heatmap_latency_ms);
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
   }
