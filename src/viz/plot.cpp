@@ -150,6 +150,89 @@ void flush_polyline(ImDrawList* dl, std::vector<ImVec2>& pts, ImU32 color, float
   pts.clear();
 }
 
+struct PxPoint {
+  double x, y;
+};
+
+// Liang-Barsky: clips the segment a-b to the box; false when nothing of it is inside.
+bool clip_segment(PxPoint& a, PxPoint& b, double x0, double y0, double x1, double y1) {
+  double t0 = 0.0, t1 = 1.0;
+  const double dx = b.x - a.x, dy = b.y - a.y;
+  auto edge = [&](double pp, double q) {
+    if (pp == 0.0) return q >= 0.0;
+    const double r = q / pp;
+    if (pp < 0.0) {
+      if (r > t1) return false;
+      t0 = std::max(t0, r);
+    } else {
+      if (r < t0) return false;
+      t1 = std::min(t1, r);
+    }
+    return true;
+  };
+  if (!edge(-dx, a.x - x0) || !edge(dx, x1 - a.x) || !edge(-dy, a.y - y0) || !edge(dy, y1 - a.y)) return false;
+  const PxPoint na{a.x + t0 * dx, a.y + t0 * dy}, nb{a.x + t1 * dx, a.y + t1 * dy};
+  a = na;
+  b = nb;
+  return true;
+}
+
+// Turns a stream of pixel points (double precision, possibly far outside the plot) into
+// polylines clipped to the plot area plus a margin, so float vertices stay exact and the slope of
+// segments leaving the area is kept.
+class LineClipper {
+ public:
+  LineClipper(PlotContext& p, ImU32 color, float thickness, bool dashed)
+      : p_(p), color_(color), thickness_(thickness), dashed_(dashed) {
+    const double m = 2.0 * thickness + 2.0;
+    x0_ = p.area_min.x - m;
+    y0_ = p.area_min.y - m;
+    x1_ = p.area_max.x + m;
+    y1_ = p.area_max.y + m;
+    p_.points.clear();
+  }
+  ~LineClipper() { flush(); }
+
+  void add(PxPoint q) {
+    std::vector<ImVec2>& pts = p_.points;
+    if (!has_prev_) {
+      has_prev_ = true;
+      prev_ = q;
+      if (q.x >= x0_ && q.x <= x1_ && q.y >= y0_ && q.y <= y1_) pts.push_back(vec(q));
+      return;
+    }
+    PxPoint a = prev_, b = q;
+    prev_ = q;
+    if (!clip_segment(a, b, x0_, y0_, x1_, y1_)) {
+      flush();
+      return;
+    }
+    const ImVec2 va = vec(a);
+    if (pts.empty() || pts.back().x != va.x || pts.back().y != va.y) {
+      flush();
+      pts.push_back(va);
+    }
+    const ImVec2 vb = vec(b);
+    if (pts.back().x != vb.x || pts.back().y != vb.y) pts.push_back(vb);
+  }
+  void break_line() {
+    has_prev_ = false;
+    flush();
+  }
+
+ private:
+  static ImVec2 vec(PxPoint q) { return ImVec2(static_cast<float>(q.x), static_cast<float>(q.y)); }
+  void flush() { flush_polyline(p_.draw_list, p_.points, color_, thickness_, dashed_); }
+
+  PlotContext& p_;
+  ImU32 color_;
+  float thickness_;
+  bool dashed_;
+  double x0_, y0_, x1_, y1_;
+  bool has_prev_ = false;
+  PxPoint prev_{0.0, 0.0};
+};
+
 template <typename T>
 void line_impl(const char* label, const T* xs, const T* ys, int count, ImU32 color, float thickness, bool dashed) {
   PlotContext& p = plot_ctx();
@@ -159,24 +242,27 @@ void line_impl(const char* label, const T* xs, const T* ys, int count, ImU32 col
   if (label_visible(label)) p.legend.push_back(LegendEntry{std::string(label, label_end(label)), color, LegendKind::kLine, dashed});
   if (xs == nullptr || ys == nullptr || count <= 0) return;
 
-  ImDrawList* dl = p.draw_list;
-  std::vector<ImVec2>& pts = p.points;
-  pts.clear();
+  LineClipper clip(p, color, thickness, dashed);
   const float width = std::max(1.0f, p.area_max.x - p.area_min.x);
   const bool decimate = count > static_cast<int>(4.0f * width);
   // Per pixel column envelope: first, min, max, last of the points falling in that column.
   struct Bucket {
-    long col = 0;
-    ImVec2 first, last, lo, hi;
+    double col = 0.0;
+    PxPoint first{}, last{}, lo{}, hi{};
     int i_lo = 0, i_hi = 0;
     bool open = false;
   } b;
   auto flush_bucket = [&]() {
     if (!b.open) return;
-    pts.push_back(b.first);
-    if (b.i_lo < b.i_hi) { pts.push_back(b.lo); pts.push_back(b.hi); }
-    else { pts.push_back(b.hi); pts.push_back(b.lo); }
-    pts.push_back(b.last);
+    clip.add(b.first);
+    if (b.i_lo < b.i_hi) {
+      clip.add(b.lo);
+      clip.add(b.hi);
+    } else {
+      clip.add(b.hi);
+      clip.add(b.lo);
+    }
+    clip.add(b.last);
     b.open = false;
   };
   for (int i = 0; i < count; ++i) {
@@ -184,15 +270,15 @@ void line_impl(const char* label, const T* xs, const T* ys, int count, ImU32 col
     update_fit(p, x, y);
     if (!point_ok(p, x, y)) {
       flush_bucket();
-      flush_polyline(dl, pts, color, thickness, dashed);
+      clip.break_line();
       continue;
     }
-    const ImVec2 q = to_px(p, x, y);
+    const PxPoint q{p.tx.to_pixel(x), p.ty.to_pixel(y)};
     if (!decimate) {
-      pts.push_back(q);
+      clip.add(q);
       continue;
     }
-    const long col = std::lround(std::floor(q.x));
+    const double col = std::floor(q.x);
     if (b.open && col == b.col) {
       b.last = q;
       if (q.y < b.lo.y) { b.lo = q; b.i_lo = i; }  // pixel y grows downwards: lo = top
@@ -203,7 +289,6 @@ void line_impl(const char* label, const T* xs, const T* ys, int count, ImU32 col
     }
   }
   flush_bucket();
-  flush_polyline(dl, pts, color, thickness, dashed);
 }
 
 template <typename T>

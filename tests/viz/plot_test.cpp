@@ -368,6 +368,42 @@ TEST_F(PlotFrame, EveryItemKindDrawsWithoutABackend) {
   EXPECT_GT(box.y, box.x);  // rotated: taller than wide
 }
 
+TEST_F(PlotFrame, LinesLeavingTheAreaAreClippedWithTheirSlope) {
+  // y = 100 x over x in [0, 10], shown with y in [0, 1]: only x < 0.01 is visible; the rest lies
+  // up to 1000 plot heights above the area.
+  const std::vector<double> xs{0.0, 10.0};
+  const std::vector<double> ys{0.0, 1000.0};
+  ImVec2 amin, amax, exit_px;
+  int first_vtx = 0, last_vtx = 0;
+  frame([&] {
+    ASSERT_TRUE(begin_plot("clip", ImVec2(500, 300), AxisSpec{"", false, 0, 0.02}, AxisSpec{"", false, 0, 1}));
+    amin = plot_area_min();
+    amax = plot_area_max();
+    exit_px = plot_to_pixel(0.01, 1.0);  // where the line leaves through the top edge
+    first_vtx = ImGui::GetWindowDrawList()->VtxBuffer.Size;
+    plot_line("steep", xs.data(), ys.data(), 2, IM_COL32(255, 0, 0, 255), 2.0f);
+    last_vtx = ImGui::GetWindowDrawList()->VtxBuffer.Size;
+    end_plot();
+  });
+  ASSERT_GT(last_vtx, first_vtx);
+  const ImDrawList* dl = nullptr;
+  ImDrawData* dd = ImGui::GetDrawData();
+  for (int i = 0; i < dd->CmdListsCount; ++i)
+    if (dd->CmdLists[i]->VtxBuffer.Size >= last_vtx) dl = dd->CmdLists[i];
+  ASSERT_NE(dl, nullptr);
+  float top = 1e9f, right = -1e9f;
+  for (int v = first_vtx; v < last_vtx; ++v) {
+    const ImVec2 q = dl->VtxBuffer[v].pos;
+    EXPECT_GE(q.x, amin.x - 8.0f);
+    EXPECT_LE(q.x, amax.x + 8.0f);
+    EXPECT_GE(q.y, amin.y - 8.0f);
+    EXPECT_LE(q.y, amax.y + 8.0f);
+    if (q.y < top) { top = q.y; right = q.x; }
+  }
+  // The topmost vertex sits where the true line crosses the (margin-expanded) top edge.
+  EXPECT_NEAR(right, exit_px.x, 4.0f);
+}
+
 TEST_F(PlotFrame, UiFontLoadsDejaVuWithGreekAtTheScaledSize) {
   const FontLoad f = load_ui_font(18.0f, 1.5f);
   ASSERT_NE(f.font, nullptr);
