@@ -59,6 +59,7 @@ struct AppState {
   FreqAxis freq_axis = FreqAxis::kTheta;
   bool decay_normalised = true;              // divide each curve by its natural scale
   bool show_absolute = true, show_rotary = true, show_difference = true;
+  bool softmax_log_colors = true;            // log colour scale for softmax maps (rows sum to 1)
   RotationState rotation;
   UiPrefs ui;
 

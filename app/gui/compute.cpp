@@ -35,9 +35,10 @@ void finish_range(HeatMatrix& m) {
   // Eight independent lanes so the loop vectorises; v - v == 0 is false for NaN and +-inf.
   constexpr int kLanes = 8;
   constexpr float kInf = std::numeric_limits<float>::infinity();
-  float lo[kLanes], hi[kLanes];
+  float lo[kLanes], hi[kLanes], pos[kLanes];
   std::fill(lo, lo + kLanes, kInf);
   std::fill(hi, hi + kLanes, -kInf);
+  std::fill(pos, pos + kLanes, kInf);
   const size_t n = m.values.size();
   const float* v = m.values.data();
   size_t i = 0;
@@ -47,14 +48,18 @@ void finish_range(HeatMatrix& m) {
       const bool finite = (x - x) == 0.0f;
       lo[l] = finite && x < lo[l] ? x : lo[l];
       hi[l] = finite && x > hi[l] ? x : hi[l];
+      pos[l] = finite && x > 0.0f && x < pos[l] ? x : pos[l];
     }
   for (; i < n; ++i) {
     const float x = v[i];
     if ((x - x) == 0.0f) {
       lo[0] = std::min(lo[0], x);
       hi[0] = std::max(hi[0], x);
+      if (x > 0.0f) pos[0] = std::min(pos[0], x);
     }
   }
+  const float p = *std::min_element(pos, pos + kLanes);
+  m.min_positive = p < kInf ? p : 0.0f;
   float a = *std::min_element(lo, lo + kLanes), b = *std::max_element(hi, hi + kLanes);
   if (!(a <= b)) a = b = 0.0f;
   m.min = a;

@@ -74,6 +74,7 @@ struct HeatMatrix {
   int rows = 0, cols = 0;
   std::vector<float> values;
   float min = 0.0f, max = 0.0f;  // over the finite values
+  float min_positive = 0.0f;      // smallest finite value > 0 (log colour scale), 0 if none
   bool available = false;
   std::string note;  // why it is unavailable, when it is
 };

@@ -123,6 +123,7 @@ std::string settings_to_json(const AppState& s) {
   v["show_absolute"] = s.show_absolute;
   v["show_rotary"] = s.show_rotary;
   v["show_difference"] = s.show_difference;
+  v["softmax_log_colors"] = s.softmax_log_colors;
   v["rotation_auto_pairs"] = s.rotation.auto_pairs;
   v["rotation_pairs"] = s.rotation.pairs;
   v["rotation_speed"] = s.rotation.speed;
@@ -172,6 +173,7 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
       s.show_absolute = v.value("show_absolute", true);
       s.show_rotary = v.value("show_rotary", true);
       s.show_difference = v.value("show_difference", true);
+      s.softmax_log_colors = v.value("softmax_log_colors", true);
       s.rotation.auto_pairs = v.value("rotation_auto_pairs", true);
       if (v.contains("rotation_pairs")) s.rotation.pairs = v.at("rotation_pairs").get<std::array<int, 3>>();
       s.rotation.speed = std::clamp(v.value("rotation_speed", 4.0f), 0.01f, 10000.0f);

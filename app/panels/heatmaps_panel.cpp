@@ -40,8 +40,6 @@ void upload(Derived& derived, const std::shared_ptr<const HeatmapResult>& result
     if (k == 2) {
       const viz::Range sym = viz::symmetric_range(viz::Range{m.min, m.max});
       hm.set_range(sym.min, sym.max);
-    } else {
-      hm.set_range(m.min, m.max);
     }
     if (size_changed) {
       hm.reset_view();
@@ -70,6 +68,11 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     derived.heat_gl.shared_view = viz::view_full(r.seq_len, r.seq_len);
   }
   item_tooltip("Show the whole matrix again (or double-click a map).");
+  if (r.key.softmax) {
+    ImGui::SameLine();
+    ImGui::Checkbox("log colours##heat", &state.softmax_log_colors);
+    item_tooltip("Softmax weights span many decades (each row sums to 1): colour them on a log scale.");
+  }
   ImGui::SameLine();
   ImGui::TextWrapped("Each texel: %s. Wheel: zoom, drag: pan.", r.summary.c_str());
 
@@ -120,6 +123,13 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     viz::Heatmap& hm = derived.heat_gl.maps[k];
     const viz::Colormap cmap = k == 2 ? state.diverging_colormap : state.colormap;
     hm.set_colormap(cmap);
+    // Values: linear over [min, max], or log over [smallest positive, max] for softmax weights
+    // (changing it recolours only; no recompute).
+    const bool log_colors = k < 2 && r.key.softmax && state.softmax_log_colors && m.min_positive > 0.0f;
+    if (k < 2) {
+      hm.set_scale(log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
+      hm.set_range(log_colors ? m.min_positive : m.min, m.max);
+    }
     dim_text("range [%s, %s]", viz::format_compact(hm.vmin(), 4).c_str(), viz::format_compact(hm.vmax(), 4).c_str());
     const std::string id = std::string("##heat") + std::to_string(k);
     const viz::HeatmapHover hover = hm.draw(id.c_str(), ImVec2(side, side));
@@ -140,7 +150,8 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     }
     ImGui::SameLine(0.0f, spacing * 0.5f);
     const std::string bar_id = std::string("##bar") + std::to_string(k);
-    viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, side));
+    viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, side),
+                  log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
     ImGui::EndGroup();
   }
   ImGui::PushTextWrapPos(0.0f);
