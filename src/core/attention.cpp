@@ -59,6 +59,51 @@ ScorePipeline& workspace() {
   return pipeline;
 }
 
+// Encoded, packed keys of generated content, kept per thread between softmax_row_stats calls: a
+// viewport asks for the statistics of one band of rows after another against the same keys, and
+// re-encoding every key for every band would cost more than the scores. Generated keys depend
+// only on (kind, head_dim, seed), so the cache is keyed by those and by everything the encoding
+// reads; external content is never cached.
+struct KeyCache {
+  std::vector<float> packed;
+  int64_t num_keys = 0;
+  ContentKind kind = ContentKind::kExternal;
+  int head_dim = 0;
+  uint64_t seed = 0;
+  Encoding encoding = Encoding::kNone;
+  int64_t offset = 0;
+  int rotary_dim = 0;
+  Layout layout = Layout::kNeox;
+  double base = 0.0, attention_factor = 0.0;
+  std::vector<double> inv_freq;
+
+  bool matches(const RopeFrequencies& f, const Content& c, const ScoreOptions& o) const {
+    return num_keys > 0 && kind == c.kind() && head_dim == c.head_dim() && seed == c.seed() &&
+           encoding == o.encoding && offset == o.offset && rotary_dim == f.rotary_dim &&
+           layout == f.layout && base == f.base && attention_factor == f.attention_factor &&
+           inv_freq == f.inv_freq;
+  }
+  void adopt(const RopeFrequencies& f, const Content& c, const ScoreOptions& o) {
+    num_keys = 0;
+    kind = c.kind();
+    head_dim = c.head_dim();
+    seed = c.seed();
+    encoding = o.encoding;
+    offset = o.offset;
+    rotary_dim = f.rotary_dim;
+    layout = f.layout;
+    base = f.base;
+    attention_factor = f.attention_factor;
+    inv_freq = f.inv_freq;
+  }
+};
+constexpr int64_t kMaxCachedKeyFloats = int64_t{64} << 20;  // 256 MB of packed keys
+
+KeyCache& key_cache() {
+  thread_local KeyCache cache;
+  return cache;
+}
+
 }  // namespace
 
 std::string_view to_string(Encoding encoding) {
@@ -111,11 +156,39 @@ RowStats softmax_row_stats(const RopeFrequencies& freqs, const Content& content,
   std::vector<float> part_max(static_cast<size_t>(rows * num_tiles_per_row));
   std::vector<double> part_sum(part_max.size());
   std::vector<float> k;
+  const int d = content.head_dim();
+  const int64_t panel = kernels::kKeyPanelWidth;
+  const float* cached = nullptr;
+  if (content.kind() != ContentKind::kExternal && last_key * d <= kMaxCachedKeyFloats) {
+    KeyCache& cache = key_cache();
+    int64_t start = 0;
+    if (cache.matches(freqs, content, options)) {
+      start = std::min(cache.num_keys, last_key) / panel * panel;  // re-pack a partial last panel
+    } else {
+      cache.adopt(freqs, content, options);
+    }
+    if (cache.num_keys < last_key) {
+      cache.packed.resize(static_cast<size_t>(kernels::packed_keys_size(last_key, d)));
+      for (int64_t n0 = start; n0 < last_key; n0 += kStatsKeyChunk) {
+        const int64_t n1 = std::min(n0 + kStatsKeyChunk, last_key);
+        k.resize(static_cast<size_t>((n1 - n0) * d));
+        content.keys(n0, n1, k.data());
+        pipeline.encode_keys_into(freqs, options.encoding, options.offset + n0, k.data(), n1 - n0,
+                                  cache.packed.data() + (n0 / panel) * d * panel);
+      }
+      cache.num_keys = last_key;
+    }
+    cached = cache.packed.data();
+  }
   for (int64_t n0 = 0; n0 < last_key; n0 += kStatsKeyChunk) {
     const int64_t n1 = std::min(n0 + kStatsKeyChunk, last_key);
-    k.resize(static_cast<size_t>((n1 - n0) * content.head_dim()));
-    content.keys(n0, n1, k.data());
-    pipeline.prepare_keys(freqs, options.encoding, options.offset + n0, k.data(), n1 - n0);
+    if (cached != nullptr) {
+      pipeline.use_packed_keys(cached + (n0 / panel) * d * panel, n1 - n0, d);
+    } else {
+      k.resize(static_cast<size_t>((n1 - n0) * d));
+      content.keys(n0, n1, k.data());
+      pipeline.prepare_keys(freqs, options.encoding, options.offset + n0, k.data(), n1 - n0);
+    }
     const int64_t diag = m0 - n0;
     std::fill(part_max.begin(), part_max.end(), -std::numeric_limits<float>::infinity());
     std::fill(part_sum.begin(), part_sum.end(), 0.0);

@@ -42,8 +42,9 @@ void logits_block(const RopeFrequencies& freqs, const Content& content, const Sc
 
 // Softmax statistics of rows [m0, m1) over all key columns [0, num_keys) (causal rows stop at
 // n = m): the row maximum and sum of exp(logit - max). Exact at any num_keys; memory is O(rows)
-// plus a fixed key chunk. Every call encodes the keys it needs once, so ask for many rows per
-// call (tens or hundreds): one row per call spends most of its time re-encoding keys.
+// plus a fixed key chunk. External keys are encoded once per call, so ask for many rows per call;
+// generated content's encoded keys are kept per calling thread (up to 256 MB) and reused by the
+// next call with the same content, frequencies and options.
 struct RowStats {
   std::vector<float> max;
   std::vector<float> sum;

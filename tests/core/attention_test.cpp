@@ -336,6 +336,44 @@ TEST_P(AttentionTargetTest, ColourBlockMatchesReferencePipeline) {
   }
 }
 
+
+// softmax_row_stats keeps generated content's encoded keys between calls: later calls with other
+// rows, more keys (the cache extends), another seed, offset or layout (the cache is rebuilt)
+// still match float64 (max 1e-4 relative, sum 1e-5 relative).
+TEST_P(AttentionTargetTest, RowStatsKeyCacheNeverServesStaleKeys) {
+  struct Call {
+    uint64_t seed;
+    Layout layout;
+    int64_t offset, m0, m1, num_keys;
+  };
+  const Call calls[] = {
+      {1, Layout::kNeox, 0, 300, 302, 1000},
+      {1, Layout::kNeox, 0, 900, 903, 1000},   // same keys, other rows
+      {1, Layout::kNeox, 0, 2500, 2502, 2501}, // more keys: extends the cache
+      {2, Layout::kNeox, 0, 2500, 2502, 2501}, // other seed
+      {2, Layout::kNeox, 7, 2500, 2502, 2501}, // other offset
+      {2, Layout::kGptj, 7, 2500, 2502, 2501}, // other layout
+      {2, Layout::kGptj, 7, 10, 12, 40},       // fewer keys than cached
+  };
+  for (const Call& c : calls) {
+    const RopeFrequencies f = make_freqs(32, 32, 10000.0, c.layout);
+    const Content cont = Content::generated(ContentKind::kRandom, 32, c.seed);
+    ScoreOptions o;
+    o.causal = true;
+    o.offset = c.offset;
+    const RowStats stats = softmax_row_stats(f, cont, o, c.m0, c.m1, c.num_keys);
+    const std::vector<double> l = logits_ref(f, cont, o, Block{c.m0, c.m1, 0, c.num_keys});
+    for (int64_t i = 0; i < c.m1 - c.m0; ++i) {
+      const double* row = l.data() + i * c.num_keys;
+      const double mx = *std::max_element(row, row + c.num_keys);
+      double sum = 0.0;
+      for (int64_t j = 0; j < c.num_keys; ++j) sum += std::isinf(row[j]) ? 0.0 : std::exp(row[j] - mx);
+      EXPECT_NEAR(stats.max[size_t(i)], mx, 1e-4 * std::max(1.0, std::abs(mx))) << "seed " << c.seed << " row " << i;
+      EXPECT_NEAR(stats.sum[size_t(i)], sum, 1e-5 * sum) << "seed " << c.seed << " row " << i;
+    }
+  }
+}
+
 }  // namespace
 
 // ---- Properties that do not depend on the target ------------------------------------------

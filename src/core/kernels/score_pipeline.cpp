@@ -100,6 +100,18 @@ void ScorePipeline::prepare_keys(const RopeFrequencies& freqs, Encoding encoding
   num_k_ = num_k;
   grow(k_packed_, static_cast<size_t>(kernels::packed_keys_size(num_k, freqs.head_dim)));
   encode(freqs, encoding, pos0, k, num_k, nullptr, k_packed_.data());
+  keys_ = k_packed_.data();
+}
+
+void ScorePipeline::encode_keys_into(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
+                                     const float* k, int64_t num_k, float* packed) {
+  encode(freqs, encoding, pos0, k, num_k, nullptr, packed);
+}
+
+void ScorePipeline::use_packed_keys(const float* packed, int64_t num_k, int head_dim) {
+  head_dim_ = head_dim;
+  num_k_ = num_k;
+  keys_ = packed;
 }
 
 int64_t ScorePipeline::valid_columns(bool causal, int64_t diag, int64_t row) const {
@@ -122,7 +134,7 @@ void ScorePipeline::for_each_row_block(bool causal, int64_t diag, const BlockVis
     const int64_t cols = causal ? valid_columns(true, diag, row1 - 1) : num_k_;
     if (cols > 0) {
       kernels::score_block_packed(q_enc_.data() + row0 * head_dim_, row1 - row0, head_dim_,
-                                  k_packed_.data(), cols, scale,
+                                  keys_, cols, scale,
                                   causal ? std::max<int64_t>(diag + row0, 0) : -1, scores, ld);
     }
     visit(row0, row1, scores, ld, thread);
@@ -146,7 +158,7 @@ void ScorePipeline::for_each_tile(bool causal, int64_t diag, int64_t col_chunk,
     if (col1 <= col0) return;  // above the diagonal
     float* scores = scores_[static_cast<size_t>(thread)].data();
     kernels::score_block_packed(q_enc_.data() + row0 * head_dim_, row1 - row0, head_dim_,
-                                k_packed_.data() + (col0 / panel) * head_dim_ * panel, col1 - col0,
+                                keys_ + (col0 / panel) * head_dim_ * panel, col1 - col0,
                                 scale, causal ? std::max<int64_t>(diag + row0 - col0, 0) : -1,
                                 scores, col_chunk);
     visit(row0, row1, col0, col1, scores, col_chunk, thread);

@@ -29,10 +29,17 @@ class ScorePipeline {
   void prepare_keys(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0, const float* k,
                     int64_t num_k);
 
+  // Encodes num_k key rows at positions pos0 .. and packs them into `packed` (size
+  // kernels::packed_keys_size(num_k, head_dim)) instead of this object's buffer.
+  void encode_keys_into(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
+                        const float* k, int64_t num_k, float* packed);
+  // Uses keys packed elsewhere (kept alive by the caller) until the next prepare_keys.
+  void use_packed_keys(const float* packed, int64_t num_k, int head_dim);
+
   int64_t num_queries() const { return num_q_; }
   int64_t num_keys() const { return num_k_; }
   const float* encoded_queries() const { return q_enc_.data(); }
-  const float* packed_keys() const { return k_packed_.data(); }
+  const float* packed_keys() const { return keys_; }
 
   // Query row i and key column j are masked (causal) when j > diag + i; diag is the first
   // query's index minus the first key's index (0 for the whole matrix).
@@ -69,6 +76,7 @@ class ScorePipeline {
   int64_t num_q_ = 0, num_k_ = 0;
   std::vector<float> q_enc_;     // num_q x head_dim
   std::vector<float> k_packed_;  // kernels::packed_keys_size(num_k, head_dim)
+  const float* keys_ = nullptr;  // k_packed_ or keys packed elsewhere
   // Per-thread reusable buffers.
   std::vector<std::vector<float>> cos_, sin_, rows_, scores_;
   std::vector<double> sinusoid_inv_freq_;
