@@ -177,7 +177,7 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
       s.rotation.auto_pairs = v.value("rotation_auto_pairs", true);
       if (v.contains("rotation_pairs")) s.rotation.pairs = v.at("rotation_pairs").get<std::array<int, 3>>();
       s.rotation.speed = std::clamp(v.value("rotation_speed", 4.0f), 0.01f, 10000.0f);
-      s.rotation.trace_length = std::clamp(v.value("rotation_trace_length", 64), 1, 100000);
+      s.rotation.trace_length = std::clamp(v.value("rotation_trace_length", 64), 1, 16384);
       s.source_label = v.value("source", s.source_label);
     }
     state = std::move(s);

@@ -390,7 +390,7 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     slider_float("rotation speed (positions/s)", "rotspeed", &r.speed, 0.1f, 1000.0f, "%.3g",
                  "How fast the animated query position advances.", true);
     slider_int("trace length P", "rottrace", &r.trace_length, 1, 4096,
-               "The animation runs over positions 0..P and draws the trace of the query's tip.", 1, 1 << 20);
+               "The animation runs over positions 0..P and draws the trace of the query's tip.", 1, 16384);
   }
 
   // ---- Display ----

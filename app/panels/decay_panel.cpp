@@ -41,6 +41,10 @@ void draw_decay_panel(AppState& state, const Derived& derived) {
              viz::format_compact(static_cast<double>(d.first_negative_limit), 4).c_str());
   item_tooltip("Men et al. 2024: B(m) = sum_i cos(m theta_i). The first distance where it turns negative bounds the "
                "context this base can resolve.");
+  if (d.key.content == core::ContentKind::kRandom) {
+    ImGui::SameLine();
+    dim_text("  actual score: query at position r, key at 0 (one random pair, not an average)");
+  }
 
   viz::Range yr = viz::data_range(bound.data(), bound.size(), false);
   yr = viz::merge(yr, viz::data_range(d.mean_cos.data(), d.mean_cos.size(), false));
