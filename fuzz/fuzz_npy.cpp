@@ -23,6 +23,12 @@ namespace {
 // The file copy of each input lives in memory (tmpfs) when possible: disk files cut the rate 30x.
 std::string scratch_dir() { return ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"; }
 
+// Removes the file copy when the fuzzer exits.
+struct RemoveOnExit {
+  std::string path;
+  ~RemoveOnExit() { std::remove(path.c_str()); }
+};
+
 // Outcome of one parse: the tensor, or the error message.
 struct Outcome {
   std::optional<rope::core::Tensor> tensor;
@@ -59,6 +65,7 @@ void check_tensor(const rope::core::Tensor& tensor, size_t file_size) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   static const std::string kPath = scratch_dir() + "/ropescope_fuzz_npy_" + std::to_string(::getpid()) + ".npy";
+  static const RemoveOnExit kCleanup{kPath};
   const Outcome from_memory = run([&] { return rope::core::parse_npy(bytes, size, kPath); }, kPath);
   if (from_memory.tensor) check_tensor(*from_memory.tensor, size);
 

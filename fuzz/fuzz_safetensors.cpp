@@ -24,6 +24,12 @@ namespace {
 // The file copy of each input lives in memory (tmpfs) when possible: disk files cut the rate 30x.
 std::string scratch_dir() { return ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"; }
 
+// Removes the file copy when the fuzzer exits.
+struct RemoveOnExit {
+  std::string path;
+  ~RemoveOnExit() { std::remove(path.c_str()); }
+};
+
 template <typename T>
 struct Outcome {
   std::optional<T> value;
@@ -69,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   namespace core = rope::core;
   static const std::string kPath =
       scratch_dir() + "/ropescope_fuzz_st_" + std::to_string(::getpid()) + ".safetensors";
+  static const RemoveOnExit kCleanup{kPath};
   std::FILE* file = std::fopen(kPath.c_str(), "wb");
   if (file == nullptr) return 0;
   const bool written = std::fwrite(bytes, 1, size, file) == size;
