@@ -400,8 +400,37 @@ HeatmapHover Heatmap::draw_with_axes(const char* id, ImVec2 size, const char* x_
 
 float colorbar_width() {
   const float font = ImGui::GetFontSize();
-  return 0.9f * font + 0.4f * font + ImGui::CalcTextSize("-0.000").x + 0.4f * font;
+  return 0.9f * font + 0.4f * font + ImGui::CalcTextSize("-8.88e-8").x + 0.4f * font;
 }
+
+namespace {
+
+// Colour bar labels: the exact range ends first (so the range can be read off the bar), then
+// the nice ticks between them.
+struct BarLabel {
+  double value;
+  std::string text;
+  bool end;
+};
+
+std::vector<BarLabel> bar_labels(const std::vector<Tick>& ticks, double vmin, double vmax) {
+  std::vector<BarLabel> out{{vmin, format_compact(vmin, 3), true}, {vmax, format_compact(vmax, 3), true}};
+  for (const Tick& t : ticks) {
+    if (t.major && !t.label.empty()) out.push_back(BarLabel{t.value, t.label, false});
+  }
+  return out;
+}
+
+// True (and records it) when a label centred at `pos` keeps `spacing` from those placed.
+bool free_slot(std::vector<float>& placed, float pos, float spacing) {
+  for (float q : placed) {
+    if (std::abs(q - pos) < spacing) return false;
+  }
+  placed.push_back(pos);
+  return true;
+}
+
+}  // namespace
 
 void colorbar(const char* id, Colormap cmap, double vmin, double vmax, ImVec2 size, ColorScale scale, const char* label,
               bool horizontal) {
@@ -436,12 +465,13 @@ void colorbar(const char* id, Colormap cmap, double vmin, double vmax, ImVec2 si
       dl->AddRectFilledMultiColor(ImVec2(x0, yb), ImVec2(x1, ya), cb, cb, ca, ca);
     }
     dl->AddRect(ImVec2(x0, top), ImVec2(x1, bottom), pal.frame);
-    for (const Tick& t : ticks) {
-      if (!t.major) continue;
-      const float y = bottom - h * static_cast<float>(normalize_value(t.value, vmin, vmax, log));
-      dl->AddLine(ImVec2(x1, y), ImVec2(x1 + tick, y), pal.frame);
-      const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
-      dl->AddText(ImVec2(x1 + tick + pad, y - 0.5f * ts.y), pal.axis_text, t.label.c_str());
+    std::vector<float> placed;  // centres of the labels drawn so far
+    for (const BarLabel& l : bar_labels(ticks, vmin, vmax)) {
+      const float y = bottom - h * static_cast<float>(normalize_value(l.value, vmin, vmax, log));
+      dl->AddLine(ImVec2(x1, y), ImVec2(x1 + (l.end ? 0.5f * tick : tick), y), pal.frame);
+      if (!free_slot(placed, y, 1.25f * font)) continue;
+      const ImVec2 ts = ImGui::CalcTextSize(l.text.c_str());
+      dl->AddText(ImVec2(x1 + tick + pad, std::clamp(y - 0.5f * ts.y, rmin.y, rmax.y - ts.y)), pal.axis_text, l.text.c_str());
     }
     if (has_label) dl->AddText(rmin, pal.axis_text, label, std::strstr(label, "##") ? std::strstr(label, "##") : nullptr);
   } else {
@@ -456,12 +486,13 @@ void colorbar(const char* id, Colormap cmap, double vmin, double vmax, ImVec2 si
       dl->AddRectFilledMultiColor(ImVec2(xa, y0), ImVec2(xb, y1), ca, cb, cb, ca);
     }
     dl->AddRect(ImVec2(x0, y0), ImVec2(x1, y1), pal.frame);
-    for (const Tick& t : ticks) {
-      if (!t.major) continue;
-      const float x = x0 + w * static_cast<float>(normalize_value(t.value, vmin, vmax, log));
-      dl->AddLine(ImVec2(x, y1), ImVec2(x, y1 + tick), pal.frame);
-      const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
-      dl->AddText(ImVec2(std::clamp(x - 0.5f * ts.x, rmin.x, rmax.x - ts.x), y1 + tick), pal.axis_text, t.label.c_str());
+    std::vector<float> placed;
+    for (const BarLabel& l : bar_labels(ticks, vmin, vmax)) {
+      const float x = x0 + w * static_cast<float>(normalize_value(l.value, vmin, vmax, log));
+      dl->AddLine(ImVec2(x, y1), ImVec2(x, y1 + (l.end ? 0.5f * tick : tick)), pal.frame);
+      const ImVec2 ts = ImGui::CalcTextSize(l.text.c_str());
+      if (!free_slot(placed, x, ts.x + 0.8f * font)) continue;
+      dl->AddText(ImVec2(std::clamp(x - 0.5f * ts.x, rmin.x, rmax.x - ts.x), y1 + tick), pal.axis_text, l.text.c_str());
     }
     if (has_label) dl->AddText(rmin, pal.axis_text, label, std::strstr(label, "##") ? std::strstr(label, "##") : nullptr);
   }

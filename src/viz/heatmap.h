@@ -127,7 +127,8 @@ class Heatmap {
 };
 
 // A colour bar for `cmap` over [vmin, vmax] (log: log10 ticks) with ticks and compact labels,
-// drawn with ImDrawList (works without GL). Vertical (vmax at the top) with labels to the right,
+// drawn with ImDrawList (works without GL). The ends are labelled with the exact range (3
+// significant digits); nice ticks in between are labelled where they do not collide. Vertical (vmax at the top) with labels to the right,
 // or horizontal (vmin at the left) with labels below. size components <= 0: a width of about
 // 4.5 font sizes (vertical) / the available width, and the available height / 2.6 font sizes.
 void colorbar(const char* id, Colormap cmap, double vmin, double vmax, ImVec2 size,
