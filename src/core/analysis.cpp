@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "core/error.h"
+#include "core/kernels/viewport_kernels.h"
 
 namespace rope::core {
 namespace {
@@ -40,11 +41,16 @@ class PairRotors {
       seek(r_);
       return;
     }
-    for (size_t i = 0; i < c_.size(); ++i) {
-      const double c = c_[i] * step_c_[i] - s_[i] * step_s_[i];
-      const double s = s_[i] * step_c_[i] + c_[i] * step_s_[i];
-      c_[i] = c;
-      s_[i] = s;
+    double* __restrict c = c_.data();
+    double* __restrict s = s_.data();
+    const double* __restrict sc = step_c_.data();
+    const double* __restrict ss = step_s_.data();
+    const size_t n = c_.size();
+    for (size_t i = 0; i < n; ++i) {
+      const double cn = c[i] * sc[i] - s[i] * ss[i];
+      const double sn = s[i] * sc[i] + c[i] * ss[i];
+      c[i] = cn;
+      s[i] = sn;
     }
   }
   const std::vector<double>& cos() const { return c_; }
@@ -155,34 +161,46 @@ double men_sum(int rotary_dim, double base, int64_t m) {
 }
 
 std::optional<int64_t> first_negative_distance(int rotary_dim, double base, int64_t limit) {
-  if (rotary_dim < 2 || !(base > 0.0)) return std::nullopt;
+  if (rotary_dim < 2 || !(base > 0.0) || limit < 1) return std::nullopt;
   const std::vector<double> inv_freq = men_inv_freq(rotary_dim, base);
-  PairRotors rotors(inv_freq);
-  rotors.seek(1);
-  for (int64_t m = 1; m <= limit; ++m) {
-    if (m > 1) rotors.next();
-    if (mean_from(rotors.cos()) < 0.0) return m;
-  }
-  return std::nullopt;
+  std::vector<double> cos_m(inv_freq.size()), sin_m(inv_freq.size());
+  const int64_t m = kernels::men_next_negative(inv_freq.data(), static_cast<int>(inv_freq.size()), 1, limit + 1,
+                                               cos_m.data(), sin_m.data());
+  if (m > limit) return std::nullopt;
+  return m;
 }
 
 namespace {
 
-// One base of the certified sweep: the largest step in ln(base) over which some B(m) < 0 is
-// guaranteed to stay negative (0 when the base is feasible).
+// One base of the certified sweep: a step in ln(base) over which some B(m) < 0 is guaranteed to
+// stay negative (0 when the base is feasible). With u_i = m theta_i and c_i = 2i/d,
+//   B(m) = sum_i cos(u_i),   dB/dln(base) = sum_i sin(u_i) c_i u_i,
+//   |d2B/dln(base)2| = |sum_i c_i^2 u_i (u_i cos u_i + sin u_i)| <= sum_i c_i^2 u_i (u_i + 1) = M2,
+// and every u_i only shrinks as the base grows, so M2 bounds the curvature over the whole step:
+// B stays below B + B' t + M2 t^2 / 2, which is negative up to its positive root. Any negative
+// term certifies a step; the scan stops at twice the first negative distance, since infeasible
+// bases would otherwise cost a full scan each.
 double infeasible_step(int rotary_dim, double base, int64_t context) {
   const std::vector<double> inv_freq = men_inv_freq(rotary_dim, base);
-  // |dB(m)/d ln base| <= m * sum_i theta_i * 2i/d, and theta_i only shrinks as the base grows.
-  double slope = 0.0;
-  for (size_t i = 0; i < inv_freq.size(); ++i) slope += inv_freq[i] * (2.0 * static_cast<double>(i) / rotary_dim);
-  PairRotors rotors(inv_freq);
-  rotors.seek(1);
+  const int pairs = static_cast<int>(inv_freq.size());
+  std::vector<double> c(inv_freq.size()), cos_m(inv_freq.size()), sin_m(inv_freq.size());
+  for (size_t i = 0; i < inv_freq.size(); ++i) c[i] = 2.0 * static_cast<double>(i) / rotary_dim;
   double step = 0.0;
-  for (int64_t m = 1; m <= context; ++m) {
-    if (m > 1) rotors.next();
-    double sum = 0.0;
-    for (double c : rotors.cos()) sum += c;
-    if (sum < 0.0) step = std::max(step, -sum / (static_cast<double>(m) * slope));
+  int64_t stop = context;
+  for (int64_t m = 1; m <= stop; ++m) {
+    m = kernels::men_next_negative(inv_freq.data(), pairs, m, stop + 1, cos_m.data(), sin_m.data());
+    if (m > stop) break;
+    if (step == 0.0) stop = std::min(context, 2 * m);
+    double b0 = 0.0, b1 = 0.0, m2 = 0.0;
+    for (size_t i = 0; i < inv_freq.size(); ++i) {
+      const double u = static_cast<double>(m) * inv_freq[i];
+      b0 += cos_m[i];
+      b1 += sin_m[i] * c[i] * u;
+      m2 += c[i] * c[i] * u * (u + 1.0);
+    }
+    if (b0 >= 0.0) continue;  // rounding at the threshold: not a certificate
+    const double root = m2 > 0.0 ? (-b1 + std::sqrt(b1 * b1 - 2.0 * m2 * b0)) / m2 : (b1 < 0.0 ? 1.0 : -b0 / b1);
+    step = std::max(step, root);
   }
   return step;
 }

@@ -9,6 +9,8 @@
 #include "core/attention.h"
 #include "core/kernels/viewport_kernels.h"
 #include "core/viewport.h"
+#include "hwy/targets.h"
+#include "hwy/tests/hwy_gtest.h"
 
 namespace rope::core {
 namespace {
@@ -92,7 +94,11 @@ const Case kCases[] = {
     {"softmax_constant_sinusoidal", ContentKind::kConstant, Encoding::kSinusoidal, Layout::kNeox, 1.0, true, HeatmapValue::kSoftmax, 0},
 };
 
-TEST(Viewport, ZoomedOutTexelsAreExactBlockMeans) {
+// The engine's SIMD paths (rope tables, rotation, texel GEMM, correlation) on every target.
+class ViewportTargetTest : public hwy::TestWithParamTarget {};
+HWY_TARGET_INSTANTIATE_TEST_SUITE_P(ViewportTargetTest);
+
+TEST_P(ViewportTargetTest, ZoomedOutTexelsAreExactBlockMeans) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     ViewportRequest shape;
@@ -106,7 +112,7 @@ TEST(Viewport, ZoomedOutTexelsAreExactBlockMeans) {
   }
 }
 
-TEST(Viewport, ZoomedInTexelsAreExactCells) {
+TEST_P(ViewportTargetTest, ZoomedInTexelsAreExactCells) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     ViewportRequest shape;
@@ -158,7 +164,10 @@ TEST(Viewport, CancelStopsEarly) {
 namespace rope::core {
 namespace {
 
-TEST(ViewportKernels, DotAndCorrelationMatchTheScalarReference) {
+class ViewportKernelTargetTest : public hwy::TestWithParamTarget {};
+HWY_TARGET_INSTANTIATE_TEST_SUITE_P(ViewportKernelTargetTest);
+
+TEST_P(ViewportKernelTargetTest, DotAndCorrelationMatchTheScalarReference) {
   std::vector<double> a(1003), b(5000);
   for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(0.1 * static_cast<double>(i)) + 0.5;
   for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(0.013 * static_cast<double>(i)) * 3.0;
@@ -170,6 +179,32 @@ TEST(ViewportKernels, DotAndCorrelationMatchTheScalarReference) {
   kernels::strided_correlation_f64(a.data(), 1003, p, 437, 9, out.data());
   for (int64_t j = 0; j < 9; ++j) {
     EXPECT_NEAR(out[static_cast<size_t>(j)], kernels::dot_f64_ref(a.data(), p - j * 437, 1003), 1e-9) << j;
+  }
+}
+
+TEST_P(ViewportKernelTargetTest, MenScanFindsEveryNegativeOfTheDirectSum) {
+  // B(m) = sum_i cos(m theta_i) for d = 32, base 300: the scan must stop exactly where the
+  // direct float64 sum first turns negative, from any start, and leave the rotor state there.
+  const int pairs = 16;
+  std::vector<double> inv_freq(pairs);
+  for (int i = 0; i < pairs; ++i) inv_freq[static_cast<size_t>(i)] = std::pow(300.0, -2.0 * i / 32.0);
+  const auto direct = [&](int64_t m) {
+    double sum = 0.0;
+    for (double t : inv_freq) sum += std::cos(static_cast<double>(m) * t);
+    return sum;
+  };
+  std::vector<double> c(pairs), s(pairs);
+  int64_t m = 1;
+  int found = 0;
+  while (found < 40) {
+    const int64_t next = kernels::men_next_negative(inv_freq.data(), pairs, m, 5000, c.data(), s.data());
+    ASSERT_LT(next, 5000);
+    for (int64_t k = m; k < next; ++k) ASSERT_GE(direct(k), -1e-9) << k;
+    ASSERT_LT(direct(next), 1e-9) << next;
+    EXPECT_NEAR(c[3], std::cos(static_cast<double>(next) * inv_freq[3]), 1e-12);
+    EXPECT_NEAR(s[7], std::sin(static_cast<double>(next) * inv_freq[7]), 1e-12);
+    m = next + 1;
+    ++found;
   }
 }
 
