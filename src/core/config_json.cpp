@@ -108,6 +108,8 @@ RopeConfig parse_hf_config(std::string_view json_text, std::string_view origin) 
     c.base = *v;
   } else if (auto top = r.number(root, "rope_theta", "")) {
     c.base = *top;
+  } else if (auto neox = r.number(root, "rotary_emb_base", "")) {
+    c.base = *neox;  // GPT-NeoX's name for the base
   }
   if (auto v = r.number(block, "partial_rotary_factor", bp)) {
     c.rotary_fraction = *v;

@@ -8,7 +8,7 @@
 namespace rope::core {
 
 // Parses config.json text. `origin` (usually the path) is used in error messages.
-// Reads rope_theta, head_dim (or qk_rope_head_dim, or hidden_size / num_attention_heads),
+// Reads rope_theta (or GPT-NeoX's rotary_emb_base), head_dim (or qk_rope_head_dim, or hidden_size / num_attention_heads),
 // partial_rotary_factor / rotary_pct, max_position_embeddings, a top-level
 // original_max_position_embeddings, and rope_scaling (v4) or rope_parameters (v5) with
 // rope_type or the legacy type key. seq_len is left at its default.

@@ -218,6 +218,14 @@ TEST(ConfigJson, YarnTruncateFalse) {
   EXPECT_NE(f.yarn_low, std::floor(f.yarn_low));  // not truncated to an integer
 }
 
+TEST(ConfigJson, GptNeoxRotaryEmbBaseIsTheBase) {
+  const RopeConfig c = parse_hf_config(
+      R"({"hidden_size": 6144, "num_attention_heads": 64, "rotary_pct": 0.25, "rotary_emb_base": 20000})");
+  EXPECT_EQ(c.base, 20000.0);
+  const RopeConfig both = parse_hf_config(R"({"head_dim": 64, "rope_theta": 30000, "rotary_emb_base": 20000})");
+  EXPECT_EQ(both.base, 30000.0);  // rope_theta wins
+}
+
 TEST(ConfigJson, EveryModelFixtureParses) {
   for (const char* file : {"models/llama-2-7b-hf.json", "models/llama-3.1-8b.json", "models/mistral-7b-v0.1.json",
                            "models/qwen2-7b.json", "models/gpt-neox-20b.json",
