@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include <imgui.h>
@@ -71,10 +72,19 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
   const float pad = ImGui::GetStyle().FramePadding.x;
   const float text_y = p0.y + (h - ImGui::GetFontSize()) * 0.5f;
   dl->AddText(ImVec2(p0.x + pad, text_y), ImGui::GetColorU32(ImGuiCol_Text), view_title(view));
-  std::string hint;
-  if (allow_maximise)
-    hint = "F" + std::to_string(v + 1) + (maximised ? " / Esc: restore" : ": maximise");
-  if (view_pending(derived, view)) hint = "computing\xE2\x80\xA6   " + hint;
+  char hint_text[96] = "";
+  std::snprintf(hint_text, sizeof hint_text, "%s%s", view_pending(derived, view) ? "computing\xE2\x80\xA6   " : "",
+                !allow_maximise ? "" : maximised ? "Esc: restore" : "");
+  std::string hint = hint_text;
+  if (allow_maximise && !maximised) {
+    char key[32];
+    std::snprintf(key, sizeof key, "F%d: maximise", v + 1);
+    hint += key;
+  } else if (allow_maximise) {
+    char key[32];
+    std::snprintf(key, sizeof key, " (or F%d)", v + 1);
+    hint += key;
+  }
   if (!hint.empty()) {
     const float hw = ImGui::CalcTextSize(hint.c_str()).x;
     const ImU32 color = view_pending(derived, view) ? IM_COL32(240, 190, 60, 255) : ImGui::GetColorU32(ImGuiCol_TextDisabled);
