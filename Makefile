@@ -40,8 +40,9 @@ golden:
 
 fuzz:
 	@bash cmake/install-deps.sh clang libclang-rt-14-dev
-	cmake --preset fuzz && cmake --build --preset fuzz -j $(JOBS)
-	@echo "fuzzers are in build/fuzz/fuzz/; e.g. build/fuzz/fuzz/fuzz_npy -max_total_time=300"
+	cmake --preset fuzz && cmake --build --preset fuzz --target fuzzers -j $(JOBS)
+	@echo "fuzzers are in build/fuzz/fuzz/; e.g. mkdir -p /tmp/npy_corpus && build/fuzz/fuzz/fuzz_npy \
+	  -max_len=4096 -malloc_limit_mb=16 -max_total_time=600 -dict=tests/data/fuzz_corpus/npy.dict /tmp/npy_corpus tests/data/fuzz_corpus/npy"
 
 asan: deps
 	cmake --preset asan && cmake --build --preset asan -j $(JOBS) && ctest --preset asan -j $(JOBS) -LE gl
