@@ -42,6 +42,7 @@ void handle_shortcuts(AppState& state) {
     if (ImGui::IsKeyPressed(GLFW_KEY_F1 + i, false)) toggle_maximise(state, static_cast<ViewId>(i));
   if (!io.WantTextInput && (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false) || ImGui::IsKeyPressed(GLFW_KEY_F11, false)))
     state.ui.maximised = -1;
+  if (!io.WantTextInput && ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) state.rotation.playing = !state.rotation.playing;
   if (io.KeyCtrl) {
     if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD)) change_font(state, 1.0f);
     if (ImGui::IsKeyPressed(GLFW_KEY_MINUS) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT)) change_font(state, -1.0f);

@@ -14,7 +14,8 @@ struct FrameOptions {
   std::optional<ViewId> only_view;  // draw just this view over the whole window (render --view)
 };
 
-// F1..F4 maximise/restore a view, Esc or F11 restores, Ctrl +/- / Ctrl 0 change the font size.
+// F1..F4 maximise/restore a view, Esc or F11 restores, Ctrl +/- / Ctrl 0 change the font size,
+// Space plays / pauses the rotation.
 // Keys are read as GLFW key codes (imgui_impl_glfw 1.86 fills io.KeysDown by GLFW key).
 void handle_shortcuts(AppState& state);
 

@@ -214,6 +214,10 @@ TEST_F(GuiSmoke, RotationAnimatesWithDeltaTime) {
   frames(5);
   EXPECT_EQ(state_.rotation.position, pos);
   EXPECT_EQ(rotation_pairs(state_.rotation, 64), (std::array<int, 3>{0, 31, 63}));
+  press(GLFW_KEY_SPACE);
+  EXPECT_TRUE(state_.rotation.playing);
+  press(GLFW_KEY_SPACE);
+  EXPECT_FALSE(state_.rotation.playing);
 }
 
 TEST_F(GuiSmoke, EveryScalingTypeAndModeDraws) {
