@@ -90,6 +90,7 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   const float bar_w = viz::colorbar_width();
   const float text_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
   const float side = std::max(ImGui::GetFontSize() * 4.0f, std::min(col_w - bar_w - spacing, avail.y - text_h));
+  const float axis_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;  // column ticks and title below the image
 
   // Compute at the resolution the maps are shown at (more when zoomed in).
   {
@@ -132,7 +133,7 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     }
     dim_text("range [%s, %s]", viz::format_compact(hm.vmin(), 4).c_str(), viz::format_compact(hm.vmax(), 4).c_str());
     const std::string id = std::string("##heat") + std::to_string(k);
-    const viz::HeatmapHover hover = hm.draw(id.c_str(), ImVec2(side, side));
+    const viz::HeatmapHover hover = hm.draw_with_axes(id.c_str(), ImVec2(side, side));
     if (hover.view_changed) derived.heat_gl.shared_view = hm.view();
     if (hover.hovered) {
       const int ti = texel_of(r.edges, hover.row), tj = texel_of(r.edges, hover.col);
@@ -150,12 +151,12 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     }
     ImGui::SameLine(0.0f, spacing * 0.5f);
     const std::string bar_id = std::string("##bar") + std::to_string(k);
-    viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, side),
+    viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, side - axis_h),
                   log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
     ImGui::EndGroup();
   }
   ImGui::PushTextWrapPos(0.0f);
-  dim_text("rows: query position m (0 at the top); columns: key position n (0 at the left); grey: masked (n > m).");
+  dim_text("rows: query position m; columns: key position n; grey: masked (n > m).");
   if (r.texels != r.seq_len)
     dim_text("%d x %d texels (more when zoomed in, up to 1024); every texel is an exact block mean, never a sample.",
              r.texels, r.texels);
