@@ -32,7 +32,13 @@ void ThreadPool::run_tasks(int thread) {
   for (;;) {
     const int64_t index = next_.fetch_add(1, std::memory_order_relaxed);
     if (index >= num_tasks_) break;
-    (*task_)(index, thread);
+    try {
+      (*task_)(index, thread);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+      next_.store(num_tasks_, std::memory_order_relaxed);  // skip the rest
+    }
   }
   tls_inside_task = was_inside;
 }
@@ -70,6 +76,7 @@ void ThreadPool::parallel_for(int64_t num_tasks,
     num_tasks_ = num_tasks;
     next_.store(0, std::memory_order_relaxed);
     busy_workers_ = static_cast<int>(workers_.size());
+    error_ = nullptr;
     ++generation_;
   }
   wake_.notify_all();
@@ -77,6 +84,12 @@ void ThreadPool::parallel_for(int64_t num_tasks,
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [&] { return busy_workers_ == 0; });
   task_ = nullptr;
+  if (error_) {
+    std::exception_ptr error = error_;
+    error_ = nullptr;
+    lock.unlock();
+    std::rethrow_exception(error);
+  }
 }
 
 }  // namespace rope::core

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -24,7 +25,8 @@ class ThreadPool {
   // Runs task(index, thread) for every index in [0, num_tasks), handing indices out in order
   // (dynamic scheduling); thread is in [0, num_threads()) and identifies a per-thread buffer.
   // Blocks until every task has finished. Calls from inside a task run serially on the caller;
-  // concurrent calls from different threads take turns.
+  // concurrent calls from different threads take turns. If tasks throw, the remaining indices
+  // are skipped and the first exception is rethrown here once every thread has stopped.
   void parallel_for(int64_t num_tasks, const std::function<void(int64_t index, int thread)>& task);
 
   // The process-wide pool used by the core.
@@ -44,6 +46,7 @@ class ThreadPool {
   std::atomic<int64_t> next_{0};
   int64_t generation_ = 0;
   int busy_workers_ = 0;
+  std::exception_ptr error_;  // first exception thrown by a task of the current loop
   bool stop_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "core/kernels/kernels.h"
@@ -448,6 +449,18 @@ TEST(KernelThreadPool, ConcurrentCallersTakeTurns) {
   }
   for (std::thread& t : callers) t.join();
   EXPECT_EQ(total.load(), 3 * 20 * (49 * 50 / 2));
+}
+
+
+TEST(KernelThreadPool, TaskExceptionsReachTheCallerAndThePoolStaysUsable) {
+  ThreadPool pool(2);
+  EXPECT_THROW(pool.parallel_for(100, [](int64_t i, int) {
+                 if (i == 37) throw std::runtime_error("task 37");
+               }),
+               std::runtime_error);
+  std::atomic<int64_t> total{0};
+  pool.parallel_for(10, [&](int64_t i, int) { total.fetch_add(i); });
+  EXPECT_EQ(total.load(), 45);
 }
 
 }  // namespace
