@@ -138,7 +138,7 @@ void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) 
     const float top_h = std::floor((avail.y - spacing.y) * 0.46f);
     const float bottom_h = avail.y - spacing.y - top_h;
     const float half_w = std::floor((avail.x - spacing.x) * 0.5f);
-    const float decay_w = std::floor((avail.x - spacing.x) * 0.4f);
+    const float decay_w = std::floor((avail.x - spacing.x) * 0.36f);
     draw_view(state, derived, ViewId::kFrequencies, ImVec2(half_w, top_h));
     ImGui::SameLine();
     draw_view(state, derived, ViewId::kRotation, ImVec2(avail.x - spacing.x - half_w, top_h));

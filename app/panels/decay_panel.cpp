@@ -31,7 +31,7 @@ void draw_decay_panel(AppState& state, const Derived& derived) {
     actual[i] = norm ? d.actual[i] / d.actual_scale : d.actual[i];
   }
   const bool log_x = d.key.log_x;
-  ImGui::Text("d = %d, base %.6g, distances 0..%s%s", d.key.config.head_dim, d.key.config.base,
+  ImGui::TextWrapped("d = %d, base %.6g, distances 0..%s%s", d.key.config.head_dim, d.key.config.base,
               viz::format_compact(static_cast<double>(d.key.max_distance), 4).c_str(),
               log_x ? " (log axis from 1)" : "");
   if (d.first_negative)

@@ -90,7 +90,9 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   const float bar_w = viz::colorbar_width();
   const float text_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
   const float side = std::max(ImGui::GetFontSize() * 4.0f, std::min(col_w - bar_w - spacing, avail.y - text_h));
-  const float axis_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;  // column ticks and title below the image
+  const bool with_axes = side >= ImGui::GetFontSize() * 12.0f;
+  // Column ticks and title below the image.
+  const float axis_h = with_axes ? ImGui::GetTextLineHeightWithSpacing() * 2.0f : 0.0f;
 
   // Compute at the resolution the maps are shown at (more when zoomed in).
   {
@@ -133,7 +135,10 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     }
     dim_text("range [%s, %s]", viz::format_compact(hm.vmin(), 4).c_str(), viz::format_compact(hm.vmax(), 4).c_str());
     const std::string id = std::string("##heat") + std::to_string(k);
-    const viz::HeatmapHover hover = hm.draw_with_axes(id.c_str(), ImVec2(side, side));
+    // Position axes when there is room for them; small maps (the 2x2 grid) keep every pixel for
+    // the image and rely on the hover read-out.
+    const viz::HeatmapHover hover =
+        with_axes ? hm.draw_with_axes(id.c_str(), ImVec2(side, side)) : hm.draw(id.c_str(), ImVec2(side, side));
     if (hover.view_changed) derived.heat_gl.shared_view = hm.view();
     if (hover.hovered) {
       const int ti = texel_of(r.edges, hover.row), tj = texel_of(r.edges, hover.col);
