@@ -42,9 +42,10 @@ void logits_block(const RopeFrequencies& freqs, const Content& content, const Sc
 
 // Softmax statistics of rows [m0, m1) over all key columns [0, num_keys) (causal rows stop at
 // n = m): the row maximum and sum of exp(logit - max). Exact at any num_keys; memory is O(rows)
-// plus a fixed key chunk. External keys are encoded once per call, so ask for many rows per call;
-// generated content's encoded keys are kept per calling thread (up to 256 MB) and reused by the
-// next call with the same content, frequencies and options.
+// plus a fixed key chunk. Generated content's encoded keys are kept per calling thread (up to
+// 256 MB) and reused by the next call with the same content, frequencies and options; external
+// keys are encoded once per call. Every call still streams all its keys through the cache (64 MB
+// at 131072 keys, d = 128), so ask for tens of rows per call, not one.
 struct RowStats {
   std::vector<float> max;
   std::vector<float> sum;
