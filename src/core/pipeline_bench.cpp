@@ -83,6 +83,8 @@ PipelineBenchReport run_pipeline_bench(const RopeFrequencies& freqs, int64_t seq
   std::vector<float> k_packed(static_cast<size_t>(kernels::packed_keys_size(n, d)));
   std::vector<float> scores(static_cast<size_t>(n * n)), out(static_cast<size_t>(n * n));
   const int64_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<std::vector<float>> row_scratch(static_cast<size_t>(pool.num_threads()),
+                                              std::vector<float>(static_cast<size_t>(n)));
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
 
   PipelineBenchReport report;
@@ -123,18 +125,20 @@ PipelineBenchReport run_pipeline_bench(const RopeFrequencies& freqs, int64_t seq
         });
       }));
   report.stages.push_back(time_stage(
-      "softmax", "causal row softmax of the N x N logits (max, exp, sum, scale; zeros above the diagonal)",
+      "softmax",
+      "causal row softmax of the N x N logits into a second N x N matrix (max, exp, sum, scale; zeros above the diagonal)",
       reps, [&] {
-        pool.parallel_for(blocks, [&](int64_t b, int) {
+        pool.parallel_for(blocks, [&](int64_t b, int thread) {
           const int64_t r0 = b * row_block, r1 = std::min(r0 + row_block, n);
+          float* row = row_scratch[static_cast<size_t>(thread)].data();
           for (int64_t i = r0; i < r1; ++i) {
+            // Logits stay untouched so every repetition sees them; the row is worked on in a
+            // cache-resident buffer and streamed out, as the fused pipeline does.
             const float* src = scores.data() + i * n;
-            float* dst = out.data() + i * n;
-            // Read the logits, write probabilities: out-of-place so every repetition sees logits.
-            std::copy(src, src + i + 1, dst);
-            const float max = kernels::row_max(dst, i + 1);
-            const double sum = kernels::exp_shift_sum(dst, i + 1, max);
-            kernels::store_row(dst, i + 1, static_cast<float>(1.0 / sum), 0.0f, n, dst);
+            std::copy(src, src + i + 1, row);
+            const float max = kernels::row_max(row, i + 1);
+            const double sum = kernels::exp_shift_sum(row, i + 1, max);
+            kernels::store_row(row, i + 1, static_cast<float>(1.0 / sum), 0.0f, n, out.data() + i * n);
           }
           kernels::stream_fence();
         });
