@@ -167,4 +167,45 @@ void BM_CausalPipeline(benchmark::State& state) {
 }
 BENCHMARK(BM_CausalPipeline)->Arg(1024)->Arg(4096)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+
+// Whole-row softmax statistics of 32 rows against N keys (random content; the encoded keys are
+// cached after the first call, as a viewport filling in band by band sees them).
+void BM_SoftmaxRowStats(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  RopeConfig config;
+  const RopeFrequencies freqs = compute_frequencies(config);
+  const Content content = Content::generated(ContentKind::kRandom, 128, 1);
+  ScoreOptions options;
+  options.causal = true;
+  int64_t row = n - 32;
+  for (auto _ : state) {
+    const RowStats stats = softmax_row_stats(freqs, content, options, row, row + 32, n);
+    benchmark::DoNotOptimize(stats.sum.data());
+    row = row > 64 ? row - 32 : n - 32;
+  }
+  state.counters["FLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * 32 * 128 * static_cast<double>(n),
+                                                benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SoftmaxRowStats)->Arg(131072)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// A 1024 x 1024 block through the fused tile path to RGBA8 (softmax with given row stats).
+void BM_ColourBlock(benchmark::State& state) {
+  RopeConfig config;
+  const RopeFrequencies freqs = compute_frequencies(config);
+  const Content content = Content::generated(ContentKind::kRandom, 128, 2);
+  ScoreOptions options;
+  options.causal = true;
+  const Block block{3000, 4024, 2500, 3524};
+  const RowStats stats = softmax_row_stats(freqs, content, options, block.m0, block.m1, 4096);
+  std::vector<uint32_t> table(256), rgba(static_cast<size_t>(block.rows() * block.cols()));
+  for (uint32_t i = 0; i < 256; ++i) table[i] = 0xff000000u | i * 0x010101u;
+  const ColorLut lut{table.data(), 256, 0.0f, 0.02f, 0};
+  for (auto _ : state) {
+    colour_block(freqs, content, options, block, &stats, lut, rgba.data());
+    benchmark::DoNotOptimize(rgba.data());
+  }
+  state.SetItemsProcessed(state.iterations() * block.rows() * block.cols());
+}
+BENCHMARK(BM_ColourBlock)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
