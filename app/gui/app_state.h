@@ -101,6 +101,7 @@ struct Derived {
 
   // Bookkeeping of sync_derived.
   std::optional<ComputeParams> last_attempt;
+  bool showing_invalid = false;  // the status bar shows a validation error of the current params
   std::optional<DecayKey> submitted_decay;
   std::optional<HeatKey> submitted_heat;
   // Latency of the last heatmap update: parameter change seen by the UI -> new texture shown.

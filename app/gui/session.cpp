@@ -29,9 +29,11 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
                                                              state.params.seed);
       derived.query0.assign(static_cast<size_t>(derived.freqs.head_dim), 0.0f);
       content.queries(0, 1, derived.query0.data());
-      if (state.status_is_error) state.set_status("", false);
+      if (derived.showing_invalid) state.set_status("", false);  // other messages stay
+      derived.showing_invalid = false;
     } catch (const std::exception& e) {
       state.set_status(std::string("invalid setting: ") + e.what() + " (showing the last valid state)", true);
+      derived.showing_invalid = true;
     }
   }
   if (derived.has_valid) {

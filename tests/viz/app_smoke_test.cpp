@@ -163,6 +163,13 @@ TEST_F(GuiSmoke, InvalidValueKeepsTheLastValidState) {
   EXPECT_EQ(derived_.freqs.rotary_dim, 64);
 }
 
+TEST_F(GuiSmoke, StartupMessagesSurviveTheFirstFrames) {
+  state_.set_status("settings.json: ignored (bad JSON); using defaults", true);
+  frames(3);
+  EXPECT_TRUE(state_.status_is_error);
+  EXPECT_NE(state_.status.find("settings.json"), std::string::npos);
+}
+
 TEST_F(GuiSmoke, EveryPresetLoadsAndDraws) {
   ASSERT_EQ(presets().size(), 7u);
   for (size_t i = 0; i < presets().size(); ++i) {
