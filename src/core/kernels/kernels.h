@@ -65,7 +65,10 @@ void softmax_row_ref(const double* x, int64_t num_valid, int64_t row_len, double
 // exp(value - row_max[i]) / row_sum[i]; cells with key index (col_pos0 + j) > query index
 // (row_pos0 + i) are masked when causal (-inf logits, 0 probabilities). Each value maps to
 // lut[clamp(round((value - lo) / (hi - lo) * (lut_size - 1)))] (RGBA8 packed in uint32);
-// -inf maps to masked_rgba. Values are also written to values_out when it is not null.
+// -inf maps to masked_rgba, and so do the masked zeros of softmax. Values are also written to
+// values_out when it is not null. scratch holds num_rows x round_up(num_cols, kKeyPanelWidth)
+// floats; rgba_out and values_out (either may be null) have row stride ld_out. Rows are
+// softmax rows only when both row_max_in and row_sum_in are given.
 struct ColorMap {
   const uint32_t* lut = nullptr;
   int lut_size = 0;
@@ -77,9 +80,6 @@ void fused_score_tile(const float* q_rot, int64_t num_rows, int head_dim, const 
                       int64_t col_pos0, const float* row_max_in, const float* row_sum_in,
                       const ColorMap& colormap, float* scratch, float* values_out,
                       uint32_t* rgba_out, int64_t ld_out);
-// scratch holds num_rows x round_up(num_cols, kKeyPanelWidth) floats; rgba_out and values_out
-// (either may be null) have row stride ld_out.
-//
 // Colours a row-major float array with the same mapping (non-temporal stores where aligned).
 void colorize(const float* values, int64_t n, const ColorMap& colormap, uint32_t* rgba_out);
 // One output row: colours values[0, num_valid) and writes masked_rgba to [num_valid, row_len)
