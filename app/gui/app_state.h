@@ -46,7 +46,6 @@ struct UiPrefs {
   float font_size = kDefaultFontSize;  // before the monitor's content scale
   viz::Theme theme = viz::Theme::kDark;
   int maximised = -1;  // ViewId as int, or -1 for the 2x2 grid
-  float sidebar_width = 340.0f;
   // Window geometry (screen coordinates); 0 means "let the window manager choose".
   int window_x = 0, window_y = 0, window_width = 1600, window_height = 1000;
   bool operator==(const UiPrefs&) const = default;

@@ -105,7 +105,6 @@ std::string settings_to_json(const AppState& s) {
   j["font_size"] = s.ui.font_size;
   j["theme"] = std::string(viz::to_string(s.ui.theme));
   j["maximised_view"] = s.ui.maximised;
-  j["sidebar_width"] = s.ui.sidebar_width;
   json p;
   p["config"] = config_to_json(s.params.config);
   p["content"] = std::string(core::to_string(s.params.content));
@@ -151,7 +150,6 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
     if (!theme) throw core::RopeError("unknown theme");
     s.ui.theme = *theme;
     s.ui.maximised = std::clamp(j.value("maximised_view", -1), -1, kViewCount - 1);
-    s.ui.sidebar_width = std::clamp(j.value("sidebar_width", 340.0f), 200.0f, 1200.0f);
     const json& p = j.at("params");
     s.params.config = config_from_json(p.at("config"));
     core::validate(s.params.config);
