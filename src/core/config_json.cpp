@@ -69,7 +69,7 @@ RopeConfig parse_hf_config(std::string_view json_text, std::string_view origin) 
   json root;
   try {
     root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e99999
     std::string what = e.what();
     if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
     throw RopeError(std::string(origin) + ": not valid JSON: " + what);

@@ -218,6 +218,14 @@ TEST(ConfigJson, YarnTruncateFalse) {
   EXPECT_NE(f.yarn_low, std::floor(f.yarn_low));  // not truncated to an integer
 }
 
+TEST(ConfigJson, NumberOverflowIsAnErrorNotACrash) {
+  // Found by fuzz_config_json: the JSON library reports overflow as out_of_range, not parse_error.
+  const std::string message = error_of_fixture("malformed/number_overflow.json");
+  EXPECT_NE(message.find("number_overflow.json: not valid JSON"), std::string::npos) << message;
+  EXPECT_NE(message.find("overflow"), std::string::npos) << message;
+  EXPECT_THROW(parse_hf_config(R"({"rope_theta": 1e99999})"), RopeError);
+}
+
 TEST(ConfigJson, GptNeoxRotaryEmbBaseIsTheBase) {
   const RopeConfig c = parse_hf_config(
       R"({"hidden_size": 6144, "num_attention_heads": 64, "rotary_pct": 0.25, "rotary_emb_base": 20000})");
