@@ -358,37 +358,44 @@ void softmax_distance(const SoftmaxDistanceEntry& e, const ViewportRequest& req,
 }
 
 // Softmax of general content: every cell of the visible blocks, with exact whole-row statistics.
+// Rows go in bands of whole texel rows (at least kMinBandRows rows), so each whole-row statistics
+// pass streams the keys once for many rows.
 bool softmax_cells(const RopeFrequencies& f, const Content& content, const ViewportRequest& req, const Grid& g,
                    ViewportImage& image, const ViewportProgress& progress) {
+  constexpr int64_t kMinBandRows = 64;
+  constexpr int64_t kColumnChunk = 4096;
   image.values.assign(static_cast<size_t>(g.height) * static_cast<size_t>(g.width), 0.0f);
-  std::vector<double> sums(static_cast<size_t>(g.width));
-  std::vector<int64_t> counts(static_cast<size_t>(g.width));
-  constexpr int64_t kColumnChunk = 8192;
+  const int64_t texel_rows_per_band = std::max<int64_t>(1, ceil_div(kMinBandRows, g.bh));
+  std::vector<double> sums;
+  std::vector<int64_t> counts;
   std::vector<float> block;
-  for (int64_t ty = 0; ty < g.height; ++ty) {
-    const int64_t ma = g.row_begin(ty), mb = g.row_end(ty);
+  for (int64_t ty0 = 0; ty0 < g.height; ty0 += texel_rows_per_band) {
+    const int64_t ty1 = std::min<int64_t>(g.height, ty0 + texel_rows_per_band);
+    const int64_t ma = g.row_begin(ty0), mb = g.row_end(ty1 - 1);
     const RowStats stats = softmax_row_stats(f, content, req.options, ma, mb, req.num_k);
-    std::fill(sums.begin(), sums.end(), 0.0);
-    std::fill(counts.begin(), counts.end(), 0);
+    sums.assign(static_cast<size_t>((ty1 - ty0) * g.width), 0.0);
+    counts.assign(sums.size(), 0);
     for (int64_t c0 = g.n0; c0 < g.n1; c0 += kColumnChunk) {
       const int64_t c1 = std::min(g.n1, c0 + kColumnChunk);
-      Block b{ma, mb, c0, c1};
+      const Block b{ma, mb, c0, c1};
       block.resize(static_cast<size_t>(b.rows() * b.cols()));
       softmax_block(f, content, req.options, b, stats, block.data());
       for (int64_t m = ma; m < mb; ++m) {
         const int64_t end = req.options.causal ? std::min(c1, m + 1) : c1;
+        const size_t row_base = static_cast<size_t>((m - g.m0) / g.bh - ty0) * static_cast<size_t>(g.width);
+        const float* src = block.data() + (m - ma) * b.cols() - c0;
         for (int64_t n = c0; n < end; ++n) {
-          const size_t tx = static_cast<size_t>((n - g.n0) / g.bw);
-          sums[tx] += block[static_cast<size_t>((m - ma) * b.cols() + (n - c0))];
-          counts[tx] += 1;
+          const size_t t = row_base + static_cast<size_t>((n - g.n0) / g.bw);
+          sums[t] += src[n];
+          counts[t] += 1;
         }
       }
     }
-    for (int64_t tx = 0; tx < g.width; ++tx) {
-      image.values[static_cast<size_t>(ty * g.width + tx)] =
-          counts[static_cast<size_t>(tx)] ? static_cast<float>(sums[static_cast<size_t>(tx)] / counts[static_cast<size_t>(tx)]) : kNaN;
+    for (size_t t = 0; t < sums.size(); ++t) {
+      image.values[static_cast<size_t>(ty0 * g.width) + t] =
+          counts[t] ? static_cast<float>(sums[t] / static_cast<double>(counts[t])) : kNaN;
     }
-    if (progress && !progress(static_cast<double>(ty + 1) / g.height)) return false;
+    if (progress && !progress(static_cast<double>(ty1) / g.height)) return false;
   }
   return true;
 }
