@@ -30,7 +30,7 @@ bench: build
 
 # Side-by-side with PyTorch CPU (needs python3-torch from Debian).
 bench-torch: build
-	@bash cmake/install-deps.sh python3-numpy python3-torch
+	@bash cmake/install-deps.sh python3-numpy python3-torch libopenblas0-pthread
 	OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/torch_pipeline.py --ropescope $(EXE)
 
 # Regenerates the float64 golden values (needs python3-numpy).

@@ -236,13 +236,16 @@ void logits_bilinear(const LogitsEntry& e, const ViewportRequest& req, const Gri
   kernels::pack_keys(k_sum.data(), g.width, d, packed.data());
   image.values.resize(static_cast<size_t>(g.height) * static_cast<size_t>(g.width));
   const int64_t band = 32;
+  const bool causal = req.options.causal;
   pool.parallel_for(ceil_div(g.height, band), [&](int64_t b, int) {
     const int64_t y0 = b * band, rows = std::min<int64_t>(band, g.height - y0);
-    kernels::score_block_packed(q_sum.data() + y0 * d, rows, d, packed.data(), g.width, 1.0f, -1,
+    // Causal: texel columns starting after the band's last row are fully masked (set below).
+    const int64_t cols = causal ? std::min<int64_t>(g.width, (g.row_end(y0 + rows - 1) - 1 - g.n0) / g.bw + 1) : g.width;
+    if (cols <= 0) return;
+    kernels::score_block_packed(q_sum.data() + y0 * d, rows, d, packed.data(), cols, 1.0f, -1,
                                 image.values.data() + y0 * g.width, g.width);
   });
   const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
-  const bool causal = req.options.causal;
   pool.parallel_for(g.height, [&](int64_t ty, int) {
     const int64_t ma = g.row_begin(ty), mb = g.row_end(ty);
     std::vector<double> qa(static_cast<size_t>(d)), qb(static_cast<size_t>(d)), pk(static_cast<size_t>(d)),
@@ -332,10 +335,16 @@ void softmax_distance(const SoftmaxDistanceEntry& e, const ViewportRequest& req,
     const int64_t ma = g.row_begin(ty), mb = g.row_end(ty);
     // corr[j] = sum over rows m in [ma, mb) of weight[m] * prefix[m - boundary_j - r_min + 1]
     // for column boundaries n0, n0 + bw, ..., n1: full texels are differences of neighbours.
+    // Causal: texel columns starting after the block's first row are cut or masked and do not use
+    // corr, so only boundaries up to the last fully visible column are needed.
+    const int64_t full_cols = causal ? std::clamp<int64_t>((ma - g.n0) / g.bw + 1, 0, g.width) : g.width;
     std::vector<double> corr(static_cast<size_t>(g.width) + 1);
     const double* p0 = prefix + ma + 1 - g.n0 - r_min;  // p0[i - j * bw] for row ma + i, boundary j
-    kernels::strided_correlation_f64(weight + ma, mb - ma, p0, g.bw, g.width, corr.data());
-    corr[static_cast<size_t>(g.width)] = kernels::dot_f64(weight + ma, prefix + ma + 1 - g.n1 - r_min, mb - ma);
+    const int64_t boundaries = std::min<int64_t>(full_cols + 1, g.width);
+    kernels::strided_correlation_f64(weight + ma, mb - ma, p0, g.bw, boundaries, corr.data());
+    if (full_cols == g.width) {
+      corr[static_cast<size_t>(g.width)] = kernels::dot_f64(weight + ma, prefix + ma + 1 - g.n1 - r_min, mb - ma);
+    }
     for (int64_t tx = 0; tx < g.width; ++tx) {
       const int64_t na = g.col_begin(tx), nb = g.col_end(tx);
       float& out = image.values[static_cast<size_t>(ty * g.width + tx)];
