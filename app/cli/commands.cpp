@@ -28,6 +28,18 @@ std::string fmt(double v) {
   return buf;
 }
 
+// The fields every JSON report starts with.
+json frequencies_header(const core::RopeFrequencies& f) {
+  json j;
+  j["head_dim"] = f.head_dim;
+  j["rotary_dim"] = f.rotary_dim;
+  j["base"] = f.base;
+  j["effective_base"] = f.effective_base;
+  j["layout"] = std::string(core::to_string(f.layout));
+  j["attention_factor"] = f.attention_factor;
+  return j;
+}
+
 // Largest score matrix the CLI writes (float32 cells): 1 GiB.
 constexpr int64_t kMaxScoreCells = int64_t{1} << 28;
 
@@ -51,15 +63,9 @@ int run_freqs(const core::RopeConfig& config, const OutputOptions& out) {
   std::ostringstream s;
   switch (out.format()) {
     case TableFormat::kJson: {
-      json j;
-      j["head_dim"] = f.head_dim;
-      j["rotary_dim"] = f.rotary_dim;
-      j["base"] = f.base;
-      j["effective_base"] = f.effective_base;
-      j["layout"] = std::string(core::to_string(f.layout));
+      json j = frequencies_header(f);
       j["scaling"] = json::parse(core::scaling_to_json(f, config));
       j["seq_len"] = f.seq_len;
-      j["attention_factor"] = f.attention_factor;
       j["inv_freq"] = f.inv_freq;
       j["inv_freq_unscaled"] = f.inv_freq_unscaled;
       std::vector<double> wavelength, wavelength_unscaled, rotations;
@@ -190,9 +196,7 @@ int run_decay(const core::RopeConfig& config, std::optional<int64_t> max_distanc
   const core::DecayCurve curve = core::decay_curve(f, d);
   std::string text;
   if (out.format() == TableFormat::kJson) {
-    json j;
-    j["head_dim"] = f.head_dim;
-    j["rotary_dim"] = f.rotary_dim;
+    json j = frequencies_header(f);
     j["max_distance"] = d;
     j["distance"] = curve.distance;
     j["roformer_bound"] = curve.roformer_bound;
@@ -220,13 +224,8 @@ int run_analyze(const core::RopeConfig& config, std::optional<int64_t> context_o
   const auto first_negative = core::first_negative_distance(f.rotary_dim, f.effective_base, int64_t{1} << 22);
   std::ostringstream s;
   if (out.json) {
-    json j;
-    j["head_dim"] = f.head_dim;
-    j["rotary_dim"] = f.rotary_dim;
-    j["base"] = f.base;
-    j["effective_base"] = f.effective_base;
+    json j = frequencies_header(f);
     j["scaling"] = std::string(core::to_string(f.scaling));
-    j["attention_factor"] = f.attention_factor;
     j["context"] = context;
     j["critical_dimension"] = critical;
     j["base_lower_bound"] = bound.found ? json(bound.base) : json(nullptr);
