@@ -59,8 +59,8 @@ void finish(ViewportImage& image) {
   image.max_value = std::isfinite(hi) ? hi : 0.0f;
 }
 
-// Rows summed exactly in float64 between checkpoints kept every kCheckpoint rows.
-constexpr int64_t kCheckpoint = 16;
+// Rows summed in float64 between checkpoints kept every kCheckpoint rows.
+constexpr int64_t kCheckpoint = 8;
 constexpr int64_t kEncodeChunk = 1024;
 
 struct EncodedRows {
@@ -72,19 +72,24 @@ struct EncodedRows {
   size_t bytes() const { return rows.size() * sizeof(float) + checkpoints.size() * sizeof(double); }
   const float* row(int64_t r) const { return rows.data() + r * d; }
 
-  // out = sum of rows [0, end).
+  // out = sum of rows [0, end), from the nearest checkpoint (at most kCheckpoint / 2 rows away).
   void prefix(int64_t end, double* out) const {
-    const int64_t c = end / kCheckpoint;
+    int64_t c = (end + kCheckpoint / 2) / kCheckpoint;
+    if (c * kCheckpoint > n) c = end / kCheckpoint;
     const double* base = checkpoints.data() + c * d;
     for (int i = 0; i < d; ++i) out[i] = base[i];
     for (int64_t r = c * kCheckpoint; r < end; ++r) {
       const float* x = row(r);
       for (int i = 0; i < d; ++i) out[i] += x[i];
     }
+    for (int64_t r = end; r < c * kCheckpoint; ++r) {
+      const float* x = row(r);
+      for (int i = 0; i < d; ++i) out[i] -= x[i];
+    }
   }
   // out = sum of rows [a, b).
   void sum(int64_t a, int64_t b, double* out, double* scratch) const {
-    if (b - a <= 2 * kCheckpoint) {
+    if (b - a <= kCheckpoint) {
       for (int i = 0; i < d; ++i) out[i] = 0.0;
       for (int64_t r = a; r < b; ++r) {
         const float* x = row(r);
