@@ -27,7 +27,6 @@ std::optional<ViewId> parse_view_key(const std::string& key);
 enum class FreqAxis : int { kTheta = 0, kWavelength = 1 };
 
 inline constexpr float kDefaultFontSize = 17.0f;
-inline constexpr int kInitialTexelBudget = 512;
 inline constexpr float kMinFontSize = 10.0f;
 inline constexpr float kMaxFontSize = 40.0f;
 
@@ -95,6 +94,11 @@ struct Derived {
   std::shared_ptr<const HeatmapResult> heatmaps;
   bool decay_pending = false;
   bool heatmaps_pending = false;
+  double heatmaps_progress = 0.0;  // fraction done of the heatmaps being computed
+  // Pending for longer than kBusyAfter: the views say "computing" (quick pans and zooms, a few
+  // ms, do not make the labels flicker).
+  bool heatmaps_busy = false;
+  static constexpr std::chrono::milliseconds kBusyAfter{150};
   std::string decay_error, heatmaps_error;  // a worker's exception text, if any
   std::vector<float> query0;  // the content's query at position 0 (pair rotation view)
 
@@ -109,9 +113,9 @@ struct Derived {
   double last_heatmap_latency_ms = 0.0;
 
   HeatmapTextures heat_gl;
-  // Texels per side the heatmaps are computed at: set by the heatmaps panel from its size on
-  // screen and its zoom (more texels than pixels would only be averaged away by the GPU).
-  int heat_texel_budget = kInitialTexelBudget;
+  // The cells the heatmaps panel shows and its size in pixels (set by the panel every frame;
+  // more texels than pixels would only be averaged away by the GPU).
+  HeatWindow heat_window;
 };
 
 // Loads the built-in default into state (a Llama-2-like head: 128, 10000, 1024, NeoX, constant).

@@ -1,24 +1,23 @@
 #pragma once
-// GL-free computations behind the views. Run on the worker thread; every function takes a
-// `cancelled` callback and returns nullopt when a newer request superseded it.
+// GL-free computations behind the views. Run on the worker threads; each takes a callback that
+// says when a newer request superseded it, and then returns nullopt.
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/analysis.h"
 #include "core/content.h"
 #include "core/rope_config.h"
+#include "core/viewport.h"
 
 namespace rope::app {
 
 inline constexpr int64_t kMaxDecayDistance = int64_t{1} << 20;  // 1,048,576
 inline constexpr int kDefaultMaxTexels = 1024;                  // heatmap texels per side, at most
-inline constexpr int kMinTexelBudget = 256;
-// Softmax needs every cell of a row; above this length it is computed exactly only where the
-// rotary logits are a 1-D function of m - n (position-invariant content).
-inline constexpr int64_t kSoftmaxFullLimit = 8192;
+inline constexpr int kInitialTexels = 512;  // whole matrix, before the panel has told its size
 
 // Everything the worker computes from (the user-editable part of AppState that affects numbers).
 struct ComputeParams {
@@ -43,16 +42,37 @@ struct DecayKey {
 };
 DecayKey decay_key(const ComputeParams& params, int num_points = 1500);
 
+// The part of the heatmaps the panel shows: visible cells [m0, m1) x [n0, n1) of a seq_len x
+// seq_len matrix, the texel budget per side, and the image's size in pixels it came from.
+// Produced by visible_window; an empty window (seq_len 0) means the whole matrix at kInitialTexels.
+struct HeatWindow {
+  int64_t seq_len = 0;
+  int64_t m0 = 0, m1 = 0, n0 = 0, n1 = 0;
+  int max_width = kDefaultMaxTexels, max_height = kDefaultMaxTexels;
+  int width_px = 0, height_px = 0;
+  bool operator==(const HeatWindow&) const = default;
+};
+
+// The window for a view of rows [y0, y1) and columns [x0, x1) (continuous cell coordinates)
+// shown on width_px x height_px pixels: at most one texel per pixel (capped at
+// kDefaultMaxTexels), and the rectangle widened to whole texel blocks aligned to multiples of
+// the block size, so a pan by less than one texel asks for nothing new and the block grid stays
+// put while panning.
+HeatWindow visible_window(double x0, double x1, double y0, double y1, int64_t seq_len, int width_px,
+                          int height_px);
+
+// One heatmap request: the parameters plus the window (clamped to the matrix).
 struct HeatKey {
   core::RopeConfig config;
   core::ContentKind content = core::ContentKind::kConstant;
   uint64_t seed = 0;
   bool causal = true;
   bool softmax = false;
-  int max_texels = kDefaultMaxTexels;
+  HeatWindow window;
   bool operator==(const HeatKey&) const = default;
 };
-HeatKey heat_key(const ComputeParams& params, int max_texels = kDefaultMaxTexels);
+// A window that does not belong to params' seq_len stands for the whole matrix at its pixel size.
+HeatKey heat_key(const ComputeParams& params, const HeatWindow& window = {});
 
 using CancelFn = std::function<bool()>;
 
@@ -76,34 +96,32 @@ struct HeatMatrix {
   float min = 0.0f, max = 0.0f;  // over the finite values
   float min_positive = 0.0f;      // smallest finite value > 0 (log colour scale), 0 if none
   bool available = false;
-  std::string note;  // why it is unavailable, when it is
+  core::ViewportMethod method = core::ViewportMethod::kExactCells;
 };
 
+// The three maps over the same texel grid, from core::compute_viewport: texel (i, j) covers rows
+// [m0 + i * rows_per_texel, ...) and columns [n0 + j * cols_per_texel, ...), clipped to
+// [m0, m1) x [n0, n1), and holds the exact mean of its unmasked cells.
 struct HeatmapResult {
   HeatKey key;
   int64_t seq_len = 0;
-  int texels = 0;                // per side
-  double block = 1.0;            // cells per texel side (seq_len / texels)
-  std::vector<int64_t> edges;    // texels + 1 cell boundaries: texel i covers [edges[i], edges[i+1])
-  std::string summary;           // what one texel shows, for the view's label
+  int64_t m0 = 0, m1 = 0, n0 = 0, n1 = 0;  // cells covered
+  int64_t rows_per_texel = 1, cols_per_texel = 1;
+  std::string summary;  // what one texel shows, for the view's label
   HeatMatrix absolute, rotary, difference;
   double compute_ms = 0.0;
+
+  bool exact_cells() const { return rows_per_texel == 1 && cols_per_texel == 1; }
+  // The texel holding cell (m, n), or nullopt outside the covered cells.
+  std::optional<std::pair<int, int>> texel_of(int64_t m, int64_t n) const;
 };
-std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const CancelFn& cancelled);
 
-// Encoded query (is_key false) or key rows [row0, row1) as the attention computes them:
-// rope: R(p) x with cos/sin multiplied by the attention factor; sinusoidal: x + PE(p).
-// out is (row1 - row0) x head_dim floats. Exposed for tests.
-enum class EncodingKind { kRope, kSinusoidal };
-void encode_rows(const core::RopeFrequencies& freqs, const core::Content& content, EncodingKind kind,
-                 bool is_key, int64_t row0, int64_t row1, float* out);
+// Called with the fraction done; returns false when a newer request superseded this one.
+using ProgressFn = std::function<bool(double fraction_done)>;
 
-// Texels per side worth computing for a map shown `side_px` pixels wide whose view shows
-// `visible_fraction` of the matrix: the pixels it covers when zoomed, rounded up to a multiple of
-// 128 (so resizing does not recompute at every pixel), within [kMinTexelBudget, kDefaultMaxTexels].
-int texel_budget(float side_px, double visible_fraction);
-
-// The cell-to-texel partition used by the heatmaps: edges[i] = i * seq_len / texels.
-std::vector<int64_t> texel_edges(int64_t seq_len, int texels);
+// The heatmaps of `key` through core::compute_viewport (the cache keeps the encoded rows between
+// calls: pans and zooms then cost milliseconds). nullopt when cancelled through `progress`.
+std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const ProgressFn& progress,
+                                              core::ViewportCache* cache = nullptr);
 
 }  // namespace rope::app

@@ -18,7 +18,7 @@ namespace {
 bool view_pending(const Derived& derived, ViewId view) {
   switch (view) {
     case ViewId::kDecay: return derived.decay_pending;
-    case ViewId::kHeatmaps: return derived.heatmaps_pending;
+    case ViewId::kHeatmaps: return derived.heatmaps_busy;
     default: return false;
   }
 }

@@ -11,6 +11,8 @@
 
 namespace rope::app {
 
+HeatKey current_heat_key(const Derived& derived) { return heat_key(derived.valid_params, derived.heat_window); }
+
 void sync_derived(AppState& state, Derived& derived, Workers& workers) {
   const bool changed = !derived.last_attempt || *derived.last_attempt != state.params;
   if (changed) {
@@ -42,7 +44,7 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
       derived.submitted_decay = dk;
       workers.decay.submit(dk);
     }
-    HeatKey hk = heat_key(derived.valid_params, derived.heat_texel_budget);
+    HeatKey hk = current_heat_key(derived);
     if (!derived.submitted_heat || *derived.submitted_heat != hk) {
       derived.submitted_heat = hk;
       workers.heatmaps.submit(hk);
@@ -59,13 +61,21 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
     derived.last_heatmap_latency_ms = std::chrono::duration<double, std::milli>(
                                           std::chrono::steady_clock::now() - derived.heat_change_time)
                                           .count();
-    if (std::getenv("ROPESCOPE_LOG_LATENCY"))
-      std::fprintf(stderr, "ropescope: heatmaps ready %.1f ms after the change (seq_len %lld, compute %.1f ms)\n",
-                   derived.last_heatmap_latency_ms, static_cast<long long>(derived.heatmaps->seq_len),
-                   derived.heatmaps->compute_ms);
+    if (std::getenv("ROPESCOPE_LOG_LATENCY")) {
+      const HeatmapResult& r = *derived.heatmaps;
+      std::fprintf(stderr,
+                   "ropescope: heatmaps ready %.1f ms after the request (seq_len %lld, cells [%lld, %lld) x [%lld, "
+                   "%lld), %d x %d texels, compute %.1f ms)\n",
+                   derived.last_heatmap_latency_ms, static_cast<long long>(r.seq_len), static_cast<long long>(r.m0),
+                   static_cast<long long>(r.m1), static_cast<long long>(r.n0), static_cast<long long>(r.n1),
+                   r.rotary.cols, r.rotary.rows, r.compute_ms);
+    }
   }
   derived.decay_pending = workers.decay.pending();
   derived.heatmaps_pending = workers.heatmaps.pending();
+  derived.heatmaps_progress = derived.heatmaps_pending ? workers.heatmaps.progress() : 0.0;
+  derived.heatmaps_busy = derived.heatmaps_pending &&
+                          std::chrono::steady_clock::now() - derived.heat_change_time > Derived::kBusyAfter;
   derived.decay_error = workers.decay.error();
   derived.heatmaps_error = workers.heatmaps.error();
 }

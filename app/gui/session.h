@@ -3,6 +3,7 @@
 // submit changed requests, pick up finished snapshots. Shared by the GUI, headless rendering
 // and the smoke tests.
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "gui/app_state.h"
@@ -12,13 +13,21 @@
 namespace rope::app {
 
 struct Workers {
-  LatestWorker<DecayKey, DecayResult> decay{[](const DecayKey& key, const CancelFn& cancelled) {
-    return compute_decay(key, cancelled);
+  using DecayWorker = LatestWorker<DecayKey, DecayResult>;
+  using HeatWorker = LatestWorker<HeatKey, HeatmapResult>;
+  DecayWorker decay{[](const DecayKey& key, const DecayWorker::Progress& progress) {
+    return compute_decay(key, [&progress] { return !progress(-1.0); });
   }};
-  LatestWorker<HeatKey, HeatmapResult> heatmaps{[](const HeatKey& key, const CancelFn& cancelled) {
-    return compute_heatmaps(key, cancelled);
+  // The heatmap thread owns the viewport cache (encoded rows of the last few parameter sets), so
+  // pans and zooms reuse them; only that thread touches it.
+  HeatWorker heatmaps{[cache = std::make_shared<core::ViewportCache>()](const HeatKey& key,
+                                                                       const HeatWorker::Progress& progress) {
+    return compute_heatmaps(key, progress, cache.get());
   }};
 };
+
+// The heatmap request for the current valid params and the window the heatmaps panel shows.
+HeatKey current_heat_key(const Derived& derived);
 
 // Once per frame, before drawing. Never blocks on compute.
 void sync_derived(AppState& state, Derived& derived, Workers& workers);

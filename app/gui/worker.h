@@ -1,7 +1,9 @@
 #pragma once
 // A background thread with a single request slot: a newer request supersedes a stale one (the
-// running computation sees `cancelled()` turn true and gives up), a generation counter orders
-// them, and the UI reads the newest finished result as an immutable snapshot.
+// running computation's progress callback returns false and it gives up), a generation counter
+// orders them, and the UI reads the newest finished result as an immutable snapshot and the
+// running request's fraction done.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -18,7 +20,10 @@ namespace rope::app {
 template <class Request, class Result>
 class LatestWorker {
  public:
-  using Fn = std::function<std::optional<Result>(const Request&, const std::function<bool()>& cancelled)>;
+  // progress(f) records the fraction done f in [0, 1] (a negative f records nothing) and returns
+  // false once a newer request superseded this one.
+  using Progress = std::function<bool(double fraction_done)>;
+  using Fn = std::function<std::optional<Result>(const Request&, const Progress& progress)>;
 
   explicit LatestWorker(Fn fn) : fn_(std::move(fn)), thread_([this] { run(); }) {}
   ~LatestWorker() {
@@ -60,6 +65,8 @@ class LatestWorker {
     std::lock_guard lock(mutex_);
     return result_generation_ != requested_generation_ && !failed_newest();
   }
+  // Fraction done of the request being computed (0 when idle or not reported).
+  double progress() const { return progress_.load(std::memory_order_relaxed); }
   // Error text of the newest request if its computation threw.
   std::string error() const {
     std::lock_guard lock(mutex_);
@@ -89,17 +96,20 @@ class LatestWorker {
       Request request = std::move(*pending_);
       pending_.reset();
       const uint64_t generation = requested_generation_;
+      progress_.store(0.0, std::memory_order_relaxed);
       lock.unlock();
       std::optional<Result> result;
       std::string error;
       try {
-        result = fn_(request, [this, generation] {
-          return requested_generation_.load(std::memory_order_relaxed) != generation;
+        result = fn_(request, [this, generation](double fraction) {
+          if (fraction >= 0.0) progress_.store(std::min(fraction, 1.0), std::memory_order_relaxed);
+          return requested_generation_.load(std::memory_order_relaxed) == generation;
         });
       } catch (const std::exception& e) {
         error = e.what();
       }
       lock.lock();
+      progress_.store(0.0, std::memory_order_relaxed);
       if (!error.empty()) {
         error_ = error;
         error_generation_ = generation;
@@ -119,6 +129,7 @@ class LatestWorker {
   std::condition_variable cv_, done_cv_;
   std::optional<Request> pending_;
   std::atomic<uint64_t> requested_generation_{0};
+  std::atomic<double> progress_{0.0};
   uint64_t result_generation_ = 0;
   uint64_t error_generation_ = 0;
   std::string error_;

@@ -22,11 +22,10 @@ const HeatMatrix& matrix_of(const HeatmapResult& r, int k) {
   return k == 0 ? r.absolute : k == 1 ? r.rotary : r.difference;
 }
 
-int texel_of(const std::vector<int64_t>& edges, int64_t cell) {
-  auto it = std::upper_bound(edges.begin(), edges.end(), cell);
-  return std::clamp(static_cast<int>(it - edges.begin()) - 1, 0, static_cast<int>(edges.size()) - 2);
-}
-
+// Hands a finished snapshot to the three widgets: each texture stands for its block-aligned
+// region of the logical seq_len x seq_len matrix (the last texel row / column may cover fewer
+// cells; the region is the grid's, so every texel sits on its own cells). Until the next
+// snapshot arrives, this one stays on screen, stretched to its region as the view moves.
 void upload(Derived& derived, const std::shared_ptr<const HeatmapResult>& result) {
   const HeatmapResult& r = *result;
   for (int k = 0; k < 3; ++k) {
@@ -34,9 +33,11 @@ void upload(Derived& derived, const std::shared_ptr<const HeatmapResult>& result
     viz::Heatmap& hm = derived.heat_gl.maps[k];
     if (!m.available) continue;
     const bool size_changed = hm.logical_rows() != r.seq_len;
-    hm.set_data(m.values.data(), m.rows, m.cols);
     hm.set_logical_size(r.seq_len, r.seq_len);
-    hm.set_data_region(0.0, 0.0, static_cast<double>(r.seq_len), static_cast<double>(r.seq_len));
+    hm.set_data_region(static_cast<double>(r.n0), static_cast<double>(r.m0),
+                       static_cast<double>(r.n0 + static_cast<int64_t>(m.cols) * r.cols_per_texel),
+                       static_cast<double>(r.m0 + static_cast<int64_t>(m.rows) * r.rows_per_texel));
+    hm.set_data(m.values.data(), m.rows, m.cols);
     if (k == 2) {
       const viz::Range sym = viz::symmetric_range(viz::Range{m.min, m.max});
       hm.set_range(sym.min, sym.max);
@@ -49,12 +50,71 @@ void upload(Derived& derived, const std::shared_ptr<const HeatmapResult>& result
   derived.heat_gl.uploaded = result;
 }
 
+// The image part of a map drawn in `size` (viz::Heatmap::draw_with_axes gives the axes a left
+// gutter for the row labels and axis title, a bottom one for the column labels and title, and a
+// small right margin; keep in step with it). Only sets the texel budget: if it were off, the
+// image would be resampled by the GPU, never wrong.
+ImVec2 image_size(ImVec2 size, bool with_axes, int64_t seq_len) {
+  if (!with_axes) return size;
+  const float font = ImGui::GetFontSize();
+  const float tick = 0.3f * font, pad = 0.25f * font;
+  const std::string widest = viz::format_tick(static_cast<double>(std::max<int64_t>(seq_len, 1)), 1.0);
+  const float left = font + pad + ImGui::CalcTextSize(widest.c_str()).x + tick + pad;
+  const float bottom = tick + font + font + pad + pad;
+  const float right = 0.6f * font;
+  return ImVec2(std::max(2.0f * font, size.x - left - right), std::max(2.0f * font, size.y - bottom));
+}
+
+// Where the maps go: `count` maps of side x side pixels (with axes when there is room), each
+// with its colour bar, in the space left below the header.
+struct MapsLayout {
+  float bar_w = 0.0f, side = 0.0f, axis_h = 0.0f;
+  bool with_axes = false;
+};
+
+MapsLayout layout_maps(int count) {
+  MapsLayout l;
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float col_w = (avail.x - spacing * (count - 1)) / std::max(count, 1);
+  l.bar_w = viz::colorbar_width();
+  const float text_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
+  l.side = std::max(ImGui::GetFontSize() * 4.0f, std::min(col_w - l.bar_w - spacing, avail.y - text_h));
+  l.with_axes = l.side >= ImGui::GetFontSize() * 12.0f;
+  // Column ticks and title below the image.
+  l.axis_h = l.with_axes ? ImGui::GetTextLineHeightWithSpacing() * 2.0f : 0.0f;
+  return l;
+}
+
+// Asks for the visible cells at the resolution the maps are shown at (sync_derived sends the
+// request when it differs from the last one). A view of another seq_len stands for the whole
+// matrix of the new one.
+void request_visible(Derived& derived, const MapsLayout& l) {
+  const int64_t n = derived.valid_params.config.seq_len;
+  const viz::HeatmapView v = derived.heat_gl.maps[0].logical_rows() == n ? derived.heat_gl.shared_view
+                                                                           : viz::view_full(n, n);
+  const ImVec2 image = image_size(ImVec2(l.side, l.side), l.with_axes, n);
+  const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
+  // One texel less than the pixels: the block-aligned image then never has more texels than
+  // pixels, so it is never minified (no mipmap pass per update).
+  const int w_px = std::max(1, static_cast<int>(image.x * scale.x) - 1);
+  const int h_px = std::max(1, static_cast<int>(image.y * scale.y) - 1);
+  derived.heat_window = visible_window(v.x0, v.x1, v.y0, v.y1, n, w_px, h_px);
+}
+
+int shown_count(const AppState& state) {
+  return (state.show_absolute ? 1 : 0) + (state.show_rotary ? 1 : 0) + (state.show_difference ? 1 : 0);
+}
+
 }  // namespace
 
 void draw_heatmaps_panel(AppState& state, Derived& derived) {
   const std::shared_ptr<const HeatmapResult> result = derived.heatmaps;
   if (!result) {
-    ImGui::TextUnformatted(derived.heatmaps_error.empty() ? "Computing..." : derived.heatmaps_error.c_str());
+    if (!derived.heatmaps_error.empty()) ImGui::TextUnformatted(derived.heatmaps_error.c_str());
+    else ImGui::Text("Computing... %.0f%%", 100.0 * derived.heatmaps_progress);
+    ImGui::NewLine();  // where the header's second line goes, so the size asked for is the final one
+    if (derived.has_valid && shown_count(state) > 0) request_visible(derived, layout_maps(shown_count(state)));
     return;
   }
   const HeatmapResult& r = *result;
@@ -73,34 +133,26 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     ImGui::Checkbox("log colours##heat", &state.softmax_log_colors);
     item_tooltip("Softmax weights span many decades (each row sums to 1): colour them on a log scale.");
   }
+  if (derived.heatmaps_busy) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.20f, 1.0f), "computing %.0f%%", 100.0 * derived.heatmaps_progress);
+    item_tooltip("The visible cells are being computed; the previous picture stays until they are ready.");
+  }
   ImGui::SameLine();
   ImGui::TextWrapped("Each texel: %s. Wheel: zoom, drag: pan.", r.summary.c_str());
 
   const bool show[3] = {state.show_absolute, state.show_rotary, state.show_difference};
   const char* titles[3] = {"absolute (sinusoidal)", "rotary (RoPE)", "difference: rotary - absolute"};
-  int count = 0;
-  for (bool s : show) count += s ? 1 : 0;
+  const int count = shown_count(state);
   if (count == 0) {
     ImGui::TextUnformatted("All three maps are hidden (sidebar: Content and attention).");
     return;
   }
+  const MapsLayout layout = layout_maps(count);
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float col_w = (avail.x - spacing * (count - 1)) / count;
-  const float bar_w = viz::colorbar_width();
-  const float text_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
-  const float side = std::max(ImGui::GetFontSize() * 4.0f, std::min(col_w - bar_w - spacing, avail.y - text_h));
-  const bool with_axes = side >= ImGui::GetFontSize() * 12.0f;
-  // Column ticks and title below the image.
-  const float axis_h = with_axes ? ImGui::GetTextLineHeightWithSpacing() * 2.0f : 0.0f;
-
-  // Compute at the resolution the maps are shown at (more when zoomed in).
-  {
-    const viz::HeatmapView& v = derived.heat_gl.shared_view;
-    const double span = std::max(v.x1 - v.x0, v.y1 - v.y0);
-    const double fraction = r.seq_len > 0 && span > 0.0 ? span / static_cast<double>(r.seq_len) : 1.0;
-    derived.heat_texel_budget = texel_budget(side * ImGui::GetIO().DisplayFramebufferScale.x, fraction);
-  }
+  const float bar_w = layout.bar_w, side = layout.side, axis_h = layout.axis_h;
+  const bool with_axes = layout.with_axes;
+  request_visible(derived, layout);
 
   // Keep the three views in step.
   for (viz::Heatmap& hm : derived.heat_gl.maps)
@@ -115,14 +167,6 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     ImGui::BeginGroup();
     const HeatMatrix& m = matrix_of(r, k);
     ImGui::TextUnformatted(titles[k]);
-    if (!m.available) {
-      ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + col_w);
-      ImGui::TextWrapped("%s", m.note.c_str());
-      ImGui::PopTextWrapPos();
-      ImGui::Dummy(ImVec2(col_w, side));
-      ImGui::EndGroup();
-      continue;
-    }
     viz::Heatmap& hm = derived.heat_gl.maps[k];
     const viz::Colormap cmap = k == 2 ? state.diverging_colormap : state.colormap;
     hm.set_colormap(cmap);
@@ -141,17 +185,24 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
         with_axes ? hm.draw_with_axes(id.c_str(), ImVec2(side, side)) : hm.draw(id.c_str(), ImVec2(side, side));
     if (hover.view_changed) derived.heat_gl.shared_view = hm.view();
     if (hover.hovered) {
-      const int ti = texel_of(r.edges, hover.row), tj = texel_of(r.edges, hover.col);
-      const float value = m.values[static_cast<size_t>(ti) * m.cols + tj];
+      const auto texel = r.texel_of(hover.row, hover.col);
       ImGui::BeginTooltip();
       ImGui::Text("m = %lld, n = %lld, m - n = %lld", static_cast<long long>(hover.row),
                   static_cast<long long>(hover.col), static_cast<long long>(hover.row - hover.col));
-      if (std::isnan(value)) ImGui::TextUnformatted("masked (n > m)");
-      else ImGui::Text("value = %.6g", value);
-      if (r.texels != r.seq_len)
-        ImGui::Text("mean over m in [%lld, %lld), n in [%lld, %lld)", static_cast<long long>(r.edges[ti]),
-                    static_cast<long long>(r.edges[ti + 1]), static_cast<long long>(r.edges[tj]),
-                    static_cast<long long>(r.edges[tj + 1]));
+      if (!texel || texel->first >= m.rows || texel->second >= m.cols) {
+        ImGui::TextUnformatted("not computed yet");
+      } else {
+        const auto [ti, tj] = *texel;
+        const float value = m.values[static_cast<size_t>(ti) * m.cols + tj];
+        if (std::isnan(value)) ImGui::TextUnformatted("masked (n > m)");
+        else ImGui::Text("value = %.6g", value);
+        if (!r.exact_cells()) {
+          const int64_t a = r.m0 + ti * r.rows_per_texel, c = r.n0 + tj * r.cols_per_texel;
+          ImGui::Text("mean over m in [%lld, %lld), n in [%lld, %lld)", static_cast<long long>(a),
+                      static_cast<long long>(std::min(r.m1, a + r.rows_per_texel)), static_cast<long long>(c),
+                      static_cast<long long>(std::min(r.n1, c + r.cols_per_texel)));
+        }
+      }
       ImGui::EndTooltip();
     }
     ImGui::SameLine(0.0f, spacing * 0.5f);
@@ -162,9 +213,11 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   }
   ImGui::PushTextWrapPos(0.0f);
   dim_text("rows: query position m; columns: key position n; grey: masked (n > m).");
-  if (r.texels != r.seq_len)
-    dim_text("%d x %d texels (more when zoomed in, up to 1024); every texel is an exact block mean, never a sample.",
-             r.texels, r.texels);
+  dim_text("%d x %d texels over m in [%lld, %lld), n in [%lld, %lld): only the visible cells are computed, at screen "
+           "resolution; %s",
+           r.rotary.cols, r.rotary.rows, static_cast<long long>(r.m0), static_cast<long long>(r.m1),
+           static_cast<long long>(r.n0), static_cast<long long>(r.n1),
+           r.exact_cells() ? "every texel is one cell." : "every texel is an exact block mean, never a sample.");
   ImGui::PopTextWrapPos();
 }
 

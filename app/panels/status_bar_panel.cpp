@@ -1,5 +1,7 @@
 // Status bar: the last message (errors in red), what is computing, the last update latency and
 // the keyboard hints.
+#include <cstdio>
+
 #include <imgui.h>
 
 #include "panels/panels.h"
@@ -26,9 +28,11 @@ void draw_status_bar(AppState& state, const Derived& derived) {
     ImGui::TextColored(ImVec4(0.95f, 0.33f, 0.30f, 1.0f), "heatmaps: %s", derived.heatmaps_error.c_str());
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
   }
-  if (derived.heatmaps_pending || derived.decay_pending) {
-    ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.20f, 1.0f), "computing%s%s", derived.heatmaps_pending ? " heatmaps" : "",
-                       derived.decay_pending ? " decay" : "");
+  if (derived.heatmaps_busy || derived.decay_pending) {
+    char heat[48] = "";
+    if (derived.heatmaps_busy)
+      std::snprintf(heat, sizeof heat, " heatmaps %.0f%%", 100.0 * derived.heatmaps_progress);
+    ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.20f, 1.0f), "computing%s%s", heat, derived.decay_pending ? " decay" : "");
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
   }
   if (derived.heatmaps) {

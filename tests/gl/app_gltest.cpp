@@ -123,12 +123,16 @@ class AppHeatmapGl : public ::testing::Test {
   GLFWwindow* window_ = nullptr;
 };
 
+// The whole matrix on seq_len x seq_len pixels: one cell per texel.
 HeatmapResult compute(int64_t seq_len, bool causal, core::ContentKind content = core::ContentKind::kConstant) {
   HeatKey key;
   key.config.seq_len = seq_len;
   key.causal = causal;
   key.content = content;
-  auto r = compute_heatmaps(key, [] { return false; });
+  const double n = static_cast<double>(seq_len);
+  key.window = visible_window(0.0, n, 0.0, n, seq_len, static_cast<int>(seq_len), static_cast<int>(seq_len));
+  auto r = compute_heatmaps(key, {});
+  EXPECT_TRUE(!r || r->exact_cells());
   EXPECT_TRUE(r.has_value());
   return r ? std::move(*r) : HeatmapResult{};
 }

@@ -1,5 +1,6 @@
-// The heatmap summaries of app/gui/compute.cpp against the core's full score matrix: every texel
-// must be the exact mean of the unmasked cells of its block.
+// What the GUI's heatmaps show (app/gui/compute.cpp on core::compute_viewport) against the core's
+// full score matrix: for any visible window, every texel must be the exact mean of the unmasked
+// cells of its block, and the difference map the texel-wise rotary - absolute.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "core/attention.h"
 #include "core/content.h"
 #include "core/rope_config.h"
+#include "core/viewport.h"
 #include "gui/compute.h"
 
 namespace rope::app {
@@ -18,25 +20,34 @@ struct Case {
   bool causal;
   bool softmax;
   int64_t seq_len;
-  int texels;
+  // Visible view (continuous cells) and the map's size in pixels.
+  double x0, x1, y0, y1;
+  int width_px, height_px;
 };
 
-// Mean of the finite cells of each block of the full matrix.
-std::vector<double> reference_means(const std::vector<float>& full, int64_t n, const std::vector<int64_t>& edges,
-                                    bool causal) {
-  const int t = static_cast<int>(edges.size()) - 1;
-  std::vector<double> out(static_cast<size_t>(t) * t, std::nan(""));
-  for (int i = 0; i < t; ++i)
-    for (int j = 0; j < t; ++j) {
+std::ostream& operator<<(std::ostream& os, const Case& c) {
+  return os << "content " << core::to_string(c.content) << " causal " << c.causal << " softmax " << c.softmax
+            << " N " << c.seq_len << " view rows [" << c.y0 << ", " << c.y1 << ") cols [" << c.x0 << ", " << c.x1
+            << ") on " << c.width_px << " x " << c.height_px << " px";
+}
+
+// Mean of the unmasked cells of each texel block of the result's grid, from the full matrix.
+std::vector<double> reference_means(const std::vector<float>& full, int64_t n, const HeatmapResult& r,
+                                    const HeatMatrix& m, bool causal) {
+  std::vector<double> out(static_cast<size_t>(m.rows) * m.cols, std::nan(""));
+  for (int i = 0; i < m.rows; ++i)
+    for (int j = 0; j < m.cols; ++j) {
+      const int64_t a = r.m0 + i * r.rows_per_texel, b = std::min(r.m1, a + r.rows_per_texel);
+      const int64_t c0 = r.n0 + j * r.cols_per_texel, c1 = std::min(r.n1, c0 + r.cols_per_texel);
       double sum = 0.0;
       int64_t count = 0;
-      for (int64_t m = edges[i]; m < edges[i + 1]; ++m)
-        for (int64_t c = edges[j]; c < edges[j + 1]; ++c) {
-          if (causal && c > m) continue;
-          sum += full[static_cast<size_t>(m * n + c)];
+      for (int64_t row = a; row < b; ++row)
+        for (int64_t col = c0; col < c1; ++col) {
+          if (causal && col > row) continue;
+          sum += full[static_cast<size_t>(row * n + col)];
           ++count;
         }
-      if (count > 0) out[static_cast<size_t>(i) * t + j] = sum / count;
+      if (count > 0) out[static_cast<size_t>(i) * m.cols + j] = sum / count;
     }
   return out;
 }
@@ -48,21 +59,16 @@ void check_matrix(const HeatMatrix& got, const std::vector<double>& want, double
   double max_err = 0.0, scale = 1e-30;
   for (size_t i = 0; i < want.size(); ++i) {
     if (std::isnan(want[i])) {
-      EXPECT_TRUE(std::isnan(got.values[i])) << what << " texel " << i << " should be masked";
+      EXPECT_TRUE(std::isnan(got.values[i])) << what << " texel " << i << " should be masked; " << c;
       continue;
     }
     max_err = std::max(max_err, std::abs(got.values[i] - want[i]));
     scale = std::max(scale, std::abs(want[i]));
   }
-  EXPECT_LE(max_err / scale, tol) << what << ": content " << core::to_string(c.content) << " causal " << c.causal
-                                  << " softmax " << c.softmax << " N " << c.seq_len << " texels " << c.texels
-                                  << " (max-abs error relative to the largest |value|)";
+  EXPECT_LE(max_err / scale, tol) << what << ": " << c << " (max-abs error relative to the largest |value|)";
 }
 
-class HeatmapCompute : public ::testing::TestWithParam<Case> {};
-
-TEST_P(HeatmapCompute, TexelsAreExactBlockMeans) {
-  const Case c = GetParam();
+HeatKey key_for(const Case& c) {
   HeatKey key;
   key.config.head_dim = 32;
   key.config.seq_len = c.seq_len;
@@ -71,47 +77,92 @@ TEST_P(HeatmapCompute, TexelsAreExactBlockMeans) {
   key.seed = 7;
   key.causal = c.causal;
   key.softmax = c.softmax;
-  key.max_texels = c.texels;
-  const auto result = compute_heatmaps(key, [] { return false; });
-  ASSERT_TRUE(result.has_value());
-  ASSERT_EQ(result->texels, std::min<int64_t>(c.texels, c.seq_len));
+  key.window = visible_window(c.x0, c.x1, c.y0, c.y1, c.seq_len, c.width_px, c.height_px);
+  return key;
+}
+
+class HeatmapCompute : public ::testing::TestWithParam<Case> {};
+
+TEST_P(HeatmapCompute, TexelsAreExactBlockMeansOfTheVisibleCells) {
+  const Case c = GetParam();
+  const HeatKey key = key_for(c);
+  const auto result = compute_heatmaps(key, {});
+  ASSERT_TRUE(result.has_value()) << c;
+  const HeatmapResult& r = *result;
+  // The covered cells contain the view, and there is at most one texel per pixel.
+  EXPECT_LE(r.m0, static_cast<int64_t>(std::floor(c.y0))) << c;
+  EXPECT_GE(r.m1, std::min(c.seq_len, static_cast<int64_t>(std::ceil(c.y1)))) << c;
+  EXPECT_LE(r.n0, static_cast<int64_t>(std::floor(c.x0))) << c;
+  EXPECT_GE(r.n1, std::min(c.seq_len, static_cast<int64_t>(std::ceil(c.x1)))) << c;
+  const double visible_cols = (c.x1 - c.x0) / static_cast<double>(r.cols_per_texel);
+  const double visible_rows = (c.y1 - c.y0) / static_cast<double>(r.rows_per_texel);
+  EXPECT_LE(visible_cols, c.width_px) << c;
+  EXPECT_LE(visible_rows, c.height_px) << c;
+  EXPECT_EQ(r.rotary.rows, r.absolute.rows);
+  EXPECT_EQ(r.rotary.cols, r.absolute.cols);
 
   const core::RopeFrequencies freqs = core::compute_frequencies(key.config);
   const core::Content content = core::Content::generated(c.content, 32, 7);
   for (core::Encoding enc : {core::Encoding::kSinusoidal, core::Encoding::kRope}) {
     core::ScoreOptions options{enc, 0, c.causal};
     const std::vector<float> full = core::score_matrix(freqs, content, options, c.seq_len, c.seq_len, c.softmax);
-    const std::vector<double> want = reference_means(full, c.seq_len, result->edges, c.causal);
-    const HeatMatrix& got = enc == core::Encoding::kRope ? result->rotary : result->absolute;
-    check_matrix(got, want, 2e-4, enc == core::Encoding::kRope ? "rotary" : "absolute", c);
+    const HeatMatrix& got = enc == core::Encoding::kRope ? r.rotary : r.absolute;
+    check_matrix(got, reference_means(full, c.seq_len, r, got, c.causal), 2e-4,
+                 enc == core::Encoding::kRope ? "rotary" : "absolute", c);
+    // What the GUI shows is what the core's viewport engine computes for the same request.
+    core::ViewportRequest request{c.seq_len, c.seq_len, key.window.m0, key.window.m1, key.window.n0, key.window.n1,
+                                  key.window.max_width, key.window.max_height, options,
+                                  c.softmax ? core::HeatmapValue::kSoftmax : core::HeatmapValue::kLogits};
+    const core::ViewportImage image = core::compute_viewport(freqs, content, request);
+    ASSERT_EQ(image.values.size(), got.values.size()) << c;
+    for (size_t i = 0; i < image.values.size(); ++i) {
+      if (std::isnan(image.values[i])) EXPECT_TRUE(std::isnan(got.values[i]));
+      else EXPECT_EQ(image.values[i], got.values[i]) << "texel " << i << "; " << c;
+    }
+    EXPECT_EQ(image.method, got.method);
   }
   // The difference is rotary - absolute texel by texel.
-  ASSERT_TRUE(result->difference.available);
-  for (size_t i = 0; i < result->difference.values.size(); i += 7) {
-    const float d = result->difference.values[i];
-    if (std::isnan(d)) continue;
-    EXPECT_NEAR(d, result->rotary.values[i] - result->absolute.values[i], 1e-5);
+  ASSERT_TRUE(r.difference.available);
+  for (size_t i = 0; i < r.difference.values.size(); ++i) {
+    const float d = r.difference.values[i];
+    if (std::isnan(r.rotary.values[i])) {
+      EXPECT_TRUE(std::isnan(d));
+      continue;
+    }
+    EXPECT_NEAR(d, r.rotary.values[i] - r.absolute.values[i], 1e-5);
   }
+  EXPECT_FALSE(r.summary.empty());
+  if (r.exact_cells()) EXPECT_NE(r.summary.find("exact cells"), std::string::npos) << r.summary;
+  else EXPECT_NE(r.summary.find("cells per texel"), std::string::npos) << r.summary;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, HeatmapCompute,
-    ::testing::Values(Case{core::ContentKind::kConstant, false, false, 96, 96},
-                      Case{core::ContentKind::kConstant, true, false, 96, 20},
-                      Case{core::ContentKind::kRandom, false, false, 97, 13},
-                      Case{core::ContentKind::kRandom, true, false, 100, 100},
-                      Case{core::ContentKind::kRandom, true, true, 90, 17},
-                      Case{core::ContentKind::kConstant, true, true, 90, 17},
-                      Case{core::ContentKind::kConstant, false, true, 64, 64},
-                      Case{core::ContentKind::kOnes, true, true, 77, 11}));
+    ::testing::Values(
+        // Whole matrix, one texel per cell.
+        Case{core::ContentKind::kConstant, false, false, 96, 0, 96, 0, 96, 200, 200},
+        // Whole matrix, block means (non-square blocks too).
+        Case{core::ContentKind::kConstant, true, false, 96, 0, 96, 0, 96, 20, 20},
+        Case{core::ContentKind::kRandom, false, false, 97, 0, 97, 0, 97, 13, 9},
+        Case{core::ContentKind::kRandom, true, true, 90, 0, 90, 0, 90, 17, 17},
+        Case{core::ContentKind::kConstant, true, true, 90, 0, 90, 0, 90, 17, 12},
+        Case{core::ContentKind::kOnes, true, true, 77, 0, 77, 0, 77, 11, 11},
+        // Zoomed in: a window across the diagonal, exact cells and blocks.
+        Case{core::ContentKind::kRandom, true, false, 100, 30.5, 61.2, 40.3, 70.9, 200, 200},
+        Case{core::ContentKind::kRandom, true, false, 100, 30.5, 61.2, 40.3, 70.9, 7, 9},
+        Case{core::ContentKind::kConstant, true, true, 120, 10.0, 90.0, 50.0, 119.5, 16, 16},
+        Case{core::ContentKind::kRandom, true, true, 120, 60.2, 80.7, 55.0, 99.0, 100, 5},
+        Case{core::ContentKind::kConstant, false, true, 64, 0.0, 20.0, 44.0, 64.0, 64, 64}));
 
 TEST(HeatmapCompute, RotaryConstantContentIsToeplitzAbsoluteIsNot) {
   HeatKey key;
   key.config.seq_len = 64;
   key.causal = false;
-  const auto r = compute_heatmaps(key, [] { return false; });
+  const auto r = compute_heatmaps(key, {});
   ASSERT_TRUE(r.has_value());
-  const int n = r->texels;
+  ASSERT_TRUE(r->exact_cells());
+  const int n = r->rotary.cols;
+  ASSERT_EQ(n, 64);
   double rot_dev = 0.0, abs_dev = 0.0;
   for (int i = 1; i < n; ++i)
     for (int j = 1; j < n; ++j) {
@@ -123,33 +174,114 @@ TEST(HeatmapCompute, RotaryConstantContentIsToeplitzAbsoluteIsNot) {
   EXPECT_GT(abs_dev, 0.05 * (r->absolute.max - r->absolute.min));
 }
 
-TEST(HeatmapCompute, LongSoftmaxUsesTheDistanceFunctionOrSaysWhy) {
-  HeatKey key;
-  key.config.seq_len = 10000;  // above kSoftmaxFullLimit
-  key.softmax = true;
-  key.max_texels = 64;
-  const auto r = compute_heatmaps(key, [] { return false; });
-  ASSERT_TRUE(r.has_value());
-  EXPECT_TRUE(r->rotary.available);
-  EXPECT_FALSE(r->absolute.available);
-  EXPECT_FALSE(r->absolute.note.empty());
-  // Each causal row sums to 1, so block means over a full row of texels average to 1/N per cell.
-  double row_mass = 0.0;
-  const int t = r->texels;
-  const int i = t - 1;  // last texel row: every key block is (partly) visible
-  for (int j = 0; j < t; ++j) {
-    const double bi = static_cast<double>(r->edges[i + 1] - r->edges[i]);
-    const double bj = static_cast<double>(r->edges[j + 1] - r->edges[j]);
-    const double count = j == i ? bi * (bi + 1) / 2 : bi * bj;
-    row_mass += r->rotary.values[static_cast<size_t>(i) * t + j] * count;
+TEST(HeatmapCompute, LongSoftmaxIsComputedForBothMapsOverWholeRows) {
+  // Beyond the old 8192 limit: 64 rows of a 10000-token matrix, all keys, one texel row.
+  for (core::ContentKind content : {core::ContentKind::kConstant, core::ContentKind::kRandom}) {
+    HeatKey key;
+    key.config.seq_len = 10000;
+    key.softmax = true;
+    key.content = content;
+    key.window = HeatWindow{10000, 5000, 5064, 0, 10000, 64, 1, 64, 1};
+    const auto r = compute_heatmaps(key, {});
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->rotary.rows, 1);
+    ASSERT_EQ(r->rows_per_texel, 64);
+    // Each causal row sums to 1, so the texel row carries 64 rows' worth of mass.
+    for (const HeatMatrix* m : {&r->rotary, &r->absolute}) {
+      double mass = 0.0;
+      for (int j = 0; j < m->cols; ++j) {
+        const float v = m->values[static_cast<size_t>(j)];
+        if (std::isnan(v)) continue;
+        const int64_t c0 = r->n0 + j * r->cols_per_texel, c1 = std::min(r->n1, c0 + r->cols_per_texel);
+        int64_t count = 0;
+        for (int64_t row = 5000; row < 5064; ++row) count += std::max<int64_t>(0, std::min(c1, row + 1) - c0);
+        mass += static_cast<double>(v) * static_cast<double>(count);
+      }
+      EXPECT_NEAR(mass, 64.0, 1e-2) << core::to_string(content) << (m == &r->rotary ? " rotary" : " absolute");
+    }
   }
-  EXPECT_NEAR(row_mass, static_cast<double>(r->edges[i + 1] - r->edges[i]), 1e-2);
 }
 
-TEST(HeatmapCompute, CancelledComputationReturnsNothing) {
+TEST(HeatmapCompute, CancelledComputationReturnsNothingAndReportsProgress) {
   HeatKey key;
   key.config.seq_len = 4096;
-  EXPECT_FALSE(compute_heatmaps(key, [] { return true; }).has_value());
+  key.softmax = true;
+  key.content = core::ContentKind::kRandom;
+  std::vector<double> seen;
+  const auto r = compute_heatmaps(key, [&](double f) {
+    seen.push_back(f);
+    return f < 0.3;
+  });
+  EXPECT_FALSE(r.has_value());
+  ASSERT_FALSE(seen.empty());
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_GE(seen[i], seen[i - 1]);
+  EXPECT_GE(seen.back(), 0.3);
+  EXPECT_LE(seen.back(), 1.0);
+}
+
+TEST(HeatmapCompute, ACacheGivesTheSameImages) {
+  core::ViewportCache cache;
+  HeatKey key;
+  key.config.seq_len = 3000;
+  key.content = core::ContentKind::kRandom;
+  key.window = visible_window(100, 900, 1000, 1800, 3000, 300, 300);
+  const auto a = compute_heatmaps(key, {}, &cache);
+  const auto b = compute_heatmaps(key, {}, &cache);  // from the cached encoded rows
+  const auto c = compute_heatmaps(key, {});
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(a->rotary.values.size(), c->rotary.values.size());
+  for (size_t i = 0; i < a->rotary.values.size(); ++i) {
+    if (std::isnan(c->rotary.values[i])) continue;
+    EXPECT_EQ(a->rotary.values[i], b->rotary.values[i]);
+    EXPECT_NEAR(a->rotary.values[i], c->rotary.values[i], 1e-5 * (1.0 + std::abs(c->rotary.values[i])));
+  }
+}
+
+TEST(VisibleWindow, BlocksAlignedToTheirSizeAtMostOneTexelPerPixel) {
+  // Whole 131072 matrix on 700 x 500 pixels.
+  const HeatWindow w = visible_window(0, 131072, 0, 131072, 131072, 700, 500);
+  EXPECT_EQ(w.seq_len, 131072);
+  EXPECT_EQ(w.m0, 0);
+  EXPECT_EQ(w.m1, 131072);
+  EXPECT_EQ(w.n0, 0);
+  EXPECT_EQ(w.n1, 131072);
+  EXPECT_LE(w.max_width, 700);
+  EXPECT_LE(w.max_height, 500);
+  // The core's blocks: ceil(span / budget) cells.
+  EXPECT_EQ((131072 + w.max_width - 1) / w.max_width, (131072 + 699) / 700);
+  // Zoomed in: the rectangle is widened to whole blocks aligned to their size.
+  const HeatWindow z = visible_window(5000.3, 9000.7, 70000.2, 72000.9, 131072, 600, 600);
+  const int64_t bw = (z.n1 - z.n0 + z.max_width - 1) / z.max_width;
+  const int64_t bh = (z.m1 - z.m0 + z.max_height - 1) / z.max_height;
+  EXPECT_EQ(z.n0 % bw, 0);
+  EXPECT_EQ(z.m0 % bh, 0);
+  EXPECT_LE(z.n0, 5000);
+  EXPECT_GE(z.n1, 9001);
+  EXPECT_LE(z.m0, 70000);
+  EXPECT_GE(z.m1, 72001);
+  EXPECT_EQ(bh, 4);  // ceil(2001 / 600)
+  // A pan by less than a block asks for the same window.
+  EXPECT_EQ(visible_window(5000.3 + 0.2, 9000.7 + 0.2, 70000.2, 72000.9, 131072, 600, 600).n0, z.n0);
+  // Fewer cells than pixels: one cell per texel.
+  const HeatWindow e = visible_window(10.5, 60.5, 10.5, 60.5, 1024, 400, 400);
+  EXPECT_EQ(e.n0, 10);
+  EXPECT_EQ(e.n1, 61);
+  EXPECT_EQ(e.max_width, 51);
+  EXPECT_EQ(e.max_height, 51);
+}
+
+TEST(VisibleWindow, AWindowOfAnotherLengthMeansTheWholeMatrixAtItsPixelSize) {
+  ComputeParams params;
+  params.config.seq_len = 4096;
+  const HeatKey fresh = heat_key(params);
+  EXPECT_EQ(fresh.window.m0, 0);
+  EXPECT_EQ(fresh.window.m1, 4096);
+  EXPECT_EQ(fresh.window.max_width, kInitialTexels);
+  const HeatWindow old = visible_window(10, 20, 10, 20, 1024, 300, 200);
+  const HeatKey k = heat_key(params, old);
+  EXPECT_EQ(k.window, visible_window(0, 4096, 0, 4096, 4096, 300, 200));
+  const HeatWindow same = visible_window(10, 20, 10, 20, 4096, 300, 200);
+  EXPECT_EQ(heat_key(params, same).window, same);
 }
 
 TEST(DecayCompute, SeriesAndMarkers) {
@@ -166,14 +298,6 @@ TEST(DecayCompute, SeriesAndMarkers) {
   EXPECT_LE(std::abs(r->actual.front()), r->actual_scale * (1 + 1e-6));
   ASSERT_TRUE(r->first_negative.has_value());
   EXPECT_GT(*r->first_negative, 0);
-}
-
-TEST(TexelEdges, PartitionCoversEveryCellOnce) {
-  const auto e = texel_edges(1000, 7);
-  ASSERT_EQ(e.size(), 8u);
-  EXPECT_EQ(e.front(), 0);
-  EXPECT_EQ(e.back(), 1000);
-  for (size_t i = 1; i < e.size(); ++i) EXPECT_GT(e[i], e[i - 1]);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // the derived results arrive from the worker threads.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -79,14 +80,14 @@ class GuiSmoke : public ::testing::Test {
     io.KeyCtrl = false;
     frame();
   }
-  // Waits for the workers and draws until nothing new is requested (the heatmaps panel may ask
-  // for another resolution once it has seen its size).
+  // Waits for the workers and draws until nothing new is requested (the heatmaps panel asks
+  // for the cells it shows at its size once it has seen them).
   void settle() {
     for (int i = 0; i < 6; ++i) {
       ASSERT_TRUE(wait_for_results(state_, derived_, workers_));
       frame();
       if (!derived_.heatmaps_pending && !derived_.decay_pending && derived_.heatmaps &&
-          derived_.heatmaps->key.max_texels == derived_.heat_texel_budget)
+          derived_.heatmaps->key == current_heat_key(derived_))
         break;
     }
     frame();
@@ -109,16 +110,24 @@ TEST_F(GuiSmoke, DefaultStartComputesEveryView) {
   ASSERT_TRUE(derived_.decay);
   EXPECT_NEAR(derived_.decay->roformer_bound.front(), 32.5, 0.5);
   ASSERT_TRUE(derived_.heatmaps);
-  // Computed at the resolution the panel shows (a multiple of 128 within [256, 1024]).
-  const int texels = derived_.heatmaps->texels;
-  EXPECT_EQ(texels, derived_.heat_texel_budget);
-  EXPECT_EQ(texels % 128, 0);
-  EXPECT_GE(texels, kMinTexelBudget);
-  EXPECT_LE(texels, 1024);
-  EXPECT_TRUE(derived_.heatmaps->rotary.available);
-  // The panel handed the matrices to the heatmap widgets (no GL: size recorded only), over the
+  // Computed for the whole matrix at the resolution the panel shows: at most one texel per pixel.
+  const HeatmapResult& r = *derived_.heatmaps;
+  const HeatWindow& w = derived_.heat_window;
+  EXPECT_EQ(w.seq_len, 1024);
+  EXPECT_GT(w.width_px, 50);
+  EXPECT_GT(w.height_px, 50);
+  EXPECT_EQ(r.key.window, w);
+  EXPECT_EQ(r.m0, 0);
+  EXPECT_EQ(r.m1, 1024);
+  EXPECT_LE(r.rotary.cols, w.width_px);
+  EXPECT_LE(r.rotary.rows, w.height_px);
+  EXPECT_EQ(r.cols_per_texel, (1024 + w.width_px - 1) / w.width_px);
+  EXPECT_TRUE(r.rotary.available);
+  EXPECT_TRUE(r.absolute.available);
+  // The panel handed the images to the heatmap widgets (no GL: size recorded only), over the
   // logical 1024 x 1024 matrix.
-  EXPECT_EQ(derived_.heat_gl.maps[1].rows(), texels);
+  EXPECT_EQ(derived_.heat_gl.maps[1].rows(), r.rotary.rows);
+  EXPECT_EQ(derived_.heat_gl.maps[1].cols(), r.rotary.cols);
   EXPECT_EQ(derived_.heat_gl.maps[1].logical_rows(), 1024);
   EXPECT_FALSE(derived_.heatmaps_pending);
   EXPECT_FALSE(state_.status_is_error) << state_.status;
@@ -205,8 +214,8 @@ TEST_F(GuiSmoke, NewestChangeSupersedesStaleWork) {
   settle();
   ASSERT_TRUE(derived_.heatmaps);
   EXPECT_EQ(derived_.heatmaps->seq_len, 300);
-  EXPECT_EQ(derived_.heatmaps->texels, std::min(300, derived_.heat_texel_budget));
-  EXPECT_EQ(derived_.heat_gl.maps[0].rows(), derived_.heatmaps->texels);
+  EXPECT_EQ(derived_.heatmaps->key.window.seq_len, 300);
+  EXPECT_EQ(derived_.heat_gl.maps[0].rows(), derived_.heatmaps->absolute.rows);
   EXPECT_EQ(derived_.heat_gl.maps[0].logical_rows(), 300);
   EXPECT_GT(derived_.last_heatmap_latency_ms, 0.0);
 }
@@ -274,23 +283,61 @@ TEST_F(GuiSmoke, HoverEverywhereThenZoomTheHeatmapsTogether) {
       zoomed = !(derived_.heat_gl.shared_view == full);
     }
   ASSERT_TRUE(zoomed) << "no heatmap reacted to the mouse wheel";
-  const int budget_before = derived_.heatmaps->texels;
+  const int64_t cols_per_texel_before = derived_.heatmaps->cols_per_texel;
   frame();
   const viz::HeatmapView shared = derived_.heat_gl.shared_view;
   EXPECT_LT(shared.x1 - shared.x0, full.x1 - full.x0);
   for (const viz::Heatmap& hm : derived_.heat_gl.maps) EXPECT_EQ(hm.view(), shared);
-  // Zoomed in, the maps ask for more texels (up to 1024) and get them.
+  // Zoomed in, the maps ask for the visible cells only, at finer blocks, and get them.
   settle();
-  EXPECT_GE(derived_.heatmaps->texels, budget_before);
-  EXPECT_EQ(derived_.heatmaps->texels, derived_.heat_texel_budget);
+  const HeatmapResult& r = *derived_.heatmaps;
+  EXPECT_LE(r.cols_per_texel, cols_per_texel_before);
+  EXPECT_LE(r.n0, shared.x0);
+  EXPECT_GE(r.n1, std::min(shared.x1, 1024.0));
+  EXPECT_LE(r.m0, shared.y0);
+  EXPECT_GE(r.m1, std::min(shared.y1, 1024.0));
+  EXPECT_LT(r.n1 - r.n0, 1024);
+  // Zoom in until every texel is one cell.
+  for (int i = 0; i < 40 && !derived_.heatmaps->exact_cells(); ++i) {
+    io.MouseWheel = 1.0f;
+    frame();
+    io.MouseWheel = 0.0f;
+    settle();
+  }
+  EXPECT_TRUE(derived_.heatmaps->exact_cells());
+  // A pan asks for the new cells; the old picture stays until they arrive.
+  viz::HeatmapView moved = derived_.heat_gl.shared_view;
+  moved.x0 -= 7.0;
+  moved.x1 -= 7.0;
+  derived_.heat_gl.shared_view = moved;
+  frame();
+  EXPECT_GT(derived_.heat_gl.maps[1].rows(), 0);
+  settle();
+  EXPECT_LE(derived_.heatmaps->n0, std::max(0.0, derived_.heat_gl.shared_view.x0));
 }
 
-TEST(TexelBudget, FollowsThePixelsShown) {
-  EXPECT_EQ(texel_budget(300.0f, 1.0), 384);
-  EXPECT_EQ(texel_budget(10.0f, 1.0), kMinTexelBudget);
-  EXPECT_EQ(texel_budget(300.0f, 0.5), 640);
-  EXPECT_EQ(texel_budget(300.0f, 0.01), 1024);
-  EXPECT_EQ(texel_budget(1000.0f, 1.0), 1024);
+TEST_F(GuiSmoke, LongSoftmaxShowsProgressAndANewerChangeCancelsIt) {
+  // Softmax of random content at 131072 tokens computes every visible cell (seconds): the UI
+  // keeps drawing, reports progress, and a newer change supersedes it.
+  state_.params.config.seq_len = 131072;
+  state_.params.content = core::ContentKind::kRandom;
+  state_.params.softmax = true;
+  frames(2);
+  bool progressed = false;
+  const auto start = std::chrono::steady_clock::now();
+  while (!progressed && std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
+    frame();
+    progressed = derived_.heatmaps_pending && derived_.heatmaps_progress > 0.0;
+  }
+  EXPECT_TRUE(progressed);
+  EXPECT_TRUE(derived_.heatmaps_pending);
+  state_.params.config.seq_len = 256;
+  const auto changed = std::chrono::steady_clock::now();
+  settle();
+  EXPECT_LT(std::chrono::steady_clock::now() - changed, std::chrono::seconds(20));
+  ASSERT_TRUE(derived_.heatmaps);
+  EXPECT_EQ(derived_.heatmaps->seq_len, 256);
+  EXPECT_TRUE(derived_.heatmaps->absolute.available);
 }
 
 TEST_F(GuiSmoke, DoubleClickOnAViewTitleMaximisesIt) {
