@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -207,6 +208,48 @@ void report_latency(std::vector<double> samples, int64_t seq_len) {
               static_cast<long long>(seq_len), samples.size(), median, p95, samples.back());
 }
 
+// ROPESCOPE_LOG_FRAMES=1: at exit, the UI thread's frame times (from polling events to the buffer
+// swap, frames that wait for results on purpose excluded), to check that it never waits for
+// compute while a long-context view fills in. "before GL" is the part up to the draw lists
+// (events, sync, panels, texture uploads); the rest is GL rendering and the swap.
+void report_frame_times(const char* what, std::vector<double> samples) {
+  if (samples.empty()) return;
+  std::sort(samples.begin(), samples.end());
+  const double median = samples[samples.size() / 2];
+  const double p95 = samples[std::min(samples.size() - 1, static_cast<size_t>(0.95 * samples.size()))];
+  const auto over = std::count_if(samples.begin(), samples.end(), [](double ms) { return ms > 20.0; });
+  std::fprintf(stderr, "ropescope: UI %s over %zu frames: median %.1f ms, p95 %.1f ms, max %.1f ms, %ld over 20 ms\n",
+               what, samples.size(), median, p95, samples.back(), static_cast<long>(over));
+}
+
+// ROPESCOPE_HEAT_VIEW="m0,m1,n0,n1": once the heatmaps exist, zoom them to rows [m0, m1) and
+// columns [n0, n1) (screenshots of a zoomed view).
+std::optional<viz::HeatmapView> heat_view_from_env() {
+  const char* text = std::getenv("ROPESCOPE_HEAT_VIEW");
+  double m0 = 0, m1 = 0, n0 = 0, n1 = 0;
+  if (!text || std::sscanf(text, "%lf,%lf,%lf,%lf", &m0, &m1, &n0, &n1) != 4 || !(m1 > m0) || !(n1 > n0))
+    return std::nullopt;
+  return viz::HeatmapView{n0, n1, m0, m1};
+}
+
+// ROPESCOPE_HEAT_TOUR=1: once the heatmaps exist, a scripted interaction, one step per frame:
+// 60 zoom steps (x1.1) about a point on the diagonal, 60 pan steps along it, 60 zoom-out steps
+// (with ROPESCOPE_LOG_FRAMES, the UI frame times while every step asks for new cells).
+viz::HeatmapView heat_tour_step(const viz::HeatmapView& v, int step, int64_t n) {
+  const double anchor = 0.55 * static_cast<double>(n);
+  if (step < 60) return viz::view_zoom(v, anchor, anchor, 1.1, n, n);
+  if (step < 120) {
+    viz::HeatmapView p = v;
+    const double dx = 0.02 * (v.x1 - v.x0);
+    p.x0 += dx;
+    p.x1 += dx;
+    p.y0 += dx;
+    p.y1 += dx;
+    return viz::view_clamp(p, n, n);
+  }
+  return viz::view_zoom(v, 0.5 * (v.x0 + v.x1), 0.5 * (v.y0 + v.y1), 1.0 / 1.1, n, n);
+}
+
 void release_gl(Derived& derived) {
   for (viz::Heatmap& hm : derived.heat_gl.maps) hm.release_gl();
   derived.heat_gl.uploaded.reset();
@@ -253,10 +296,15 @@ int run_gui(const GuiLaunch& launch) {
   Workers workers;
   Derived derived;
   LatencyBench bench;
+  const bool log_frames = std::getenv("ROPESCOPE_LOG_FRAMES") != nullptr;
+  std::vector<double> frame_ms, before_gl_ms;
+  std::optional<viz::HeatmapView> heat_view = heat_view_from_env();
+  int heat_tour = std::getenv("ROPESCOPE_HEAT_TOUR") ? 0 : -1;  // next step, -1 when off
   if (const char* n = std::getenv("ROPESCOPE_BENCH_LATENCY"); n && !screenshot) bench.remaining = std::max(0, std::atoi(n));
   const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
   int exit_code = 0;
   for (int frame = 0; !glfwWindowShouldClose(host.window()); ++frame) {
+    const auto frame_start = std::chrono::steady_clock::now();
     const bool idle = !state.rotation.playing && !derived.decay_pending && !derived.heatmaps_pending;
     if (screenshot || !idle) glfwPollEvents();
     else glfwWaitEventsTimeout(0.1);
@@ -273,7 +321,16 @@ int run_gui(const GuiLaunch& launch) {
     }
     apply_theme_if_changed(state, applied_theme);
 
-    if (screenshot && frame >= frames - 3 && frame < frames - 1) wait_for_results(state, derived, workers);
+    const bool waits = screenshot && frame >= frames - 3 && frame < frames - 1;
+    if (waits) wait_for_results(state, derived, workers);
+    if (heat_view && derived.heat_gl.maps[0].logical_rows() == state.params.config.seq_len) {
+      const int64_t n = state.params.config.seq_len;
+      derived.heat_gl.shared_view = viz::view_clamp(*heat_view, n, n);
+      heat_view.reset();
+    }
+    if (heat_tour >= 0 && heat_tour < 180 && !waits && derived.heat_gl.maps[0].logical_rows() == state.params.config.seq_len) {
+      derived.heat_gl.shared_view = heat_tour_step(derived.heat_gl.shared_view, heat_tour++, state.params.config.seq_len);
+    }
     const bool last = screenshot && frame == frames - 1;
     if (last) {
       int fb_w = 0, fb_h = 0;
@@ -296,8 +353,16 @@ int run_gui(const GuiLaunch& launch) {
     handle_shortcuts(state);
     sync_derived(state, derived, workers);
     draw_frame(state, derived);
+    const auto drawn = std::chrono::steady_clock::now();
     host.render(clear_color(state.ui.theme));
     glfwSwapBuffers(host.window());
+    if (log_frames && !waits) {
+      frame_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
+      before_gl_ms.push_back(std::chrono::duration<double, std::milli>(drawn - frame_start).count());
+      if (before_gl_ms.back() > 20.0)
+        std::fprintf(stderr, "ropescope: frame %d: %.1f ms before GL, %.1f ms in all\n", frame, before_gl_ms.back(),
+                     frame_ms.back());
+    }
     if (bench.change_pending && (latency_open_before || derived.heat_latency_open) && !derived.heat_latency_open) {
       glFinish();
       bench.samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
@@ -311,6 +376,10 @@ int run_gui(const GuiLaunch& launch) {
     if (launch.frames > 0 && !screenshot && frame + 1 >= launch.frames) break;
   }
 
+  if (log_frames) {
+    report_frame_times("frame times", frame_ms);
+    report_frame_times("frame times before GL", before_gl_ms);
+  }
   if (!screenshot) {
     glfwGetWindowPos(host.window(), &state.ui.window_x, &state.ui.window_y);
     glfwGetWindowSize(host.window(), &state.ui.window_width, &state.ui.window_height);
