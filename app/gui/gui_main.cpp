@@ -222,8 +222,8 @@ void report_frame_times(const char* what, std::vector<double> samples) {
                what, samples.size(), median, p95, samples.back(), static_cast<long>(over));
 }
 
-// ROPESCOPE_HEAT_VIEW="m0,m1,n0,n1": once the heatmaps exist, zoom them to rows [m0, m1) and
-// columns [n0, n1) (screenshots of a zoomed view).
+// ROPESCOPE_HEAT_VIEW="m0,m1,n0,n1": start the heatmaps zoomed to rows [m0, m1) and columns
+// [n0, n1) (screenshots of a zoomed view).
 std::optional<viz::HeatmapView> heat_view_from_env() {
   const char* text = std::getenv("ROPESCOPE_HEAT_VIEW");
   double m0 = 0, m1 = 0, n0 = 0, n1 = 0;
@@ -323,8 +323,10 @@ int run_gui(const GuiLaunch& launch) {
 
     const bool waits = screenshot && frame >= frames - 3 && frame < frames - 1;
     if (waits) wait_for_results(state, derived, workers);
-    if (heat_view && derived.heat_gl.maps[0].logical_rows() == state.params.config.seq_len) {
+    if (heat_view) {
+      // Before the first request, so the whole matrix is never computed.
       const int64_t n = state.params.config.seq_len;
+      for (viz::Heatmap& hm : derived.heat_gl.maps) hm.set_logical_size(n, n);
       derived.heat_gl.shared_view = viz::view_clamp(*heat_view, n, n);
       heat_view.reset();
     }
