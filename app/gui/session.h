@@ -4,6 +4,7 @@
 // and the smoke tests.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gui/app_state.h"
@@ -18,11 +19,23 @@ struct Workers {
   DecayWorker decay{[](const DecayKey& key, const DecayWorker::Progress& progress) {
     return compute_decay(key, [&progress] { return !progress(-1.0); });
   }};
-  // The heatmap thread owns the viewport cache (encoded rows of the last few parameter sets), so
-  // pans and zooms reuse them; only that thread touches it.
-  HeatWorker heatmaps{[cache = std::make_shared<core::ViewportCache>()](const HeatKey& key,
-                                                                       const HeatWorker::Progress& progress) {
-    return compute_heatmaps(key, progress, cache.get());
+  // The heatmap thread owns the viewport cache (the encoded rows of the absolute and rotary maps),
+  // so pans and zooms reuse them; only that thread touches it. A change of anything but the
+  // window drops the old entries first: at seq_len 131072 each holds ~134 MB, and keeping the
+  // previous parameters' too would take the process past 500 MB.
+  struct HeatCache {
+    core::ViewportCache cache;
+    std::optional<HeatKey> params;  // the last key with its window cleared
+  };
+  HeatWorker heatmaps{[state = std::make_shared<HeatCache>()](const HeatKey& key,
+                                                             const HeatWorker::Progress& progress) {
+    HeatKey params = key;
+    params.window = HeatWindow{};
+    if (state->params != params) {
+      state->cache.clear();
+      state->params = params;
+    }
+    return compute_heatmaps(key, progress, &state->cache);
   }};
 };
 
