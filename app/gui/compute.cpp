@@ -58,6 +58,7 @@ std::string summary_of(const HeatmapResult& r) {
   const std::string per = std::to_string(r.rows_per_texel) + " x " + std::to_string(r.cols_per_texel) +
                           " cells per texel";
   const std::string_view a = core::describe(r.absolute.method), b = core::describe(r.rotary.method);
+  if (!r.absolute.available) return "rotary: " + std::string(b) + "; absolute: computing; " + per;
   if (a == b) return std::string(a) + ", " + per;
   return "absolute: " + std::string(a) + "; rotary: " + std::string(b) + "; " + per;
 }
@@ -150,7 +151,8 @@ std::optional<DecayResult> compute_decay(const DecayKey& key, const CancelFn& ca
 }
 
 std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const ProgressFn& progress,
-                                              core::ViewportCache* cache) {
+                                              core::ViewportCache* cache, const PartialFn& partial,
+                                              std::chrono::milliseconds partial_after) {
   const auto t0 = std::chrono::steady_clock::now();
   const core::RopeFrequencies freqs = core::compute_frequencies(key.config);
   const core::Content content = core::Content::generated(key.content, key.config.head_dim, key.seed);
@@ -171,26 +173,39 @@ std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const Progress
   request.options.causal = key.causal;
   request.value = key.softmax ? core::HeatmapValue::kSoftmax : core::HeatmapValue::kLogits;
 
-  // Rotary first (usually the cheaper map), then absolute; progress is the mean of the two.
-  core::ViewportImage images[2];
-  const core::Encoding encodings[2] = {core::Encoding::kRope, core::Encoding::kSinusoidal};
-  for (int k = 0; k < 2; ++k) {
-    request.options.encoding = encodings[k];
-    const core::ViewportProgress part = [&](double f) { return !progress || progress((k + f) / 2.0); };
-    images[k] = core::compute_viewport(freqs, content, request, part, cache);
-    if (!images[k].complete) return std::nullopt;
-  }
+  // Rotary first (the cheaper map for softmax of position-invariant content), then absolute;
+  // progress is the mean of the two.
+  request.options.encoding = core::Encoding::kRope;
+  core::ViewportImage rotary = core::compute_viewport(
+      freqs, content, request, [&](double f) { return !progress || progress(f / 2.0); }, cache);
+  if (!rotary.complete) return std::nullopt;
   HeatmapResult r;
   r.key = key;
   r.seq_len = n;
-  r.m0 = images[0].m0;
-  r.m1 = images[0].m1;
-  r.n0 = images[0].n0;
-  r.n1 = images[0].n1;
-  r.rows_per_texel = images[0].rows_per_texel;
-  r.cols_per_texel = images[0].cols_per_texel;
-  r.rotary = to_matrix(std::move(images[0]));
-  r.absolute = to_matrix(std::move(images[1]));
+  r.m0 = rotary.m0;
+  r.m1 = rotary.m1;
+  r.n0 = rotary.n0;
+  r.n1 = rotary.n1;
+  r.rows_per_texel = rotary.rows_per_texel;
+  r.cols_per_texel = rotary.cols_per_texel;
+  r.rotary = to_matrix(std::move(rotary));
+  bool published = !partial;
+  request.options.encoding = core::Encoding::kSinusoidal;
+  core::ViewportImage absolute = core::compute_viewport(
+      freqs, content, request,
+      [&](double f) {
+        if (!published && std::chrono::steady_clock::now() - t0 >= partial_after) {
+          published = true;
+          HeatmapResult first = r;
+          first.partial = true;
+          first.summary = summary_of(first);
+          partial(std::move(first));
+        }
+        return !progress || progress(0.5 + f / 2.0);
+      },
+      cache);
+  if (!absolute.complete) return std::nullopt;
+  r.absolute = to_matrix(std::move(absolute));
   // Same grid, so the texel-wise difference is the exact block mean of the difference.
   core::ViewportImage diff;
   diff.width = r.rotary.cols;

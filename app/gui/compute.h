@@ -1,6 +1,7 @@
 #pragma once
 // GL-free computations behind the views. Run on the worker threads; each takes a callback that
 // says when a newer request superseded it, and then returns nullopt.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -110,6 +111,8 @@ struct HeatmapResult {
   std::string summary;  // what one texel shows, for the view's label
   HeatMatrix absolute, rotary, difference;
   double compute_ms = 0.0;
+  // Only the rotary map so far: the absolute one (and so the difference) is still computing.
+  bool partial = false;
 
   bool exact_cells() const { return rows_per_texel == 1 && cols_per_texel == 1; }
   // The texel holding cell (m, n), or nullopt outside the covered cells.
@@ -119,9 +122,16 @@ struct HeatmapResult {
 // Called with the fraction done; returns false when a newer request superseded this one.
 using ProgressFn = std::function<bool(double fraction_done)>;
 
+// Receives the rotary map alone (result.partial) while the absolute one is still computing.
+using PartialFn = std::function<void(HeatmapResult&& partial)>;
+
 // The heatmaps of `key` through core::compute_viewport (the cache keeps the encoded rows between
 // calls: pans and zooms then cost milliseconds). nullopt when cancelled through `progress`.
+// When the whole computation is still running `partial_after` after it started and the rotary
+// map is done (softmax of the absolute map computes every visible cell: seconds to minutes at
+// long context), `partial` gets the rotary map first.
 std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const ProgressFn& progress,
-                                              core::ViewportCache* cache = nullptr);
+                                              core::ViewportCache* cache = nullptr, const PartialFn& partial = {},
+                                              std::chrono::milliseconds partial_after = std::chrono::milliseconds(150));
 
 }  // namespace rope::app

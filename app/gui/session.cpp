@@ -54,7 +54,7 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
   }
   derived.decay = workers.decay.latest();
   derived.heatmaps = workers.heatmaps.latest();
-  if (derived.heat_latency_open && derived.heatmaps && derived.submitted_heat &&
+  if (derived.heat_latency_open && derived.heatmaps && !derived.heatmaps->partial && derived.submitted_heat &&
       derived.heatmaps->key == *derived.submitted_heat) {
     // The newest heatmaps are ready; the views draw them in this frame.
     derived.heat_latency_open = false;

@@ -16,7 +16,7 @@ namespace rope::app {
 struct Workers {
   using DecayWorker = LatestWorker<DecayKey, DecayResult>;
   using HeatWorker = LatestWorker<HeatKey, HeatmapResult>;
-  DecayWorker decay{[](const DecayKey& key, const DecayWorker::Progress& progress) {
+  DecayWorker decay{[](const DecayKey& key, const DecayWorker::Progress& progress, const DecayWorker::Publish&) {
     return compute_decay(key, [&progress] { return !progress(-1.0); });
   }};
   // The heatmap thread owns the viewport cache (the encoded rows of the absolute and rotary maps),
@@ -27,15 +27,15 @@ struct Workers {
     core::ViewportCache cache;
     std::optional<HeatKey> params;  // the last key with its window cleared
   };
-  HeatWorker heatmaps{[state = std::make_shared<HeatCache>()](const HeatKey& key,
-                                                             const HeatWorker::Progress& progress) {
+  HeatWorker heatmaps{[state = std::make_shared<HeatCache>()](const HeatKey& key, const HeatWorker::Progress& progress,
+                                                             const HeatWorker::Publish& publish) {
     HeatKey params = key;
     params.window = HeatWindow{};
     if (state->params != params) {
       state->cache.clear();
       state->params = params;
     }
-    return compute_heatmaps(key, progress, &state->cache);
+    return compute_heatmaps(key, progress, &state->cache, publish);
   }};
 };
 

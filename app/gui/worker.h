@@ -23,7 +23,10 @@ class LatestWorker {
   // progress(f) records the fraction done f in [0, 1] (a negative f records nothing) and returns
   // false once a newer request superseded this one.
   using Progress = std::function<bool(double fraction_done)>;
-  using Fn = std::function<std::optional<Result>(const Request&, const Progress& progress)>;
+  // publish(r) shows r as the newest result while the request keeps computing (it stays
+  // pending); ignored once a newer request superseded this one.
+  using Publish = std::function<void(Result&& partial)>;
+  using Fn = std::function<std::optional<Result>(const Request&, const Progress& progress, const Publish& publish)>;
 
   explicit LatestWorker(Fn fn) : fn_(std::move(fn)), thread_([this] { run(); }) {}
   ~LatestWorker() {
@@ -101,10 +104,17 @@ class LatestWorker {
       std::optional<Result> result;
       std::string error;
       try {
-        result = fn_(request, [this, generation](double fraction) {
-          if (fraction >= 0.0) progress_.store(std::min(fraction, 1.0), std::memory_order_relaxed);
-          return requested_generation_.load(std::memory_order_relaxed) == generation;
-        });
+        result = fn_(
+            request,
+            [this, generation](double fraction) {
+              if (fraction >= 0.0) progress_.store(std::min(fraction, 1.0), std::memory_order_relaxed);
+              return requested_generation_.load(std::memory_order_relaxed) == generation;
+            },
+            [this, generation](Result&& partial) {
+              std::lock_guard guard(mutex_);
+              if (generation == requested_generation_ && generation > result_generation_)
+                result_ = std::make_shared<const Result>(std::move(partial));
+            });
       } catch (const std::exception& e) {
         error = e.what();
       }

@@ -168,16 +168,27 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     const HeatMatrix& m = matrix_of(r, k);
     ImGui::TextUnformatted(titles[k]);
     viz::Heatmap& hm = derived.heat_gl.maps[k];
+    if (!m.available && hm.logical_rows() != r.seq_len) {
+      // Still computing (only the rotary map has arrived) and no earlier picture of this size.
+      dim_text("computing %.0f%%", 100.0 * derived.heatmaps_progress);
+      ImGui::Dummy(ImVec2(side + spacing * 0.5f + bar_w, side));
+      ImGui::EndGroup();
+      continue;
+    }
     const viz::Colormap cmap = k == 2 ? state.diverging_colormap : state.colormap;
     hm.set_colormap(cmap);
     // Values: linear over [min, max], or log over [smallest positive, max] for softmax weights
-    // (changing it recolours only; no recompute).
-    const bool log_colors = k < 2 && r.key.softmax && state.softmax_log_colors && m.min_positive > 0.0f;
-    if (k < 2) {
+    // (changing it recolours only; no recompute). A map still computing keeps its last picture.
+    const bool log_colors = m.available ? k < 2 && r.key.softmax && state.softmax_log_colors && m.min_positive > 0.0f
+                                        : hm.scale() == viz::ColorScale::kLog;
+    if (k < 2 && m.available) {
       hm.set_scale(log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
       hm.set_range(log_colors ? m.min_positive : m.min, m.max);
     }
-    dim_text("range [%s, %s]", viz::format_compact(hm.vmin(), 4).c_str(), viz::format_compact(hm.vmax(), 4).c_str());
+    if (m.available)
+      dim_text("range [%s, %s]", viz::format_compact(hm.vmin(), 4).c_str(), viz::format_compact(hm.vmax(), 4).c_str());
+    else
+      dim_text("computing %.0f%% (previous picture)", 100.0 * derived.heatmaps_progress);
     const std::string id = std::string("##heat") + std::to_string(k);
     // Position axes when there is room for them; small maps (the 2x2 grid) keep every pixel for
     // the image and rely on the hover read-out.

@@ -219,6 +219,33 @@ TEST(HeatmapCompute, CancelledComputationReturnsNothingAndReportsProgress) {
   EXPECT_LE(seen.back(), 1.0);
 }
 
+TEST(HeatmapCompute, TheRotaryMapCanArriveFirst) {
+  HeatKey key;
+  key.config.seq_len = 1500;
+  key.softmax = true;  // constant content: rotary from f(m - n), absolute from every cell
+  key.window = visible_window(0, 1500, 0, 1500, 1500, 100, 100);
+  std::vector<HeatmapResult> partials;
+  const auto r = compute_heatmaps(
+      key, {}, nullptr, [&](HeatmapResult&& p) { partials.push_back(std::move(p)); }, std::chrono::milliseconds(0));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->partial);
+  ASSERT_EQ(partials.size(), 1u);
+  const HeatmapResult& p = partials[0];
+  EXPECT_TRUE(p.partial);
+  EXPECT_EQ(p.key, key);
+  EXPECT_TRUE(p.rotary.available);
+  EXPECT_FALSE(p.absolute.available);
+  EXPECT_FALSE(p.difference.available);
+  EXPECT_NE(p.summary.find("absolute: computing"), std::string::npos) << p.summary;
+  ASSERT_EQ(p.rotary.values.size(), r->rotary.values.size());
+  for (size_t i = 0; i < p.rotary.values.size(); ++i)
+    if (!std::isnan(r->rotary.values[i])) {
+      EXPECT_EQ(p.rotary.values[i], r->rotary.values[i]);
+    }
+  EXPECT_EQ(p.m0, r->m0);
+  EXPECT_EQ(p.rows_per_texel, r->rows_per_texel);
+}
+
 TEST(HeatmapCompute, ACacheGivesTheSameImages) {
   core::ViewportCache cache;
   HeatKey key;

@@ -316,6 +316,31 @@ TEST_F(GuiSmoke, HoverEverywhereThenZoomTheHeatmapsTogether) {
   EXPECT_LE(derived_.heatmaps->n0, std::max(0.0, derived_.heat_gl.shared_view.x0));
 }
 
+TEST_F(GuiSmoke, LongSoftmaxShowsTheRotaryMapWhileTheAbsoluteOneComputes) {
+  // Constant content: the rotary softmax comes from f(m - n) in a moment; the absolute one
+  // computes every visible cell (a minute at 131072 tokens zoomed out).
+  state_.params.config.seq_len = 131072;
+  state_.params.softmax = true;
+  frames(2);
+  bool partial = false;
+  const auto start = std::chrono::steady_clock::now();
+  while (!partial && std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
+    frame();
+    partial = derived_.heatmaps && derived_.heatmaps->partial && derived_.heatmaps->seq_len == 131072;
+  }
+  ASSERT_TRUE(partial);
+  EXPECT_TRUE(derived_.heatmaps_pending);
+  EXPECT_TRUE(derived_.heatmaps->rotary.available);
+  EXPECT_FALSE(derived_.heatmaps->absolute.available);
+  frames(3);  // the panel draws the rotary map and "computing" for the others
+  EXPECT_EQ(derived_.heat_gl.maps[1].logical_rows(), 131072);
+  EXPECT_EQ(derived_.heat_gl.maps[1].rows(), derived_.heatmaps->rotary.rows);
+  state_.params.config.seq_len = 512;
+  settle();
+  EXPECT_EQ(derived_.heatmaps->seq_len, 512);
+  EXPECT_FALSE(derived_.heatmaps->partial);
+}
+
 TEST_F(GuiSmoke, LongSoftmaxShowsProgressAndANewerChangeCancelsIt) {
   // Softmax of random content at 131072 tokens computes every visible cell (seconds): the UI
   // keeps drawing, reports progress, and a newer change supersedes it.
