@@ -1,7 +1,9 @@
 // The GUI front end: GLFW window, OpenGL 3.3 core (libepoxy), Dear ImGui 1.86 with the glfw and
 // opengl3 backends, the frame loop, screenshots and headless rendering.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -28,6 +30,37 @@
 
 namespace rope::app {
 namespace {
+
+// Set by SIGINT/SIGTERM: the frame loop ends as if the window were closed, so settings are saved.
+std::atomic<bool> g_stop_requested{false};
+extern "C" void request_stop(int) { g_stop_requested.store(true); }
+
+// Writes the settings when what would be saved changed, at most once a second, so a session
+// that ends abruptly (killed, crashed, power lost) keeps the user's last edits.
+class Autosave {
+ public:
+  explicit Autosave(const AppState& state) : last_(settings_to_json(state)) {}
+  void tick(AppState& state, GLFWwindow* window) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_check_ < std::chrono::seconds(1)) return;
+    last_check_ = now;
+    glfwGetWindowPos(window, &state.ui.window_x, &state.ui.window_y);
+    glfwGetWindowSize(window, &state.ui.window_width, &state.ui.window_height);
+    std::string text = settings_to_json(state);
+    if (text == last_) return;
+    std::string error;
+    if (write_file_atomic(settings_path(), text, &error)) {
+      last_ = std::move(text);
+    } else if (error != last_error_) {
+      std::fprintf(stderr, "ropescope: %s\n", error.c_str());
+      last_error_ = error;
+    }
+  }
+
+ private:
+  std::string last_, last_error_;
+  std::chrono::steady_clock::time_point last_check_ = std::chrono::steady_clock::now();
+};
 
 constexpr const char* kNoDisplay = "ropescope: cannot open a window: no X display (set DISPLAY or use xvfb-run -a)";
 constexpr float kFixedDeltaTime = 1.0f / 60.0f;
@@ -303,7 +336,10 @@ int run_gui(const GuiLaunch& launch) {
   if (const char* n = std::getenv("ROPESCOPE_BENCH_LATENCY"); n && !screenshot) bench.remaining = std::max(0, std::atoi(n));
   const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
   int exit_code = 0;
-  for (int frame = 0; !glfwWindowShouldClose(host.window()); ++frame) {
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  Autosave autosave(state);
+  for (int frame = 0; !glfwWindowShouldClose(host.window()) && !g_stop_requested.load(); ++frame) {
     const auto frame_start = std::chrono::steady_clock::now();
     const bool idle = !state.rotation.playing && !derived.decay_pending && !derived.heatmaps_pending;
     if (screenshot || !idle) glfwPollEvents();
@@ -375,6 +411,7 @@ int run_gui(const GuiLaunch& launch) {
         break;
       }
     }
+    if (!screenshot) autosave.tick(state, host.window());
     if (launch.frames > 0 && !screenshot && frame + 1 >= launch.frames) break;
   }
 

@@ -24,7 +24,9 @@
 
 #include "core/rope_config.h"
 #include "gui/compute.h"
+#include "gui/app_state.h"
 #include "gui/gui_entry.h"
+#include "gui/settings.h"
 #include "viz/colormap.h"
 #include "viz/context.h"
 #include "viz/heatmap.h"
@@ -245,6 +247,26 @@ TEST(AppRender, ScreenshotRunsFramesAndSavesTheWindow) {
   EXPECT_EQ(img.height, 800);
   EXPECT_GT(distinct_colors(img, 0, 0, img.width, img.height), 200);
   EXPECT_FALSE(fs::exists(dir / "settings.json")) << "a screenshot run must not overwrite the saved session";
+}
+
+TEST(AppSession, EditsSurviveAKilledSession) {
+  // A session ended by SIGTERM keeps its state: the GUI saves within a second of a change and on
+  // the signal, and the next start restores it.
+  const fs::path dir = out_dir() / "killed_session";
+  fs::remove_all(dir);
+  const std::string env = "ROPESCOPE_CONFIG_DIR=" + dir.string() + " ";
+  const RunResult r = run("(" + env + exe() + " --base 23456 --size 900x700 & pid=$!; sleep 4; kill -TERM $pid; wait $pid)");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir / "settings.json");
+  ASSERT_TRUE(in.good()) << r.output;
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("23456"), std::string::npos) << text.str();
+  // The next start (no rope options) shows the saved base.
+  AppState restored;
+  ASSERT_TRUE(settings_from_json(text.str(), restored).ok);
+  EXPECT_EQ(restored.params.config.base, 23456.0);
+  EXPECT_EQ(restored.ui.window_width, 900);
 }
 
 TEST(AppRender, NoDisplayIsAClearError) {
