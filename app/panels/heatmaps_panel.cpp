@@ -70,19 +70,40 @@ ImVec2 image_size(ImVec2 size, bool with_axes, int64_t seq_len) {
 struct MapsLayout {
   float bar_w = 0.0f, side = 0.0f, axis_h = 0.0f;
   bool with_axes = false;
+  int per_row = 1;  // maps side by side; the rest go on a second row
 };
 
 MapsLayout layout_maps(int count) {
   MapsLayout l;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float col_w = (avail.x - spacing * (count - 1)) / std::max(count, 1);
   l.bar_w = viz::colorbar_width();
-  const float text_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
-  l.side = std::max(ImGui::GetFontSize() * 4.0f, std::min(col_w - l.bar_w - spacing, avail.y - text_h));
+  const float line_h = ImGui::GetTextLineHeightWithSpacing();
+  const float text_h = line_h * 2.0f;    // title and range above each map
+  const float footer_h = line_h * 3.0f;  // the notes under the maps
+  const float min_side = ImGui::GetFontSize() * 4.0f;
+  // Side of a map with `per_row` maps per row and `rows` rows.
+  const auto side_for = [&](int per_row, int rows) {
+    const float col_w = (avail.x - spacing * static_cast<float>(per_row - 1)) / static_cast<float>(per_row);
+    const float row_h = (avail.y - footer_h) / static_cast<float>(rows) - ImGui::GetStyle().ItemSpacing.y;
+    return std::min(col_w - l.bar_w - spacing, row_h - text_h);
+  };
+  count = std::max(count, 1);
+  l.per_row = count;
+  float side = side_for(count, 1);
+  if (count > 1) {
+    // A narrow, tall panel shows the maps larger on two rows.
+    const int per_row = (count + 1) / 2;
+    const float two_rows = side_for(per_row, 2);
+    if (two_rows > side * 1.15f) {
+      side = two_rows;
+      l.per_row = per_row;
+    }
+  }
+  l.side = std::max(min_side, side);
   l.with_axes = l.side >= ImGui::GetFontSize() * 12.0f;
   // Column ticks and title below the image.
-  l.axis_h = l.with_axes ? ImGui::GetTextLineHeightWithSpacing() * 2.0f : 0.0f;
+  l.axis_h = l.with_axes ? line_h * 2.0f : 0.0f;
   return l;
 }
 
@@ -159,11 +180,10 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     if (hm.logical_rows() == r.seq_len && !(hm.view() == derived.heat_gl.shared_view))
       hm.set_view(derived.heat_gl.shared_view);
 
-  bool first = true;
+  int shown = 0;
   for (int k = 0; k < 3; ++k) {
     if (!show[k]) continue;
-    if (!first) ImGui::SameLine();
-    first = false;
+    if (shown++ % layout.per_row != 0) ImGui::SameLine();
     ImGui::BeginGroup();
     const HeatMatrix& m = matrix_of(r, k);
     ImGui::TextUnformatted(titles[k]);

@@ -597,9 +597,13 @@ void end_plot() {
     const ImVec2 box(w + swatch + 3.0f * pad, row_h * static_cast<float>(p.legend.size()) + 1.2f * pad);
     const bool right = p.options.legend == LegendCorner::kTopRight || p.options.legend == LegendCorner::kBottomRight;
     const bool top = p.options.legend == LegendCorner::kTopRight || p.options.legend == LegendCorner::kTopLeft;
-    const ImVec2 bmin(right ? p.area_max.x - box.x - pad : p.area_min.x + pad,
+    // A legend wider than the plot starts at its left edge instead of being cut there, and may
+    // use the window's margin to the right.
+    const ImVec2 bmin(std::max(p.area_min.x + pad, right ? p.area_max.x - box.x - pad : p.area_min.x + pad),
                       top ? p.area_min.y + pad : p.area_max.y - box.y - pad);
     const ImVec2 bmax(bmin.x + box.x, bmin.y + box.y);
+    const ImVec2 window_min = ImGui::GetWindowPos();
+    dl->PushClipRect(window_min, ImVec2(window_min.x + ImGui::GetWindowWidth(), window_min.y + ImGui::GetWindowHeight()), false);
     dl->AddRectFilled(bmin, bmax, c.legend_bg, 0.2f * font);
     dl->AddRect(bmin, bmax, c.legend_border, 0.2f * font);
     float yy = bmin.y + 0.6f * pad;
@@ -622,6 +626,7 @@ void end_plot() {
       dl->AddText(ImVec2(sx1 + pad, yy + 0.5f * (row_h - font)), c.axis_text, e.label.c_str());
       yy += row_h;
     }
+    dl->PopClipRect();
   }
   dl->PopClipRect();
   dl->AddRect(p.area_min, p.area_max, c.frame, 0.0f, ImDrawFlags_None, std::max(1.0f, font / 14.0f));
