@@ -371,45 +371,88 @@ void softmax_distance(const SoftmaxDistanceEntry& e, const ViewportRequest& req,
   });
 }
 
-// Softmax of general content: every cell of the visible blocks, with exact whole-row statistics.
-// Rows go in bands of whole texel rows (at least kMinBandRows rows), so each whole-row statistics
-// pass streams the keys once for many rows.
-bool softmax_cells(const RopeFrequencies& f, const Content& content, const ViewportRequest& req, const Grid& g,
-                   ViewportImage& image, const ViewportProgress& progress) {
-  constexpr int64_t kMinBandRows = 64;
-  constexpr int64_t kColumnChunk = 4096;
-  image.values.assign(static_cast<size_t>(g.height) * static_cast<size_t>(g.width), 0.0f);
+// Softmax of general content: every cell of the visible blocks, with exact whole-row statistics,
+// from the cached encoded rows. Two streaming passes over column chunks (each packed once per
+// pass): 1) online row maximum and sum of exp over every valid key; 2) the probabilities of the
+// visible cells, summed into their texels. Row bands are whole texel rows, so no two threads
+// touch the same texel. Memory O(visible rows + texels + one chunk).
+bool softmax_cells(const LogitsEntry& e, const ViewportRequest& req, const Grid& g, ViewportImage& image,
+                   const ViewportProgress& progress) {
+  constexpr int64_t kChunk = 2048;
+  constexpr int64_t kMinBandRows = 32;
+  const int d = e.q.d;
+  const bool causal = req.options.causal;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  const int64_t rows = g.m1 - g.m0;
   const int64_t texel_rows_per_band = std::max<int64_t>(1, ceil_div(kMinBandRows, g.bh));
-  std::vector<double> sums;
-  std::vector<int64_t> counts;
-  std::vector<float> block;
-  for (int64_t ty0 = 0; ty0 < g.height; ty0 += texel_rows_per_band) {
-    const int64_t ty1 = std::min<int64_t>(g.height, ty0 + texel_rows_per_band);
-    const int64_t ma = g.row_begin(ty0), mb = g.row_end(ty1 - 1);
-    const RowStats stats = softmax_row_stats(f, content, req.options, ma, mb, req.num_k);
-    sums.assign(static_cast<size_t>((ty1 - ty0) * g.width), 0.0);
-    counts.assign(sums.size(), 0);
-    for (int64_t c0 = g.n0; c0 < g.n1; c0 += kColumnChunk) {
-      const int64_t c1 = std::min(g.n1, c0 + kColumnChunk);
-      const Block b{ma, mb, c0, c1};
-      block.resize(static_cast<size_t>(b.rows() * b.cols()));
-      softmax_block(f, content, req.options, b, stats, block.data());
-      for (int64_t m = ma; m < mb; ++m) {
-        const int64_t end = req.options.causal ? std::min(c1, m + 1) : c1;
-        const size_t row_base = static_cast<size_t>((m - g.m0) / g.bh - ty0) * static_cast<size_t>(g.width);
-        const float* src = block.data() + (m - ma) * b.cols() - c0;
-        for (int64_t n = c0; n < end; ++n) {
-          const size_t t = row_base + static_cast<size_t>((n - g.n0) / g.bw);
-          sums[t] += src[n];
-          counts[t] += 1;
+  const int64_t bands = ceil_div(g.height, texel_rows_per_band);
+  const int64_t band_rows_max = texel_rows_per_band * g.bh;
+  // Keys needed by pass 1: every valid key of the visible rows.
+  const int64_t key_end = causal ? std::min(req.num_k, g.m1) : req.num_k;
+  const int64_t pass1_chunks = ceil_div(key_end, kChunk), pass2_chunks = ceil_div(g.n1 - g.n0, kChunk);
+  const double total_work = static_cast<double>(pass1_chunks + pass2_chunks);
+  std::vector<float> row_max(static_cast<size_t>(rows), -std::numeric_limits<float>::infinity());
+  std::vector<double> row_sum(static_cast<size_t>(rows), 0.0);
+  std::vector<double> sums(static_cast<size_t>(g.height) * static_cast<size_t>(g.width), 0.0);
+  std::vector<int64_t> counts(sums.size(), 0);
+  std::vector<float> packed(static_cast<size_t>(kernels::packed_keys_size(kChunk, d)));
+  ThreadPool& pool = ThreadPool::shared();
+  std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.num_threads()));
+
+  for (int pass = 0; pass < 2; ++pass) {
+    const int64_t c_begin = pass == 0 ? 0 : g.n0, c_end = pass == 0 ? key_end : g.n1;
+    for (int64_t c0 = c_begin; c0 < c_end; c0 += kChunk) {
+      const int64_t c1 = std::min(c_end, c0 + kChunk), width = c1 - c0;
+      kernels::pack_keys(e.k.row(c0), width, d, packed.data());
+      pool.parallel_for(bands, [&](int64_t band, int thread) {
+        const int64_t ma = g.row_begin(band * texel_rows_per_band);
+        const int64_t mb = g.row_end(std::min<int64_t>(g.height, (band + 1) * texel_rows_per_band) - 1);
+        if (causal && c0 > mb - 1) return;  // every cell of this chunk is masked for these rows
+        std::vector<float>& buf = scratch[static_cast<size_t>(thread)];
+        buf.resize(static_cast<size_t>(band_rows_max * kChunk));
+        const int64_t diag = causal && ma >= c0 ? ma - c0 : -1;
+        kernels::score_block_packed(e.q.row(ma), mb - ma, d, packed.data(), width, scale, diag, buf.data(), kChunk);
+        for (int64_t m = ma; m < mb; ++m) {
+          const int64_t valid = causal ? std::min(width, m + 1 - c0) : width;
+          if (valid <= 0) continue;
+          float* x = buf.data() + (m - ma) * kChunk;
+          const size_t r = static_cast<size_t>(m - g.m0);
+          if (pass == 0) {
+            const float chunk_max = kernels::row_max(x, valid);
+            const float new_max = std::max(row_max[r], chunk_max);
+            const double chunk_sum = kernels::exp_shift_sum(x, valid, new_max);
+            row_sum[r] = row_sum[r] * std::exp(static_cast<double>(row_max[r]) - new_max) + chunk_sum;
+            row_max[r] = new_max;
+          } else {
+            const double inv_sum = 1.0 / row_sum[r];
+            kernels::exp_shift_sum(x, valid, row_max[r]);
+            const size_t texel_row = static_cast<size_t>((m - g.m0) / g.bh) * static_cast<size_t>(g.width);
+            // One texel column's segment of this row at a time: [j, j_end) within the chunk.
+            for (int64_t j = 0; j < valid;) {
+              const int64_t tx = (c0 + j - g.n0) / g.bw;
+              const int64_t j_end = std::min(valid, g.n0 + (tx + 1) * g.bw - c0);
+              float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+              int64_t i = j;
+              for (; i + 8 <= j_end; i += 8) {
+                for (int k = 0; k < 8; ++k) part[k] += x[i + k];
+              }
+              double segment = 0.0;
+              for (; i < j_end; ++i) segment += x[i];
+              for (float v : part) segment += v;
+              sums[texel_row + static_cast<size_t>(tx)] += segment * inv_sum;
+              counts[texel_row + static_cast<size_t>(tx)] += j_end - j;
+              j = j_end;
+            }
+          }
         }
-      }
+      });
+      const double done = static_cast<double>((pass == 0 ? 0 : pass1_chunks) + (c1 - c_begin + kChunk - 1) / kChunk);
+      if (progress && !progress(done / total_work)) return false;
     }
-    for (size_t t = 0; t < sums.size(); ++t) {
-      image.values[static_cast<size_t>(ty0 * g.width) + t] =
-          counts[t] ? static_cast<float>(sums[t] / static_cast<double>(counts[t])) : kNaN;
-    }
-    if (progress && !progress(static_cast<double>(ty1) / g.height)) return false;
+  }
+  image.values.resize(sums.size());
+  for (size_t t = 0; t < sums.size(); ++t) {
+    image.values[t] = counts[t] ? static_cast<float>(sums[t] / static_cast<double>(counts[t])) : kNaN;
   }
   return true;
 }
@@ -482,6 +525,24 @@ struct ViewportCache::Impl {
   }
 };
 
+namespace {
+
+// The cached encoded rows for these parameters, built (O(N d), over the pool) when missing.
+LogitsEntry& logits_entry(const RopeFrequencies& freqs, const Content& content, const ViewportRequest& req,
+                          ViewportCache::Impl& store) {
+  const EntryKey key = make_key(freqs, content, req, false);
+  if (LogitsEntry* e = ViewportCache::Impl::find(store.logits, key)) return *e;
+  auto entry = std::make_unique<LogitsEntry>();
+  entry->key = key;
+  entry->q.d = entry->k.d = freqs.head_dim;
+  entry->q.n = req.num_q;
+  entry->k.n = req.num_k;
+  encode_all(freqs, content, req.options.encoding, req.options.offset, &entry->q, &entry->k);
+  return *ViewportCache::Impl::insert(store.logits, std::move(entry));
+}
+
+}  // namespace
+
 ViewportCache::ViewportCache() : impl_(std::make_unique<Impl>()) {}
 ViewportCache::~ViewportCache() = default;
 
@@ -525,17 +586,7 @@ ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& cont
   ViewportCache::Impl& store = (cache && content.kind() != ContentKind::kExternal) ? cache->impl() : local.impl();
   if (req.value == HeatmapValue::kLogits) {
     image.method = exact ? ViewportMethod::kExactCells : ViewportMethod::kBlockMeanBilinear;
-    const EntryKey key = make_key(freqs, content, req, false);
-    LogitsEntry* e = ViewportCache::Impl::find(store.logits, key);
-    if (!e) {
-      auto entry = std::make_unique<LogitsEntry>();
-      entry->key = key;
-      entry->q.d = entry->k.d = freqs.head_dim;
-      entry->q.n = req.num_q;
-      entry->k.n = req.num_k;
-      encode_all(freqs, content, req.options.encoding, req.options.offset, &entry->q, &entry->k);
-      e = ViewportCache::Impl::insert(store.logits, std::move(entry));
-    }
+    LogitsEntry* e = &logits_entry(freqs, content, req, store);
     if (progress && !progress(0.5)) {
       image.complete = false;
       return image;
@@ -559,7 +610,8 @@ ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& cont
     softmax_distance(*e, req, g, image);
   } else {
     image.method = exact ? ViewportMethod::kExactCells : ViewportMethod::kBlockMeanCells;
-    image.complete = softmax_cells(freqs, content, req, g, image, progress);
+    image.complete = softmax_cells(logits_entry(freqs, content, req, store), req, g, image, progress);
+    if (!image.complete) return image;
   }
   finish(image);
   return image;

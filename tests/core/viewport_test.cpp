@@ -148,10 +148,19 @@ TEST(Viewport, CancelStopsEarly) {
   const RopeFrequencies freqs = compute_frequencies(config);
   const Content content = Content::generated(ContentKind::kRandom, 128, 1);
   ViewportRequest req;
-  req.num_q = req.num_k = 2048;
-  req.m1 = req.n1 = 2048;
+  req.num_q = req.num_k = 8192;
+  req.m1 = req.n1 = 8192;
   req.max_width = req.max_height = 64;
   req.value = HeatmapValue::kSoftmax;
+  std::vector<double> fractions;
+  const ViewportImage all = compute_viewport(freqs, content, req, [&](double f) {
+    fractions.push_back(f);
+    return true;
+  });
+  EXPECT_TRUE(all.complete);
+  ASSERT_GE(fractions.size(), 4u);  // progress is reported as the work goes, ending at 1
+  for (size_t i = 1; i < fractions.size(); ++i) EXPECT_GT(fractions[i], fractions[i - 1]);
+  EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
   int calls = 0;
   const ViewportImage image = compute_viewport(freqs, content, req, [&](double) { return ++calls < 3; });
   EXPECT_FALSE(image.complete);
