@@ -104,6 +104,37 @@ ViewportBenchReport run_viewport_bench(const RopeFrequencies& freqs, int64_t seq
     series.cache_mb = static_cast<double>(cache.memory_bytes()) / 1e6;
     report.series.push_back(series);
   }
+  {
+    // Softmax of random content: every visible cell with exact whole-row statistics. The build is
+    // the whole matrix once; the frames are exact-cell windows along the diagonal.
+    const Content content = Content::generated(ContentKind::kRandom, freqs.head_dim, 1);
+    ViewportCache cache;
+    ViewportRequest req;
+    req.num_q = req.num_k = seq_len;
+    req.max_width = req.max_height = viewport;
+    req.options.causal = true;
+    req.value = HeatmapValue::kSoftmax;
+    req.m1 = req.n1 = seq_len;
+    ViewportBenchSeries series;
+    series.name = "softmax, random content";
+    auto t0 = std::chrono::steady_clock::now();
+    compute_viewport(freqs, content, req, {}, &cache);
+    series.build_ms = elapsed_ms(t0);
+    std::vector<double> frames;
+    for (int i = 0; i < 10; ++i) {
+      const int64_t m0 = std::min(seq_len - viewport, static_cast<int64_t>(seq_len * (0.1 + 0.09 * i)));
+      req.m0 = m0, req.m1 = m0 + viewport, req.n0 = std::max<int64_t>(0, m0 - viewport / 2), req.n1 = req.n0 + viewport;
+      t0 = std::chrono::steady_clock::now();
+      compute_viewport(freqs, content, req, {}, &cache);
+      frames.push_back(elapsed_ms(t0));
+    }
+    series.frames = static_cast<int>(frames.size());
+    series.median_ms = percentile(frames, 0.5);
+    series.p95_ms = percentile(frames, 0.95);
+    series.max_ms = *std::max_element(frames.begin(), frames.end());
+    series.cache_mb = static_cast<double>(cache.memory_bytes()) / 1e6;
+    report.series.push_back(series);
+  }
   report.peak_rss_mb = peak_rss_mb();
   return report;
 }

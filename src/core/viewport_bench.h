@@ -2,7 +2,9 @@
 // `ropescope bench --scenario viewport`: a scripted sequence of zooms and pans over a long
 // causal score matrix (default seq_len 131072, d = 128) in a 1024 x 1024 viewport, drawn by the
 // viewport engine with its cache, as the GUI does. Reports the cache build (the cost of a
-// parameter change), median and p95 frame time, and peak RSS.
+// parameter change), median and p95 frame time, and peak RSS. A last series draws softmax of
+// random content (every cell, exact row statistics): the whole matrix once, then exact-cell
+// windows along the diagonal.
 #include <cstdint>
 #include <string>
 #include <vector>
