@@ -76,9 +76,10 @@ RopeConfig parse_hf_config(std::string_view json_text, std::string_view origin) 
   }
   if (!root.is_object()) throw RopeError(std::string(origin) + ": expected a JSON object at the top level");
 
-  // The rope block: v5 `rope_parameters`, v4 `rope_scaling` (either may be null).
+  // The rope block: v4 `rope_scaling` or v5 `rope_parameters` (either may be null). Hugging Face
+  // v5 builds its parameters as `rope_scaling or rope_parameters`, so the legacy key wins.
   const char* block_name = nullptr;
-  for (const char* name : {"rope_parameters", "rope_scaling"}) {
+  for (const char* name : {"rope_scaling", "rope_parameters"}) {
     if (Reader::present(root, name)) {
       block_name = name;
       break;

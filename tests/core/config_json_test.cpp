@@ -226,6 +226,19 @@ TEST(ConfigJson, NumberOverflowIsAnErrorNotACrash) {
   EXPECT_THROW(parse_hf_config(R"({"rope_theta": 1e99999})"), RopeError);
 }
 
+TEST(ConfigJson, RopeScalingWinsOverRopeParametersLikeHuggingFace) {
+  const RopeConfig c = parse_hf_config(R"({"head_dim": 64, "rope_theta": 10000,
+      "rope_scaling": {"rope_type": "linear", "factor": 2.0},
+      "rope_parameters": {"rope_type": "linear", "factor": 8.0}})");
+  EXPECT_EQ(c.scaling.type, ScalingType::kLinear);
+  EXPECT_EQ(*c.scaling.factor, 2.0);
+  // A null legacy block leaves the v5 one in charge.
+  const RopeConfig v5 = parse_hf_config(R"({"head_dim": 64, "rope_scaling": null,
+      "rope_parameters": {"rope_type": "linear", "factor": 8.0, "rope_theta": 5000}})");
+  EXPECT_EQ(*v5.scaling.factor, 8.0);
+  EXPECT_EQ(v5.base, 5000.0);
+}
+
 TEST(ConfigJson, GptNeoxRotaryEmbBaseIsTheBase) {
   const RopeConfig c = parse_hf_config(
       R"({"hidden_size": 6144, "num_attention_heads": 64, "rotary_pct": 0.25, "rotary_emb_base": 20000})");
