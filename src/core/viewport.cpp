@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/encoding.h"
 #include "core/error.h"
 #include "core/kernels/kernels.h"
 #include "core/kernels/viewport_kernels.h"
@@ -471,7 +472,6 @@ std::string_view describe(ViewportMethod method) {
 
 void encode_rows(const RopeFrequencies& f, const Content& content, Encoding encoding, int64_t offset, bool keys,
                  int64_t row0, int64_t row1, float* out) {
-  const int d = f.head_dim;
   const int64_t n = row1 - row0;
   if (n <= 0) return;
   if (keys) {
@@ -480,26 +480,11 @@ void encode_rows(const RopeFrequencies& f, const Content& content, Encoding enco
     content.queries(row0, row1, out);
   }
   if (encoding == Encoding::kNone) return;
-  if (encoding == Encoding::kRope) {
-    const int pairs = f.rotary_dim / 2;
-    std::vector<float> cos_tab(static_cast<size_t>(n * pairs)), sin_tab(static_cast<size_t>(n * pairs));
-    kernels::rope_tables(f.inv_freq.data(), pairs, offset + row0, n, f.attention_factor, cos_tab.data(), sin_tab.data());
-    kernels::rotate_rows(out, n, d, f.rotary_dim, f.layout == Layout::kGptj, cos_tab.data(), sin_tab.data(), out);
-    return;
-  }
-  // Sinusoidal: PE[p][2i] = sin(p w_i), PE[p][2i+1] = cos(p w_i), w_i = base^(-2i/d).
-  const int half = (d + 1) / 2;
-  std::vector<double> w(static_cast<size_t>(half));
-  for (int i = 0; i < half; ++i) w[static_cast<size_t>(i)] = std::pow(f.base, -2.0 * i / d);
-  std::vector<float> cos_tab(static_cast<size_t>(n * half)), sin_tab(static_cast<size_t>(n * half));
-  kernels::rope_tables(w.data(), half, offset + row0, n, 1.0, cos_tab.data(), sin_tab.data());
-  for (int64_t r = 0; r < n; ++r) {
-    float* row = out + r * d;
-    for (int i = 0; i < half; ++i) {
-      row[2 * i] += sin_tab[static_cast<size_t>(r * half + i)];
-      if (2 * i + 1 < d) row[2 * i + 1] += cos_tab[static_cast<size_t>(r * half + i)];
-    }
-  }
+  const size_t table = static_cast<size_t>(n) * static_cast<size_t>(encoding_table_pairs(f, encoding));
+  std::vector<float> cos_tab(table), sin_tab(table);
+  const std::vector<double> w = encoding == Encoding::kSinusoidal ? sinusoid_inv_freq(f.head_dim, f.base)
+                                                                   : std::vector<double>();
+  encode_block(f, encoding, offset + row0, out, n, out, cos_tab.data(), sin_tab.data(), w.data());
 }
 
 struct ViewportCache::Impl {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/encoding.h"
 #include "core/kernels/kernels.h"
 #include "core/thread_pool.h"
 
@@ -33,15 +34,8 @@ ScorePipeline::ScorePipeline(ThreadPool* pool) : pool_(pool ? pool : &ThreadPool
 void ScorePipeline::encode(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
                            const float* x, int64_t num_rows, float* out, float* packed_out) {
   const int hd = freqs.head_dim;
-  const int rope_pairs = freqs.rotary_dim / 2;
-  const int sin_pairs = (hd + 1) / 2;
-  if (encoding == Encoding::kSinusoidal) {
-    sinusoid_inv_freq_.resize(static_cast<size_t>(sin_pairs));
-    for (int i = 0; i < sin_pairs; ++i) {
-      sinusoid_inv_freq_[static_cast<size_t>(i)] = std::pow(freqs.base, -2.0 * i / hd);
-    }
-  }
-  const int table_pairs = encoding == Encoding::kSinusoidal ? sin_pairs : rope_pairs;
+  if (encoding == Encoding::kSinusoidal) sinusoid_inv_freq_ = sinusoid_inv_freq(hd, freqs.base);
+  const int table_pairs = encoding_table_pairs(freqs, encoding);
   for (int t = 0; t < pool_->num_threads(); ++t) {
     grow(cos_[static_cast<size_t>(t)], static_cast<size_t>(kEncodeChunk * table_pairs));
     grow(sin_[static_cast<size_t>(t)], static_cast<size_t>(kEncodeChunk * table_pairs));
@@ -51,35 +45,9 @@ void ScorePipeline::encode(const RopeFrequencies& freqs, Encoding encoding, int6
   pool_->parallel_for(chunks, [&](int64_t chunk, int thread) {
     const int64_t r0 = chunk * kEncodeChunk;
     const int64_t n = std::min(kEncodeChunk, num_rows - r0);
-    const float* src = x + r0 * hd;
     float* dst = packed_out ? rows_[static_cast<size_t>(thread)].data() : out + r0 * hd;
-    float* cos_tab = cos_[static_cast<size_t>(thread)].data();
-    float* sin_tab = sin_[static_cast<size_t>(thread)].data();
-    switch (encoding) {
-      case Encoding::kRope:
-        kernels::rope_tables(freqs.inv_freq.data(), rope_pairs, pos0 + r0, n,
-                             freqs.attention_factor, cos_tab, sin_tab);
-        kernels::rotate_rows(src, n, hd, freqs.rotary_dim, freqs.layout == Layout::kGptj, cos_tab,
-                             sin_tab, dst);
-        break;
-      case Encoding::kSinusoidal:
-        kernels::rope_tables(sinusoid_inv_freq_.data(), sin_pairs, pos0 + r0, n, 1.0, cos_tab,
-                             sin_tab);
-        for (int64_t r = 0; r < n; ++r) {
-          const float* s = src + r * hd;
-          float* d = dst + r * hd;
-          const float* c_row = cos_tab + r * sin_pairs;
-          const float* s_row = sin_tab + r * sin_pairs;
-          for (int i = 0; i < sin_pairs; ++i) {
-            d[2 * i] = s[2 * i] + s_row[i];
-            if (2 * i + 1 < hd) d[2 * i + 1] = s[2 * i + 1] + c_row[i];
-          }
-        }
-        break;
-      case Encoding::kNone:
-        std::memcpy(dst, src, static_cast<size_t>(n * hd) * sizeof(float));
-        break;
-    }
+    encode_block(freqs, encoding, pos0 + r0, x + r0 * hd, n, dst, cos_[static_cast<size_t>(thread)].data(),
+                 sin_[static_cast<size_t>(thread)].data(), sinusoid_inv_freq_.data());
     if (packed_out) {
       kernels::pack_keys(dst, n, hd, packed_out + (r0 / kernels::kKeyPanelWidth) * hd * kernels::kKeyPanelWidth);
     }
