@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +40,9 @@ extern "C" void request_stop(int) { g_stop_requested.store(true); }
 // that ends abruptly (killed, crashed, power lost) keeps the user's last edits.
 class Autosave {
  public:
-  explicit Autosave(const AppState& state) : last_(settings_to_json(state)) {}
+  // A first run (no file yet) is saved at the first tick; otherwise only changes are written.
+  explicit Autosave(const AppState& state)
+      : last_(std::filesystem::exists(settings_path()) ? settings_to_json(state) : std::string()) {}
   void tick(AppState& state, GLFWwindow* window) {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_check_ < std::chrono::seconds(1)) return;
@@ -298,6 +301,8 @@ void apply_theme_if_changed(const AppState& state, viz::Theme& applied) {
 }  // namespace
 
 int run_gui(const GuiLaunch& launch) {
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
   AppState state;
   const bool screenshot = !launch.screenshot_path.empty();
   const SettingsLoad loaded = load_settings(state);
@@ -336,8 +341,6 @@ int run_gui(const GuiLaunch& launch) {
   if (const char* n = std::getenv("ROPESCOPE_BENCH_LATENCY"); n && !screenshot) bench.remaining = std::max(0, std::atoi(n));
   const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
   int exit_code = 0;
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
   Autosave autosave(state);
   for (int frame = 0; !glfwWindowShouldClose(host.window()) && !g_stop_requested.load(); ++frame) {
     const auto frame_start = std::chrono::steady_clock::now();

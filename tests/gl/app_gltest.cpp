@@ -93,6 +93,7 @@ std::string exe() { return ROPESCOPE_EXE; }
 class AppHeatmapGl : public ::testing::Test {
  protected:
   void SetUp() override {
+    glfwSetErrorCallback([](int code, const char* text) { std::fprintf(stderr, "GLFW error %d: %s\n", code, text); });
     ASSERT_TRUE(glfwInit()) << "no X display: run under xvfb-run -a";
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
@@ -255,7 +256,11 @@ TEST(AppSession, EditsSurviveAKilledSession) {
   const fs::path dir = out_dir() / "killed_session";
   fs::remove_all(dir);
   const std::string env = "ROPESCOPE_CONFIG_DIR=" + dir.string() + " ";
-  const RunResult r = run("(" + env + exe() + " --base 23456 --size 900x700 & pid=$!; sleep 4; kill -TERM $pid; wait $pid)");
+  // The first session is saved within about a second of the loop starting; once the file is
+  // there the loop (and its signal handling) is running, whatever the machine's load.
+  const std::string file = (dir / "settings.json").string();
+  const RunResult r = run("(" + env + exe() + " --base 23456 --size 900x700 & pid=$!; i=0; while [ ! -f " + file +
+                          " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; kill -TERM $pid; wait $pid)");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   std::ifstream in(dir / "settings.json");
   ASSERT_TRUE(in.good()) << r.output;
