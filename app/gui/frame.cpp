@@ -108,9 +108,12 @@ void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) 
   const float pad = ImGui::GetFontSize() * 0.3f;
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(pad, pad));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
+  // No background: the frame is cleared to WindowBg instead (one full-window blended quad less for
+  // a software rasteriser, and viz::FrameCache relies on nothing of this window under the views).
   ImGui::Begin("##ropescope", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse |
+                   ImGuiWindowFlags_NoBackground);
   ImGui::PopStyleVar(2);
 
   if (options.only_view) {

@@ -25,6 +25,7 @@
 #include "gui/settings.h"
 #include "viz/context.h"
 #include "viz/font.h"
+#include "viz/frame_cache.h"
 #include "viz/gl/framebuffer.h"
 #include "viz/gl/png.h"
 #include "viz/theme.h"
@@ -149,8 +150,9 @@ class GuiHost {
     ImGui::NewFrame();
   }
 
-  // Renders the ImGui frame into the window's back buffer (or the bound framebuffer).
-  void render(const ImVec4& clear, bool to_window = true) {
+  // Renders the ImGui frame into the window's back buffer or into the bound framebuffer; through
+  // `cache` when given (only the child windows that changed are rasterised again).
+  viz::FrameCache::Stats render(const ImVec4& clear, bool to_window = true, viz::FrameCache* cache = nullptr) {
     ImGui::Render();
     int fb_w = 0, fb_h = 0;
     if (to_window) {
@@ -161,10 +163,9 @@ class GuiHost {
       fb_w = static_cast<int>(io.DisplaySize.x);
       fb_h = static_cast<int>(io.DisplaySize.y);
     }
-    glViewport(0, 0, fb_w, fb_h);
-    glClearColor(clear.x, clear.y, clear.z, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (cache) return cache->render(ImGui::GetDrawData(), fb_w, fb_h, clear, viz::texture_generation(), to_window);
+    viz::render_draw_data_direct(ImGui::GetDrawData(), fb_w, fb_h, clear);
+    return {};
   }
 
   GLFWwindow* window() const { return window_; }
@@ -198,13 +199,13 @@ class GuiHost {
   WindowEvents events_;
 };
 
-ImVec4 clear_color(viz::Theme theme) {
-  return theme == viz::Theme::kLight ? ImVec4(0.94f, 0.94f, 0.94f, 1.0f) : ImVec4(0.08f, 0.08f, 0.09f, 1.0f);
-}
+// The window background: the root window draws none (draw_frame), so the clear colour is its
+// colour and no full-window quad is blended every frame.
+ImVec4 clear_color() { return ImGui::GetStyle().Colors[ImGuiCol_WindowBg]; }
 
 // Renders one frame of `draw` into an offscreen framebuffer of width x height and writes a PNG.
 template <class DrawFn>
-int render_offscreen_png(GuiHost& host, int width, int height, const std::string& path, viz::Theme theme,
+int render_offscreen_png(GuiHost& host, int width, int height, const std::string& path,
                          DrawFn&& draw) {
   std::string error;
   viz::gl::Framebuffer fbo = viz::gl::Framebuffer::create(width, height, &error);
@@ -215,7 +216,7 @@ int render_offscreen_png(GuiHost& host, int width, int height, const std::string
   host.new_frame(true, ImVec2(static_cast<float>(width), static_cast<float>(height)));
   draw();
   fbo.bind();
-  host.render(clear_color(theme), false);
+  host.render(clear_color(), false);
   glFinish();
   const std::vector<uint8_t> rgba = fbo.read_rgba();
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
@@ -336,12 +337,17 @@ int run_gui(const GuiLaunch& launch) {
   LatencyBench bench;
   const bool log_frames = std::getenv("ROPESCOPE_LOG_FRAMES") != nullptr;
   std::vector<double> frame_ms, before_gl_ms;
+  viz::FrameCache::Stats cache_totals;
+  int full_redraws = 0;
   std::optional<viz::HeatmapView> heat_view = heat_view_from_env();
   int heat_tour = std::getenv("ROPESCOPE_HEAT_TOUR") ? 0 : -1;  // next step, -1 when off
   if (const char* n = std::getenv("ROPESCOPE_BENCH_LATENCY"); n && !screenshot) bench.remaining = std::max(0, std::atoi(n));
   const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
   int exit_code = 0;
   Autosave autosave(state);
+  // ROPESCOPE_NO_FRAME_CACHE=1: rasterise every window every frame (to measure what the cache saves).
+  std::optional<viz::FrameCache> frame_cache;
+  if (!std::getenv("ROPESCOPE_NO_FRAME_CACHE")) frame_cache.emplace();
   for (int frame = 0; !glfwWindowShouldClose(host.window()) && !g_stop_requested.load(); ++frame) {
     const auto frame_start = std::chrono::steady_clock::now();
     const bool idle = !state.rotation.playing && !derived.decay_pending && !derived.heatmaps_pending;
@@ -357,6 +363,7 @@ int run_gui(const GuiLaunch& launch) {
       state.request_font_rebuild = false;
       applied_scale = host.content_scale();
       host.load_font(state.ui.font_size);
+      if (frame_cache) frame_cache->invalidate();
     }
     apply_theme_if_changed(state, applied_theme);
 
@@ -377,7 +384,7 @@ int run_gui(const GuiLaunch& launch) {
       int fb_w = 0, fb_h = 0;
       glfwGetFramebufferSize(host.window(), &fb_w, &fb_h);
       sync_derived(state, derived, workers);
-      exit_code = render_offscreen_png(host, fb_w, fb_h, launch.screenshot_path, state.ui.theme, [&] {
+      exit_code = render_offscreen_png(host, fb_w, fb_h, launch.screenshot_path, [&] {
         handle_shortcuts(state);
         draw_frame(state, derived);
       });
@@ -395,9 +402,13 @@ int run_gui(const GuiLaunch& launch) {
     sync_derived(state, derived, workers);
     draw_frame(state, derived);
     const auto drawn = std::chrono::steady_clock::now();
-    host.render(clear_color(state.ui.theme));
+    const viz::FrameCache::Stats drawn_lists = host.render(clear_color(), true, frame_cache ? &*frame_cache : nullptr);
     glfwSwapBuffers(host.window());
     if (log_frames && !waits) {
+      cache_totals.lists_drawn += drawn_lists.lists_drawn;
+      cache_totals.lists_reused += drawn_lists.lists_reused;
+      cache_totals.lists_direct += drawn_lists.lists_direct;
+      full_redraws += drawn_lists.full ? 1 : 0;
       frame_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
       before_gl_ms.push_back(std::chrono::duration<double, std::milli>(drawn - frame_start).count());
       if (before_gl_ms.back() > 20.0)
@@ -421,6 +432,10 @@ int run_gui(const GuiLaunch& launch) {
   if (log_frames) {
     report_frame_times("frame times", frame_ms);
     report_frame_times("frame times before GL", before_gl_ms);
+    if (frame_cache && !frame_ms.empty())
+      std::fprintf(stderr, "ropescope: frame cache over %zu frames: %d full redraws; window pictures %d drawn again, %d "
+                   "kept; %d lists drawn directly\n", frame_ms.size(), full_redraws, cache_totals.lists_drawn,
+                   cache_totals.lists_reused, cache_totals.lists_direct);
   }
   if (!screenshot) {
     glfwGetWindowPos(host.window(), &state.ui.window_x, &state.ui.window_y);
@@ -479,7 +494,7 @@ int run_render(const RenderRequest& request) {
       return 1;
     }
   }
-  int rc = render_offscreen_png(host, request.width, request.height, request.png_path, state.ui.theme,
+  int rc = render_offscreen_png(host, request.width, request.height, request.png_path,
                                 [&] { draw_frame(state, derived, options); });
   if (rc == 0) std::fprintf(stderr, "ropescope: wrote %s (%dx%d)\n", request.png_path.c_str(), request.width, request.height);
   release_gl(derived);

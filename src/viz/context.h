@@ -5,6 +5,8 @@
 //   rope::viz::set_gl_enabled(true);   // after a GL 3.3 core context is current (GUI, render)
 //   // N-frame smoke tests with no GL backend leave it false (the default): heatmaps then draw a
 //   // placeholder rectangle and make no GL call at all.
+#include <cstdint>
+
 #include "viz/theme.h"
 
 namespace rope::viz {
@@ -15,10 +17,15 @@ struct Context {
   bool gl_enabled = false;  // GL calls allowed (a GL >= 3.3 context is current on this thread)
   Theme theme = Theme::kDark;
   PlotContext* plot = nullptr;  // created on first begin_plot, owned by the context
+  // Counts changes of the pixels of textures shown with AddImage whose GL name stays the same
+  // (a heatmap re-coloured in place): a retained renderer (FrameCache) draws them again.
+  uint64_t texture_generation = 0;
 };
 
 Context& context();
 inline void set_gl_enabled(bool enabled) { context().gl_enabled = enabled; }
 inline bool gl_enabled() { return context().gl_enabled; }
+inline uint64_t texture_generation() { return context().texture_generation; }
+inline void mark_textures_changed() { ++context().texture_generation; }
 
 }  // namespace rope::viz

@@ -251,6 +251,7 @@ bool Heatmap::update_colors() {
   colors_dirty_ = false;
   last_mask_ = mask;
   ++color_pass_count_;
+  mark_textures_changed();
   return true;
 }
 
@@ -311,6 +312,7 @@ HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
         gl_->target.color().generate_mipmaps();
         gl_->target.color().set_filter(GL_LINEAR_MIPMAP_LINEAR, GL_NEAREST);
         gl_->mips_valid = true;
+        mark_textures_changed();
       }
       const auto tex = static_cast<intptr_t>(color_texture());
       dl->PushClipRect(rmin, rmax, true);

@@ -1,0 +1,70 @@
+#pragma once
+// Damage-based rendering of ImGui draw data for software GL (Mesa llvmpipe under Xvfb, where
+// every rasterised pixel costs CPU and one full-window pass of any kind costs about 13 ms at
+// 1920x1080): the framebuffer keeps last frame's pixels, and only the child windows whose draw
+// lists changed are cleared and drawn again. A frame then costs the windows that changed (an
+// animated view, a view whose heatmap arrived) instead of every line, glyph and fill.
+//
+//   viz::FrameCache cache;                            // owned by the frame loop, not a static
+//   ImGui::Render();
+//   glBindFramebuffer(GL_FRAMEBUFFER, 0);
+//   cache.render(ImGui::GetDrawData(), fb_w, fb_h, clear_color, viz::texture_generation(), true);
+//   glfwSwapBuffers(window);
+//
+// What is kept: the pictures of visible child windows (not popups, tooltips or menus) that
+// overlap no other window. One is drawn again when its vertices, indices, commands or rectangle
+// differ from last frame's, when it shows a texture other than the font atlas and
+// texture_generation changed (a heatmap re-coloured in place keeps its texture name), or when
+// something drawn over it last frame (a tooltip) or a window that moved or closed left its
+// place. The other lists (the root window, popups, tooltips) are drawn every frame on top, and
+// last frame's footprints of them are cleared first. Every list draws over the flat clear
+// colour, so the picture is the one of clearing and drawing everything, provided the root
+// window has no background of its own (ImGuiWindowFlags_NoBackground) and draws nothing under
+// a child window (a list that would be drawn over such a window makes it drawn directly).
+//
+// Whether last frame's pixels are still there: an FBO keeps them. A window's back buffer keeps
+// them only if the swap copies (Mesa's software GLX does; a flipping driver does not, and GLX
+// as used by GLFW gives no buffer age), so with window_back_buffer the cache checks it: it
+// writes a frame counter into the low bits of blue of one corner pixel (a change of at most 7/255
+// in one pixel of the root window's padding) and reads it back the next frame; on a mismatch
+// everything is drawn again.
+#include <cstdint>
+#include <memory>
+
+#include <imgui.h>
+
+namespace rope::viz {
+
+class FrameCache {
+ public:
+  struct Stats {
+    int lists_drawn = 0;   // kept window pictures drawn again this frame
+    int lists_reused = 0;  // kept window pictures left as they were
+    int lists_direct = 0;  // lists drawn directly (root window, popups, tooltips)
+    bool full = false;     // everything was cleared and drawn (first frame, size change, lost pixels)
+  };
+
+  FrameCache();
+  ~FrameCache();
+  FrameCache(const FrameCache&) = delete;
+  FrameCache& operator=(const FrameCache&) = delete;
+
+  // Renders draw_data (after ImGui::Render, imgui_impl_opengl3 initialised) into the bound draw
+  // framebuffer of fb_width x fb_height pixels, giving the picture that clearing it to `clear`
+  // and drawing every list would give. window_back_buffer: the target is a window's back buffer
+  // (checked as above); false: an FBO that nothing else draws into between calls.
+  Stats render(ImDrawData* draw_data, int fb_width, int fb_height, const ImVec4& clear, uint64_t texture_generation,
+               bool window_back_buffer);
+
+  // Draws everything again next frame (e.g. after the font atlas was rebuilt).
+  void invalidate();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Clears the bound framebuffer to `clear` and draws draw_data (no cache).
+void render_draw_data_direct(ImDrawData* draw_data, int fb_width, int fb_height, const ImVec4& clear);
+
+}  // namespace rope::viz

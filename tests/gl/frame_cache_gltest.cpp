@@ -1,0 +1,273 @@
+// GL tests of viz::FrameCache (damage-based rendering) under xvfb-run (Mesa llvmpipe): a scripted
+// sequence of ImGui frames (windows that change, move, close and come back, a tooltip over a
+// window, a texture re-coloured in place, a root status line) is rendered through the cache into
+// an FBO and into the window's back buffer, and every frame must equal clearing and drawing
+// everything directly.
+#include <gtest/gtest.h>
+
+#include "viz/gl/gl.h"  // epoxy first
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "viz/context.h"
+#include "viz/frame_cache.h"
+#include "viz/gl/framebuffer.h"
+#include "viz/gl/texture.h"
+
+namespace rope::viz {
+namespace {
+
+constexpr int kWidth = 480, kHeight = 360;
+
+struct Diff {
+  int max = 0;
+  long count = 0;  // pixels that differ
+  int x = -1, y = -1;
+};
+
+// Pixels in GL order; `skip_corner` ignores pixel (0, 0), the window cache's check pixel.
+Diff compare(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, bool skip_corner) {
+  Diff d;
+  for (size_t i = 0; i + 3 < a.size() && i + 3 < b.size(); i += 4) {
+    if (skip_corner && i == 0) continue;
+    int m = 0;
+    for (int c = 0; c < 3; ++c) m = std::max(m, std::abs(static_cast<int>(a[i + c]) - static_cast<int>(b[i + c])));
+    if (m > 0) {
+      ++d.count;
+      if (m > d.max) {
+        d.max = m;
+        d.x = static_cast<int>((i / 4) % kWidth);
+        d.y = static_cast<int>((i / 4) / kWidth);
+      }
+    }
+  }
+  return d;
+}
+
+// What the scripted UI shows in a frame.
+struct Script {
+  std::string b_text = "b: 0";
+  bool show_b = true;
+  float b_height = 120.0f;
+  bool tooltip = false;
+  ImVec2 tooltip_pos{0, 0};
+  std::string status = "status 0";
+};
+
+void draw_ui(const Script& s, GLuint image) {
+  const ImGuiIO& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(io.DisplaySize);
+  ImGui::Begin("##root", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoBackground);
+  ImGui::BeginChild("##a", ImVec2(200, 150), true);
+  ImGui::TextUnformatted("window a: lines");
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  for (int i = 0; i < 20; ++i)
+    dl->AddLine(ImVec2(p.x + 5.0f * i, p.y + 40.0f + 30.0f * std::sin(0.5f * i)),
+                ImVec2(p.x + 5.0f * (i + 1), p.y + 40.0f + 30.0f * std::sin(0.5f * (i + 1))), IM_COL32(250, 180, 40, 255), 2.0f);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  if (s.show_b) {
+    ImGui::BeginChild("##b", ImVec2(150, s.b_height), true);
+    ImGui::TextUnformatted(s.b_text.c_str());
+    ImGui::Button("a button");
+    ImGui::EndChild();
+  } else {
+    ImGui::Dummy(ImVec2(150, 10));
+  }
+  ImGui::BeginChild("##c", ImVec2(220, 150), true);
+  ImGui::TextUnformatted("window c: image");
+  ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(image)), ImVec2(96, 96));
+  ImGui::EndChild();
+  ImGui::SetCursorPosY(io.DisplaySize.y - ImGui::GetFrameHeightWithSpacing());
+  ImGui::TextUnformatted(s.status.c_str());
+  ImGui::End();
+  if (s.tooltip) {
+    ImGui::SetNextWindowPos(s.tooltip_pos);
+    ImGui::BeginTooltip();
+    ImGui::TextUnformatted("a tooltip over a window");
+    ImGui::EndTooltip();
+  }
+}
+
+class FrameCacheGl : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(std::getenv("DISPLAY"), nullptr) << "GL tests need an X display: run under xvfb-run -a";
+    ASSERT_EQ(glfwInit(), GLFW_TRUE);
+    glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    window_ = glfwCreateWindow(kWidth, kHeight, "frame_cache_gltest", nullptr, nullptr);
+    ASSERT_NE(window_, nullptr);
+    glfwMakeContextCurrent(window_);
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(window_, &w, &h);
+    ASSERT_EQ(w, kWidth);
+    ASSERT_EQ(h, kHeight);
+    set_gl_enabled(true);
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(kWidth, kHeight);
+    io.DeltaTime = 1.0f / 60.0f;
+    io.MousePos = ImVec2(-1, -1);
+    ASSERT_TRUE(ImGui_ImplOpenGL3_Init("#version 330"));
+  }
+  void TearDown() override {
+    image_ = gl::Texture();
+    if (ImGui::GetCurrentContext()) {
+      ImGui_ImplOpenGL3_Shutdown();
+      ImGui::DestroyContext();
+    }
+    set_gl_enabled(false);
+    if (window_) glfwDestroyWindow(window_);
+    glfwTerminate();
+  }
+
+  void fill_image(uint8_t shade) {
+    std::vector<uint8_t> rgba(16 * 16 * 4);
+    for (size_t i = 0; i < rgba.size(); i += 4) {
+      rgba[i] = shade;
+      rgba[i + 1] = static_cast<uint8_t>(i / 4);
+      rgba[i + 2] = 200;
+      rgba[i + 3] = 255;
+    }
+    if (!image_.valid()) image_ = gl::Texture::create(gl::TextureFormat::kRGBA8, 16, 16, rgba.data());
+    else image_.upload(rgba.data());
+    mark_textures_changed();
+  }
+
+  GLFWwindow* window_ = nullptr;
+  gl::Texture image_;
+};
+
+TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept) {
+  fill_image(40);
+  const ImVec4 clear(0.11f, 0.12f, 0.14f, 1.0f);
+  std::string error;
+  gl::Framebuffer kept = gl::Framebuffer::create(kWidth, kHeight, &error);
+  gl::Framebuffer reference = gl::Framebuffer::create(kWidth, kHeight, &error);
+  ASSERT_TRUE(kept.valid() && reference.valid()) << error;
+  FrameCache fbo_cache, window_cache;
+
+  std::vector<Script> frames(14);
+  frames[3].b_text = "b: 3 (changed)";                       // one window changes
+  for (int f = 4; f < 14; ++f) frames[f].b_text = frames[3].b_text;
+  frames[5].tooltip = true;                                  // a tooltip over window a
+  frames[5].tooltip_pos = ImVec2(60, 60);
+  frames[6].tooltip = true;                                  // ... moves
+  frames[6].tooltip_pos = ImVec2(90, 80);
+  frames[8].show_b = false;                                  // window b closes
+  frames[9].show_b = false;
+  frames[10].b_height = 60.0f;                               // and comes back smaller
+  frames[11].b_height = 60.0f;
+  frames[12].b_height = 60.0f;
+  frames[12].status = "status 12";                           // the root's line changes
+  frames[13].b_height = 60.0f;
+  frames[13].status = "status 12";
+
+  int kept_total = 0, window_kept_total = 0;
+  for (size_t f = 0; f < frames.size(); ++f) {
+    if (f == 7) fill_image(220);  // the texture is re-coloured under the same GL name
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui::NewFrame();
+    draw_ui(frames[f], image_.id());
+    ImGui::Render();
+    ImDrawData* dd = ImGui::GetDrawData();
+
+    reference.bind();
+    render_draw_data_direct(dd, kWidth, kHeight, clear);
+    const std::vector<uint8_t> want = reference.read_rgba();
+
+    kept.bind();
+    const FrameCache::Stats st = fbo_cache.render(dd, kWidth, kHeight, clear, texture_generation(), false);
+    const std::vector<uint8_t> got = kept.read_rgba();
+
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    const FrameCache::Stats wst = window_cache.render(dd, kWidth, kHeight, clear, texture_generation(), true);
+    glReadBuffer(GL_BACK);
+    const std::vector<uint8_t> shown = gl::read_pixels_rgba(0, 0, kWidth, kHeight);
+    glfwSwapBuffers(window_);
+
+    const Diff d = compare(got, want, false);
+    EXPECT_EQ(d.count, 0) << "FBO target, frame " << f << ": " << d.count << " pixels differ, max " << d.max << " at ("
+                          << d.x << ", " << d.y << ") (GL order)";
+    const Diff dw = compare(shown, want, true);
+    EXPECT_EQ(dw.count, 0) << "window target, frame " << f << ": " << dw.count << " pixels differ, max " << dw.max
+                           << " at (" << dw.x << ", " << dw.y << ")";
+    kept_total += st.lists_reused;
+    window_kept_total += wst.lists_reused;
+    if (f == 0) {
+      EXPECT_TRUE(st.full);
+    }
+    if (f == 2 || f == 13) {
+      // Nothing changed since the frame before: every window keeps its picture.
+      EXPECT_FALSE(st.full) << "frame " << f;
+      EXPECT_EQ(st.lists_drawn, 0) << "frame " << f;
+      EXPECT_EQ(st.lists_reused, 3) << "frame " << f;
+    }
+    if (f == 3) {
+      EXPECT_EQ(st.lists_drawn, 1) << "only window b changed";
+    }
+    if (f == 7) {
+      EXPECT_GE(st.lists_drawn, 1) << "window c shows a re-coloured texture";
+    }
+  }
+  EXPECT_GT(kept_total, 20);
+  // Mesa's software GLX keeps the back buffer across swaps; the cache saw that through its check
+  // pixel and kept pictures in the window too.
+  std::printf("window back buffer: %d window pictures kept over %zu frames\n", window_kept_total, frames.size());
+  EXPECT_GT(window_kept_total, 0);
+}
+
+TEST_F(FrameCacheGl, LostWindowPixelsAreNoticedAndEverythingIsDrawnAgain) {
+  fill_image(90);
+  const ImVec4 clear(0.96f, 0.96f, 0.97f, 1.0f);
+  FrameCache cache;
+  const Script script;
+  for (int f = 0; f < 4; ++f) {
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui::NewFrame();
+    draw_ui(script, image_.id());
+    ImGui::Render();
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    if (f == 2) {
+      // Something else drew over the whole back buffer (as a flipping swap chain would hand
+      // back an older buffer): the check pixel no longer matches.
+      glViewport(0, 0, kWidth, kHeight);
+      glClearColor(1.0f, 0.0f, 0.0f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+    }
+    const FrameCache::Stats st = cache.render(ImGui::GetDrawData(), kWidth, kHeight, clear, texture_generation(), true);
+    glReadBuffer(GL_BACK);
+    const std::vector<uint8_t> shown = gl::read_pixels_rgba(kWidth / 2, kHeight - 2, 1, 1);
+    glfwSwapBuffers(window_);
+    if (f == 2) {
+      EXPECT_TRUE(st.full);
+      EXPECT_EQ(st.lists_reused, 0);
+      // The top edge (root window padding) is the clear colour again, not the red.
+      EXPECT_NEAR(shown[0], 245, 2);
+      EXPECT_NEAR(shown[1], 245, 2);
+    }
+    if (f == 3) {
+      EXPECT_FALSE(st.full);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rope::viz
