@@ -35,14 +35,16 @@ struct CmdKey {
   }
 };
 
-// What a kept window looked like when its pixels were drawn.
+// What a list looked like when it was last drawn, and where: a window's rectangle, or for the
+// lists drawn over the windows (root window, tooltips, popups) their footprint.
 struct Picture {
+  bool window_picture = false;
   PixelRect rect;
   std::vector<ImDrawVert> vtx;
   std::vector<ImDrawIdx> idx;
   std::vector<CmdKey> cmds;
   uint64_t texture_generation = 0;
-  bool seen = false;  // kept in the current frame
+  bool seen = false;  // in the current frame
 };
 
 template <class T>
@@ -133,7 +135,6 @@ std::array<uint8_t, 4> to_rgba8(const ImVec4& c) {
 
 struct FrameCache::Impl {
   std::unordered_map<ImGuiID, Picture> pictures;
-  std::vector<PixelRect> direct_footprints;  // of last frame's directly drawn lists
   int width = 0, height = 0;
   ImVec4 clear{-1.0f, -1.0f, -1.0f, -1.0f};
   ImTextureID font = nullptr;
@@ -177,134 +178,150 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
     glPixelStorei(GL_PACK_ALIGNMENT, pack);
     full = !s.mark_written || px[0] != clear8[0] || px[1] != clear8[1] || px[2] != s.mark;
   }
-  if (full) {
-    s.pictures.clear();
-    s.direct_footprints.clear();
-  }
+  if (full) s.pictures.clear();
   s.width = fb_width;
   s.height = fb_height;
   s.font = font;
   s.clear = clear;
   stats.full = full;
 
-  // Which lists keep their pictures: visible child windows (not popups, tooltips, menus) that
-  // overlap no other such window and no list drawn before them.
+  // Which lists are windows with pictures of their own: visible child windows (not popups,
+  // tooltips, menus) that overlap no other such window and no list drawn before them. The
+  // others are drawn over them, in draw order.
   const ToPixels to_px{draw_data->DisplayPos, draw_data->FramebufferScale, fb_width, fb_height};
   struct Item {
     ImDrawList* list;
     ImGuiWindow* window = nullptr;
-    PixelRect rect;     // kept: the window's rectangle plus a pixel for its border's fringe
-    PixelRect drawn;    // drawn directly: its footprint
-    bool kept = false;
+    ImGuiID key = 0;
+    PixelRect rect;  // a window: its rectangle plus a pixel for its border's fringe; otherwise its footprint
+    bool window_picture = false;
   };
   std::vector<Item> items;
   items.reserve(static_cast<size_t>(draw_data->CmdListsCount));
   constexpr ImGuiWindowFlags kOverlays =
       ImGuiWindowFlags_Popup | ImGuiWindowFlags_Tooltip | ImGuiWindowFlags_ChildMenu | ImGuiWindowFlags_Modal;
   for (int i = 0; i < draw_data->CmdListsCount; ++i) {
-    Item it{draw_data->CmdLists[i], nullptr, {}, {}, false};
+    Item it{draw_data->CmdLists[i], nullptr, 0, {}, false};
     for (ImGuiWindow* w : g->Windows) {
       if (w->DrawList == it.list) {
         it.window = w;
         break;
       }
     }
-    bool callbacks = false;
-    for (const ImDrawCmd& c : it.list->CmdBuffer) callbacks = callbacks || c.UserCallback != nullptr;
-    if (it.window && (it.window->Flags & ImGuiWindowFlags_ChildWindow) && !(it.window->Flags & kOverlays) && !callbacks) {
+    it.key = it.window ? it.window->ID : static_cast<ImGuiID>(reinterpret_cast<uintptr_t>(it.list));
+    if (it.window && (it.window->Flags & ImGuiWindowFlags_ChildWindow) && !(it.window->Flags & kOverlays)) {
       const ImVec2 a = it.window->Pos;
       it.rect = to_px(a.x, a.y, a.x + it.window->Size.x, a.y + it.window->Size.y, 1);
-      it.kept = !it.rect.empty();
+      it.window_picture = !it.rect.empty();
     }
     items.push_back(it);
   }
   for (size_t i = 0; i < items.size(); ++i) {
     for (size_t j = i + 1; j < items.size(); ++j) {
-      if (items[i].kept && items[j].kept && items[i].rect.overlaps(items[j].rect)) items[i].kept = items[j].kept = false;
+      if (items[i].window_picture && items[j].window_picture && items[i].rect.overlaps(items[j].rect))
+        items[i].window_picture = items[j].window_picture = false;
     }
   }
-  // A kept picture is cleared and drawn before the direct lists, so none of those that come
-  // before it in draw order may reach into it.
+  for (Item& it : items) {
+    if (!it.window_picture) it.rect = footprint(*it.list, to_px);
+  }
+  // A window picture is drawn before the other lists, so none of those that come before it in
+  // draw order may reach into it.
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = 0; i < items.size(); ++i) {
-      if (items[i].kept) continue;
-      if (items[i].drawn.empty()) items[i].drawn = footprint(*items[i].list, to_px);
+      if (items[i].window_picture) continue;
       for (size_t j = i + 1; j < items.size(); ++j) {
-        if (items[j].kept && items[j].rect.overlaps(items[i].drawn)) {
-          items[j].kept = false;
+        if (items[j].window_picture && items[j].rect.overlaps(items[i].rect)) {
+          items[j].window_picture = false;
+          items[j].rect = footprint(*items[j].list, to_px);
           changed = true;
         }
       }
     }
   }
 
-  // Places to wipe back to the clear colour: last frame's direct lists, and windows that moved,
-  // closed or are no longer kept. A picture under a wiped place is drawn again.
-  std::vector<PixelRect> wiped = s.direct_footprints;
+  // What changed since last frame. Its places (old and new) are dirty; anything that overlaps a
+  // dirty place is drawn again and its place becomes dirty too, until nothing more overlaps.
+  std::vector<PixelRect> dirty;
+  if (window_back_buffer && s.mark_written) dirty.push_back(PixelRect{0, fb_height - 1, 1, fb_height});
   std::vector<char> redraw(items.size(), 0);
   std::vector<std::vector<CmdKey>> keys(items.size());
   for (auto& [id, picture] : s.pictures) picture.seen = false;
   for (size_t i = 0; i < items.size(); ++i) {
     const Item& it = items[i];
-    if (!it.kept) continue;
-    bool other_textures = false;
+    bool other_textures = false, callbacks = false;
     keys[i].reserve(static_cast<size_t>(it.list->CmdBuffer.Size));
     for (const ImDrawCmd& c : it.list->CmdBuffer) {
       other_textures = other_textures || c.TextureId != font;
+      callbacks = callbacks || c.UserCallback != nullptr;  // they may draw anything: every frame
       keys[i].push_back(CmdKey{c.ClipRect, c.TextureId, c.VtxOffset, c.IdxOffset, c.ElemCount});
     }
-    auto [found, inserted] = s.pictures.try_emplace(it.window->ID);
+    auto [found, inserted] = s.pictures.try_emplace(it.key);
     Picture& p = found->second;
     p.seen = true;
-    if (!inserted && p.rect != it.rect) wiped.push_back(p.rect);
-    redraw[i] = inserted || p.rect != it.rect || p.cmds != keys[i] || !same_buffer(p.vtx, it.list->VtxBuffer) ||
-                !same_buffer(p.idx, it.list->IdxBuffer) || (other_textures && p.texture_generation != texture_generation);
+    redraw[i] = full || inserted || callbacks || p.window_picture != it.window_picture || p.rect != it.rect || p.cmds != keys[i] ||
+                !same_buffer(p.vtx, it.list->VtxBuffer) || !same_buffer(p.idx, it.list->IdxBuffer) ||
+                (other_textures && p.texture_generation != texture_generation);
+    if (redraw[i]) {
+      if (!inserted && p.rect != it.rect) dirty.push_back(p.rect);
+      dirty.push_back(it.rect);
+    }
   }
   for (auto it = s.pictures.begin(); it != s.pictures.end();) {
     if (it->second.seen) {
       ++it;
     } else {
-      wiped.push_back(it->second.rect);
+      dirty.push_back(it->second.rect);
       it = s.pictures.erase(it);
     }
   }
-  for (size_t i = 0; i < items.size(); ++i) {
-    for (const PixelRect& w : wiped) redraw[i] = redraw[i] || (items[i].kept && w.overlaps(items[i].rect));
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (redraw[i]) continue;
+      for (const PixelRect& d : dirty) {
+        if (d.overlaps(items[i].rect)) {
+          redraw[i] = 1;
+          dirty.push_back(items[i].rect);
+          grew = true;
+          break;
+        }
+      }
+    }
   }
 
-  // Draw: wipe, the kept pictures that changed, then the direct lists on top in draw order.
+  // Draw: wipe the dirty places, the window pictures to draw again, then the other lists to draw
+  // again on top, in draw order.
   if (full) {
     glClearColor(clear.x, clear.y, clear.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
   } else {
-    for (const PixelRect& w : wiped) clear_rect(w, fb_height, clear);
+    for (const PixelRect& d : dirty) clear_rect(d, fb_height, clear);
   }
   std::vector<ImDrawList*> direct;
-  s.direct_footprints.clear();
   for (size_t i = 0; i < items.size(); ++i) {
     Item& it = items[i];
-    if (!it.kept) {
-      direct.push_back(it.list);
-      s.direct_footprints.push_back(it.drawn);
-      continue;
-    }
     if (!redraw[i]) {
-      ++stats.lists_reused;
+      if (it.window_picture) ++stats.lists_reused;
       continue;
     }
-    if (!full) clear_rect(it.rect, fb_height, clear);
-    const ImVec4 display(to_px.origin.x + static_cast<float>(it.rect.x0) / to_px.scale.x,
-                         to_px.origin.y + static_cast<float>(it.rect.y0) / to_px.scale.y,
-                         to_px.origin.x + static_cast<float>(it.rect.x1) / to_px.scale.x,
-                         to_px.origin.y + static_cast<float>(it.rect.y1) / to_px.scale.y);
-    render_list_clipped(draw_data, it.list, display);
-    Picture& p = s.pictures[it.window->ID];
+    Picture& p = s.pictures[it.key];
+    p.window_picture = it.window_picture;
     p.rect = it.rect;
     p.vtx.assign(it.list->VtxBuffer.Data, it.list->VtxBuffer.Data + it.list->VtxBuffer.Size);
     p.idx.assign(it.list->IdxBuffer.Data, it.list->IdxBuffer.Data + it.list->IdxBuffer.Size);
     p.cmds = std::move(keys[i]);
     p.texture_generation = texture_generation;
+    if (!it.window_picture) {
+      direct.push_back(it.list);
+      continue;
+    }
+    const ImVec4 display(to_px.origin.x + static_cast<float>(it.rect.x0) / to_px.scale.x,
+                         to_px.origin.y + static_cast<float>(it.rect.y0) / to_px.scale.y,
+                         to_px.origin.x + static_cast<float>(it.rect.x1) / to_px.scale.x,
+                         to_px.origin.y + static_cast<float>(it.rect.y1) / to_px.scale.y);
+    render_list_clipped(draw_data, it.list, display);
     ++stats.lists_drawn;
   }
   stats.lists_direct = static_cast<int>(direct.size());
@@ -320,7 +337,6 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
     glClear(GL_COLOR_BUFFER_BIT);
     glDisable(GL_SCISSOR_TEST);
     s.mark_written = true;
-    s.direct_footprints.push_back(PixelRect{0, fb_height - 1, 1, fb_height});
   }
   s.valid = true;
   return stats;

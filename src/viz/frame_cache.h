@@ -11,16 +11,18 @@
 //   cache.render(ImGui::GetDrawData(), fb_w, fb_h, clear_color, viz::texture_generation(), true);
 //   glfwSwapBuffers(window);
 //
-// What is kept: the pictures of visible child windows (not popups, tooltips or menus) that
-// overlap no other window. One is drawn again when its vertices, indices, commands or rectangle
-// differ from last frame's, when it shows a texture other than the font atlas and
-// texture_generation changed (a heatmap re-coloured in place keeps its texture name), or when
-// something drawn over it last frame (a tooltip) or a window that moved or closed left its
-// place. The other lists (the root window, popups, tooltips) are drawn every frame on top, and
-// last frame's footprints of them are cleared first. Every list draws over the flat clear
-// colour, so the picture is the one of clearing and drawing everything, provided the root
-// window has no background of its own (ImGuiWindowFlags_NoBackground) and draws nothing under
-// a child window (a list that would be drawn over such a window makes it drawn directly).
+// What is kept: every draw list's pixels, with what the list held. Visible child windows (not
+// popups, tooltips or menus) that overlap no other window are drawn first, each clipped to its
+// rectangle; the other lists (the root window, tooltips, popups) are drawn over them in draw
+// order. A list is drawn again when its vertices, indices, commands or place differ from last
+// frame's, or when it shows a texture other than the font atlas and texture_generation changed
+// (a heatmap re-coloured in place keeps its texture name). Its old and new places are then
+// wiped to the clear colour, and every list that overlaps a wiped place is drawn again too (a
+// window under a tooltip that moved), until nothing more overlaps. Every list draws over the
+// flat clear colour, so the picture is the one of clearing and drawing everything, provided the
+// root window has no background of its own (ImGuiWindowFlags_NoBackground) and draws nothing
+// under a child window (a list that would reach into a later window makes that window an
+// ordinary list).
 //
 // Whether last frame's pixels are still there: an FBO keeps them. A window's back buffer keeps
 // them only if the swap copies (Mesa's software GLX does; a flipping driver does not, and GLX
@@ -38,9 +40,9 @@ namespace rope::viz {
 class FrameCache {
  public:
   struct Stats {
-    int lists_drawn = 0;   // kept window pictures drawn again this frame
-    int lists_reused = 0;  // kept window pictures left as they were
-    int lists_direct = 0;  // lists drawn directly (root window, popups, tooltips)
+    int lists_drawn = 0;   // child windows drawn again this frame
+    int lists_reused = 0;  // child windows left as they were
+    int lists_direct = 0;  // other lists (root window, popups, tooltips) drawn this frame
     bool full = false;     // everything was cleared and drawn (first frame, size change, lost pixels)
   };
 

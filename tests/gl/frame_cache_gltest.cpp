@@ -164,7 +164,7 @@ TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept
   ASSERT_TRUE(kept.valid() && reference.valid()) << error;
   FrameCache fbo_cache, window_cache;
 
-  std::vector<Script> frames(14);
+  std::vector<Script> frames(17);
   frames[3].b_text = "b: 3 (changed)";                       // one window changes
   for (int f = 4; f < 14; ++f) frames[f].b_text = frames[3].b_text;
   frames[5].tooltip = true;                                  // a tooltip over window a
@@ -177,8 +177,14 @@ TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept
   frames[11].b_height = 60.0f;
   frames[12].b_height = 60.0f;
   frames[12].status = "status 12";                           // the root's line changes
-  frames[13].b_height = 60.0f;
-  frames[13].status = "status 12";
+  for (int f = 13; f < 17; ++f) {
+    frames[f].b_height = 60.0f;
+    frames[f].status = "status 12";
+  }
+  for (int f = 14; f < 17; ++f) {                            // a tooltip that stays put
+    frames[f].tooltip = true;
+    frames[f].tooltip_pos = ImVec2(40, 100);
+  }
 
   int kept_total = 0, window_kept_total = 0;
   for (size_t f = 0; f < frames.size(); ++f) {
@@ -226,8 +232,13 @@ TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept
     if (f == 7) {
       EXPECT_GE(st.lists_drawn, 1) << "window c shows a re-coloured texture";
     }
+    if (f == 16) {
+      // The tooltip and the window under it are as they were: nothing is drawn at all.
+      EXPECT_EQ(st.lists_drawn, 0);
+      EXPECT_EQ(st.lists_direct, 0);
+    }
   }
-  EXPECT_GT(kept_total, 20);
+  EXPECT_GT(kept_total, 25);
   // Mesa's software GLX keeps the back buffer across swaps; the cache saw that through its check
   // pixel and kept pictures in the window too.
   std::printf("window back buffer: %d window pictures kept over %zu frames\n", window_kept_total, frames.size());
