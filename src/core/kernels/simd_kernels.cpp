@@ -286,6 +286,11 @@ HWY_INLINE V ExpNonPositive(D d, V x) {
   p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
   p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
   p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  if constexpr (sizeof(V) == 64) {
+    return V{_mm512_scalef_ps(p.raw, n.raw)};  // p * 2^n in one instruction
+  }
+#endif
   const auto bits = hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127)));
   return hn::Mul(p, hn::BitCast(d, bits));
 }
@@ -391,13 +396,19 @@ void ColorizeImpl(const float* values, int64_t num_valid, int64_t row_len, const
   const auto vneg_inf = hn::Set(df, -std::numeric_limits<float>::infinity());
   const auto colour_of = [&](hn::Vec<decltype(df)> v) {
     const auto masked = hn::Eq(v, vneg_inf);
-    // NaN and -inf go to index 0 (NaN explicitly: Max/Min need not drop it on every target);
-    // masked cells are replaced below.
+    // NaN and -inf go to index 0; masked cells are replaced below.
     const auto scaled = hn::Mul(hn::Sub(v, vlo), vk);
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
+    // x86 maxps returns its second operand when either is NaN: Max(NaN, 0) is 0.
+    const auto t = hn::Min(hn::Max(scaled, vzero), vtop);
+#else
+    // Elsewhere Max/Min need not drop NaN: zero it explicitly.
     const auto t = hn::Min(hn::Max(hn::IfThenElseZero(hn::Eq(scaled, scaled), scaled), vzero), vtop);
-    const auto idx = hn::ConvertTo(di, hn::Round(t));
+#endif
+    const auto idx = hn::NearestInt(t);  // round to nearest even, as Round
     const auto colour = hn::BitCast(du, hn::GatherIndex(di, reinterpret_cast<const int32_t*>(lut), idx));
-    return hn::IfThenElse(hn::RebindMask(du, masked), vmasked, colour);
+    // Unmasked vectors (nearly all of them) skip the blend.
+    return hn::AllFalse(df, masked) ? colour : hn::IfThenElse(hn::RebindMask(du, masked), vmasked, colour);
   };
   size_t i = 0;
   // Scalar head up to vector alignment of the output, then non-temporal vector stores.
