@@ -156,8 +156,7 @@ void BM_CausalPipeline(benchmark::State& state) {
   std::vector<float> out(static_cast<size_t>(n * n));
   ScorePipeline pipeline;
   for (auto _ : state) {
-    pipeline.prepare_queries(freqs, Encoding::kRope, 0, q.data(), n);
-    pipeline.prepare_keys(freqs, Encoding::kRope, 0, k.data(), n);
+    pipeline.prepare(freqs, Encoding::kRope, 0, q.data(), n, 0, k.data(), n);
     pipeline.run(true, 0, true, out.data(), n);
     benchmark::DoNotOptimize(out.data());
   }

@@ -130,8 +130,8 @@ void logits_block(const RopeFrequencies& freqs, const Content& content, const Sc
   const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
   const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
   ScorePipeline& pipeline = workspace();
-  pipeline.prepare_queries(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows());
-  pipeline.prepare_keys(freqs, options.encoding, options.offset + block.n0, k.data(), block.cols());
+  pipeline.prepare(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows(),
+                   options.offset + block.n0, k.data(), block.cols());
   pipeline.run(options.causal, block.m0 - block.n0, false, out, block.cols());
 }
 
@@ -233,8 +233,8 @@ void softmax_block(const RopeFrequencies& freqs, const Content& content, const S
   const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
   const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
   ScorePipeline& pipeline = workspace();
-  pipeline.prepare_queries(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows());
-  pipeline.prepare_keys(freqs, options.encoding, options.offset + block.n0, k.data(), block.cols());
+  pipeline.prepare(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows(),
+                   options.offset + block.n0, k.data(), block.cols());
   const int64_t diag = block.m0 - block.n0;
   const int64_t cols = block.cols();
   pipeline.for_each_row_block(
@@ -269,8 +269,8 @@ void colour_block(const RopeFrequencies& freqs, const Content& content, const Sc
   const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
   const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
   ScorePipeline& pipeline = workspace();
-  pipeline.prepare_queries(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows());
-  pipeline.prepare_keys(freqs, options.encoding, options.offset + block.n0, k.data(), block.cols());
+  pipeline.prepare(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows(),
+                   options.offset + block.n0, k.data(), block.cols());
   const kernels::ColorMap cmap{lut.rgba, lut.size, lut.lo, lut.hi, lut.masked_rgba};
   const int64_t cols = block.cols();
   const int64_t ld_scratch = (cols + kernels::kKeyPanelWidth - 1) / kernels::kKeyPanelWidth *
@@ -299,8 +299,7 @@ void attention_matrix(const RopeFrequencies& freqs, const ScoreOptions& options,
   if (num_q < 0 || num_k < 0) throw RopeError("attention: negative matrix size");
   if (num_q == 0 || num_k == 0) return;
   ScorePipeline& pipeline = workspace();
-  pipeline.prepare_queries(freqs, options.encoding, options.offset, q, num_q);
-  pipeline.prepare_keys(freqs, options.encoding, options.offset, k, num_k);
+  pipeline.prepare(freqs, options.encoding, options.offset, q, num_q, options.offset, k, num_k);
   pipeline.run(options.causal, 0, softmax, out, num_k);
 }
 

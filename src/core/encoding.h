@@ -25,5 +25,11 @@ int encoding_table_pairs(const RopeFrequencies& freqs, Encoding encoding);
 // each; sinusoid_w comes from sinusoid_inv_freq (read only for the sinusoidal encoding).
 void encode_block(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0, const float* x, int64_t num_rows,
                   float* out, float* cos_tab, float* sin_tab, const double* sinusoid_w);
+// encode_block in two steps, so that rows of q and k at the same positions share one table:
+// the tables for positions pos0 .. pos0 + num_rows - 1, then the encoding of rows with them.
+void encoding_tables(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0, int64_t num_rows,
+                     float* cos_tab, float* sin_tab, const double* sinusoid_w);
+void apply_encoding(const RopeFrequencies& freqs, Encoding encoding, const float* x, int64_t num_rows, float* out,
+                    const float* cos_tab, const float* sin_tab);
 
 }  // namespace rope::core

@@ -148,8 +148,7 @@ PipelineBenchReport run_pipeline_bench(const RopeFrequencies& freqs, int64_t seq
       "pipeline",
       "whole causal pipeline: angles + rotate Q,K + pack + scores (lower triangle) + mask + softmax + write N x N",
       reps, [&] {
-        pipeline.prepare_queries(freqs, Encoding::kRope, 0, q.data(), n);
-        pipeline.prepare_keys(freqs, Encoding::kRope, 0, k.data(), n);
+        pipeline.prepare(freqs, Encoding::kRope, 0, q.data(), n, 0, k.data(), n);
         pipeline.run(true, 0, true, out.data(), n);
       }));
   const double pipeline_ms = report.stages.back().median_ms;
@@ -162,8 +161,7 @@ PipelineBenchReport run_pipeline_bench(const RopeFrequencies& freqs, int64_t seq
       "colour",
       "whole causal pipeline through to colours: as pipeline, then LUT colour and write N x N RGBA8",
       reps, [&] {
-        pipeline.prepare_queries(freqs, Encoding::kRope, 0, q.data(), n);
-        pipeline.prepare_keys(freqs, Encoding::kRope, 0, k.data(), n);
+        pipeline.prepare(freqs, Encoding::kRope, 0, q.data(), n, 0, k.data(), n);
         pipeline.run_colour(true, 0, true, cmap, rgba.data(), n);
       }));
   const double colour_ms = report.stages.back().median_ms;

@@ -251,6 +251,38 @@ TEST_P(AttentionTargetTest, RowStatsOverLongRowsMatchReference) {
 }
 
 
+// prepare() shares one cos/sin table between query and key rows at the same positions: the
+// encoded queries and packed keys are bit for bit those of prepare_queries + prepare_keys, for
+// every encoding, with more keys than queries and the other way round (crossing encode chunks).
+TEST_P(AttentionTargetTest, SharedTablePrepareEqualsSeparateEncoding) {
+  const RopeFrequencies f = make_freqs(64, 48, 10000.0, Layout::kGptj, 1.3);
+  const Content cont = Content::generated(ContentKind::kRandom, 64, 21);
+  for (Encoding encoding : {Encoding::kRope, Encoding::kSinusoidal, Encoding::kNone}) {
+    for (auto [num_q, num_k] : {std::pair<int64_t, int64_t>{300, 700}, {700, 300}}) {
+      std::vector<float> q(size_t(num_q * 64)), k(size_t(num_k * 64));
+      cont.queries(1000, 1000 + num_q, q.data());
+      cont.keys(1000, 1000 + num_k, k.data());
+      ScorePipeline separate, shared;
+      separate.prepare_queries(f, encoding, 1000, q.data(), num_q);
+      separate.prepare_keys(f, encoding, 1000, k.data(), num_k);
+      shared.prepare(f, encoding, 1000, q.data(), num_q, 1000, k.data(), num_k);
+      ASSERT_EQ(shared.num_queries(), num_q);
+      ASSERT_EQ(shared.num_keys(), num_k);
+      const int64_t q_size = num_q * 64, k_size = kernels::packed_keys_size(num_k, 64);
+      int q_diff = 0, k_diff = 0;
+      for (int64_t i = 0; i < q_size; ++i) q_diff += shared.encoded_queries()[i] != separate.encoded_queries()[i];
+      for (int64_t i = 0; i < k_size; ++i) k_diff += shared.packed_keys()[i] != separate.packed_keys()[i];
+      EXPECT_EQ(q_diff, 0) << static_cast<int>(encoding) << " " << num_q << "x" << num_k;
+      EXPECT_EQ(k_diff, 0) << static_cast<int>(encoding) << " " << num_q << "x" << num_k;
+      // And the encoding did something: rotated or shifted rows differ from the raw content.
+      if (encoding != Encoding::kNone) {
+        EXPECT_NE(shared.encoded_queries()[64 * 5 + 3], q[64 * 5 + 3]);
+      }
+    }
+  }
+}
+
+
 // The fused colour pipeline (scores -> mask -> softmax -> LUT) gives the colour of the softmax
 // matrix's values: the LUT index differs by at most one (range scaling rounds differently),
 // masked cells get the masked colour.

@@ -32,24 +32,32 @@ ScorePipeline::ScorePipeline(ThreadPool* pool) : pool_(pool ? pool : &ThreadPool
 }
 
 void ScorePipeline::encode(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
-                           const float* x, int64_t num_rows, float* out, float* packed_out) {
+                           const float* q, int64_t num_q, const float* k, int64_t num_k,
+                           float* packed_k) {
   const int hd = freqs.head_dim;
   if (encoding == Encoding::kSinusoidal) sinusoid_inv_freq_ = sinusoid_inv_freq(hd, freqs.base);
   const int table_pairs = encoding_table_pairs(freqs, encoding);
   for (int t = 0; t < pool_->num_threads(); ++t) {
     grow(cos_[static_cast<size_t>(t)], static_cast<size_t>(kEncodeChunk * table_pairs));
     grow(sin_[static_cast<size_t>(t)], static_cast<size_t>(kEncodeChunk * table_pairs));
-    if (packed_out) grow(rows_[static_cast<size_t>(t)], static_cast<size_t>(kEncodeChunk * hd));
+    if (num_k > 0) grow(rows_[static_cast<size_t>(t)], static_cast<size_t>(kEncodeChunk * hd));
   }
+  const int64_t num_rows = std::max(num_q, num_k);
   const int64_t chunks = (num_rows + kEncodeChunk - 1) / kEncodeChunk;
   pool_->parallel_for(chunks, [&](int64_t chunk, int thread) {
     const int64_t r0 = chunk * kEncodeChunk;
-    const int64_t n = std::min(kEncodeChunk, num_rows - r0);
-    float* dst = packed_out ? rows_[static_cast<size_t>(thread)].data() : out + r0 * hd;
-    encode_block(freqs, encoding, pos0 + r0, x + r0 * hd, n, dst, cos_[static_cast<size_t>(thread)].data(),
-                 sin_[static_cast<size_t>(thread)].data(), sinusoid_inv_freq_.data());
-    if (packed_out) {
-      kernels::pack_keys(dst, n, hd, packed_out + (r0 / kernels::kKeyPanelWidth) * hd * kernels::kKeyPanelWidth);
+    const int64_t rows_q = std::clamp<int64_t>(num_q - r0, 0, kEncodeChunk);
+    const int64_t rows_k = std::clamp<int64_t>(num_k - r0, 0, kEncodeChunk);
+    const float* cos_tab = cos_[static_cast<size_t>(thread)].data();
+    const float* sin_tab = sin_[static_cast<size_t>(thread)].data();
+    // One table for the query and key rows at these positions.
+    encoding_tables(freqs, encoding, pos0 + r0, std::max(rows_q, rows_k), cos_[static_cast<size_t>(thread)].data(),
+                    sin_[static_cast<size_t>(thread)].data(), sinusoid_inv_freq_.data());
+    if (rows_q > 0) apply_encoding(freqs, encoding, q + r0 * hd, rows_q, q_enc_.data() + r0 * hd, cos_tab, sin_tab);
+    if (rows_k > 0) {
+      float* encoded = rows_[static_cast<size_t>(thread)].data();
+      apply_encoding(freqs, encoding, k + r0 * hd, rows_k, encoded, cos_tab, sin_tab);
+      kernels::pack_keys(encoded, rows_k, hd, packed_k + (r0 / kernels::kKeyPanelWidth) * hd * kernels::kKeyPanelWidth);
     }
   });
 }
@@ -59,7 +67,7 @@ void ScorePipeline::prepare_queries(const RopeFrequencies& freqs, Encoding encod
   head_dim_ = freqs.head_dim;
   num_q_ = num_q;
   grow(q_enc_, static_cast<size_t>(num_q * freqs.head_dim));
-  encode(freqs, encoding, pos0, q, num_q, q_enc_.data(), nullptr);
+  encode(freqs, encoding, pos0, q, num_q, nullptr, 0, nullptr);
 }
 
 void ScorePipeline::prepare_keys(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
@@ -67,13 +75,30 @@ void ScorePipeline::prepare_keys(const RopeFrequencies& freqs, Encoding encoding
   head_dim_ = freqs.head_dim;
   num_k_ = num_k;
   grow(k_packed_, static_cast<size_t>(kernels::packed_keys_size(num_k, freqs.head_dim)));
-  encode(freqs, encoding, pos0, k, num_k, nullptr, k_packed_.data());
+  encode(freqs, encoding, pos0, nullptr, 0, k, num_k, k_packed_.data());
+  keys_ = k_packed_.data();
+}
+
+void ScorePipeline::prepare(const RopeFrequencies& freqs, Encoding encoding, int64_t q_pos0,
+                            const float* q, int64_t num_q, int64_t k_pos0, const float* k,
+                            int64_t num_k) {
+  if (q_pos0 != k_pos0) {
+    prepare_queries(freqs, encoding, q_pos0, q, num_q);
+    prepare_keys(freqs, encoding, k_pos0, k, num_k);
+    return;
+  }
+  head_dim_ = freqs.head_dim;
+  num_q_ = num_q;
+  num_k_ = num_k;
+  grow(q_enc_, static_cast<size_t>(num_q * freqs.head_dim));
+  grow(k_packed_, static_cast<size_t>(kernels::packed_keys_size(num_k, freqs.head_dim)));
+  encode(freqs, encoding, q_pos0, q, num_q, k, num_k, k_packed_.data());
   keys_ = k_packed_.data();
 }
 
 void ScorePipeline::encode_keys_into(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
                                      const float* k, int64_t num_k, float* packed) {
-  encode(freqs, encoding, pos0, k, num_k, nullptr, packed);
+  encode(freqs, encoding, pos0, nullptr, 0, k, num_k, packed);
 }
 
 void ScorePipeline::use_packed_keys(const float* packed, int64_t num_k, int head_dim) {

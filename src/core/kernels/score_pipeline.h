@@ -29,6 +29,11 @@ class ScorePipeline {
   void prepare_keys(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0, const float* k,
                     int64_t num_k);
 
+  // Both; when the first query and the first key are at the same position (as in self-attention
+  // over one sequence), rows at the same position share one cos/sin table.
+  void prepare(const RopeFrequencies& freqs, Encoding encoding, int64_t q_pos0, const float* q,
+               int64_t num_q, int64_t k_pos0, const float* k, int64_t num_k);
+
   // Encodes num_k key rows at positions pos0 .. and packs them into `packed` (size
   // kernels::packed_keys_size(num_k, head_dim)) instead of this object's buffer.
   void encode_keys_into(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
@@ -69,8 +74,10 @@ class ScorePipeline {
   ThreadPool& pool() { return *pool_; }
 
  private:
-  void encode(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0, const float* x,
-              int64_t num_rows, float* out, float* packed_out);
+  // Encodes num_q query rows into q_enc_ and num_k key rows packed into packed_k, at positions
+  // pos0 ..; either count may be 0.
+  void encode(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0, const float* q,
+              int64_t num_q, const float* k, int64_t num_k, float* packed_k);
   ThreadPool* pool_;
   int head_dim_ = 0;
   int64_t num_q_ = 0, num_k_ = 0;
