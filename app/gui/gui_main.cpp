@@ -333,6 +333,14 @@ int run_gui(const GuiLaunch& launch) {
   float applied_scale = host.content_scale();
 
   Workers workers;
+  // A finished result wakes the frame loop when it waits (idle, or pacing below).
+  workers.decay.set_notify([] { glfwPostEmptyEvent(); });
+  workers.heatmaps.set_notify([] { glfwPostEmptyEvent(); });
+  // Where the swap does not wait for the display (Xvfb, or a driver that ignores the swap
+  // interval), frames start at most once per refresh: a spinning loop would take the CPU the
+  // computation needs. Input and finished results end the wait at once.
+  const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor());
+  const double frame_interval = 1.0 / (mode && mode->refreshRate > 0 ? mode->refreshRate : 60);
   Derived derived;
   LatencyBench bench;
   const bool log_frames = std::getenv("ROPESCOPE_LOG_FRAMES") != nullptr;
@@ -427,7 +435,13 @@ int run_gui(const GuiLaunch& launch) {
     }
     if (!screenshot) autosave.tick(state, host.window());
     if (launch.frames > 0 && !screenshot && frame + 1 >= launch.frames) break;
+    if (!screenshot) {
+      const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - frame_start).count();
+      if (spent < frame_interval) glfwWaitEventsTimeout(frame_interval - spent);
+    }
   }
+  workers.decay.set_notify({});
+  workers.heatmaps.set_notify({});
 
   if (log_frames) {
     report_frame_times("frame times", frame_ms);

@@ -54,6 +54,14 @@ class LatestWorker {
     return generation;
   }
 
+  // Called on the worker thread whenever a result (final or partial) or an error becomes
+  // visible, e.g. to wake an event loop that waits (glfwPostEmptyEvent). Once set_notify({})
+  // returned, the previous function is not running and is never called again.
+  void set_notify(std::function<void()> notify) {
+    std::lock_guard lock(notify_mutex_);
+    notify_ = std::move(notify);
+  }
+
   // The newest finished result (may belong to an older request while a newer one runs).
   std::shared_ptr<const Result> latest() const {
     std::lock_guard lock(mutex_);
@@ -91,6 +99,11 @@ class LatestWorker {
  private:
   bool failed_newest() const { return error_generation_ == requested_generation_ && requested_generation_ != 0; }
 
+  void notify() {
+    std::lock_guard lock(notify_mutex_);
+    if (notify_) notify_();
+  }
+
   void run() {
     std::unique_lock lock(mutex_);
     for (;;) {
@@ -111,30 +124,43 @@ class LatestWorker {
               return requested_generation_.load(std::memory_order_relaxed) == generation;
             },
             [this, generation](Result&& partial) {
-              std::lock_guard guard(mutex_);
-              if (generation == requested_generation_ && generation > result_generation_)
+              {
+                std::lock_guard guard(mutex_);
+                if (generation != requested_generation_ || generation <= result_generation_) return;
                 result_ = std::make_shared<const Result>(std::move(partial));
+              }
+              notify();
             });
       } catch (const std::exception& e) {
         error = e.what();
       }
       lock.lock();
       progress_.store(0.0, std::memory_order_relaxed);
+      bool published = false;
       if (!error.empty()) {
         error_ = error;
         error_generation_ = generation;
         done_cv_.notify_all();
+        published = true;
       } else if (result && generation >= result_generation_) {
         result_ = std::make_shared<const Result>(std::move(*result));
         result_generation_ = generation;
         if (generation == requested_generation_)
           latency_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - submitted_at_).count();
         done_cv_.notify_all();
+        published = true;
+      }
+      if (published) {
+        lock.unlock();
+        notify();
+        lock.lock();
       }
     }
   }
 
   Fn fn_;
+  std::mutex notify_mutex_;
+  std::function<void()> notify_;  // guarded by notify_mutex_
   mutable std::mutex mutex_;
   std::condition_variable cv_, done_cv_;
   std::optional<Request> pending_;
