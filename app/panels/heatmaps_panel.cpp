@@ -197,6 +197,7 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     }
     const viz::Colormap cmap = k == 2 ? state.diverging_colormap : state.colormap;
     hm.set_colormap(cmap);
+    hm.set_transient(derived.heatmaps_pending);  // shown stretched until the newer cells arrive
     // Values: linear over [min, max], or log over [smallest positive, max] for softmax weights
     // (changing it recolours only; no recompute). A map still computing keeps its last picture.
     const bool log_colors = m.available ? k < 2 && r.key.softmax && state.softmax_log_colors && m.min_positive > 0.0f

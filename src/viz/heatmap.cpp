@@ -29,6 +29,16 @@ struct Heatmap::Gl {
   GLuint vao = 0;
   bool program_failed = false;
   bool mips_valid = false;  // mip levels of target match the last colouring pass
+  GLint min_filter = GL_NEAREST;  // of target's colour texture
+
+  // Sets the colour texture's minification filter (magnification stays nearest); a change
+  // changes the pixels shown, so retained renderers are told.
+  void use_min_filter(GLint filter) {
+    if (filter == min_filter) return;
+    target.color().set_filter(filter, GL_NEAREST);
+    min_filter = filter;
+    mark_textures_changed();
+  }
   GLint u_values = -1, u_luts = -1, u_cmap = -1, u_vmin = -1, u_vmax = -1, u_log = -1, u_mask = -1;
 
   ~Gl() {
@@ -97,8 +107,10 @@ Heatmap& Heatmap::operator=(Heatmap&& other) noexcept {
     view_ = other.view_;
     colors_dirty_ = true;
     dragging_ = false;
+    transient_ = other.transient_;
     upload_count_ = other.upload_count_;
     color_pass_count_ = other.color_pass_count_;
+    mipmap_count_ = other.mipmap_count_;
     error_ = std::move(other.error_);
   }
   return *this;
@@ -209,6 +221,12 @@ void Heatmap::set_mask_color(ImU32 color) {
   mask_color_ = color;
 }
 
+MinFilter choose_min_filter(float shrink, bool transient) {
+  if (!(shrink > 1.01f)) return MinFilter::kNearest;
+  if (shrink <= 2.0f || transient) return MinFilter::kLinear;
+  return MinFilter::kMipmaps;
+}
+
 void Heatmap::set_view(const HeatmapView& view) { view_ = view_clamp(view, logical_rows_, logical_cols_); }
 void Heatmap::reset_view() { view_ = view_full(logical_rows_, logical_cols_); }
 
@@ -242,9 +260,10 @@ bool Heatmap::update_colors() {
     glBindVertexArray(gl_->vao);
     glDrawArrays(GL_TRIANGLES, 0, 3);
   }
-  // Mipmaps are built lazily by draw() when the image is shown minified; until then the old
-  // levels must not be sampled.
+  // Mipmaps are built lazily by draw() when the image is shown more than halved; until then the
+  // old levels must not be sampled.
   gl_->target.color().set_filter(GL_NEAREST, GL_NEAREST);
+  gl_->min_filter = GL_NEAREST;
   gl_->mips_valid = false;
   const std::string err = gl::check_errors("heatmap colouring pass");
   if (!err.empty()) error_ = err;
@@ -304,16 +323,23 @@ HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
   bool drew = false;
   if (rows_ > 0 && update_colors()) {
     if (auto d = view_region_draw(view_, rmin, rmax, region_x0_, region_y0_, region_x1_, region_y1_)) {
-      // Zoomed out, several cells share a pixel: mipmaps average them instead of dropping some.
+      // Zoomed out, several texels share a pixel. Up to 2 texels per pixel, bilinear filtering
+      // averages them; beyond, mipmaps do (built once per colouring pass). A transient picture
+      // (a newer one is being computed) is never worth a mipmap pass: it is bilinear.
       const float texels_x = (d->uv_max.x - d->uv_min.x) * static_cast<float>(cols_);
       const float texels_y = (d->uv_max.y - d->uv_min.y) * static_cast<float>(rows_);
-      const bool minified = texels_x > 1.01f * (d->p_max.x - d->p_min.x) || texels_y > 1.01f * (d->p_max.y - d->p_min.y);
-      if (minified && !gl_->mips_valid) {
+      const float shrink = std::max(texels_x / std::max(1.0f, d->p_max.x - d->p_min.x),
+                                    texels_y / std::max(1.0f, d->p_max.y - d->p_min.y));
+      const MinFilter filter = choose_min_filter(shrink, transient_);
+      if (filter == MinFilter::kMipmaps && !gl_->mips_valid) {
         gl_->target.color().generate_mipmaps();
-        gl_->target.color().set_filter(GL_LINEAR_MIPMAP_LINEAR, GL_NEAREST);
         gl_->mips_valid = true;
+        ++mipmap_count_;
         mark_textures_changed();
       }
+      gl_->use_min_filter(filter == MinFilter::kNearest  ? GL_NEAREST
+                          : filter == MinFilter::kLinear ? GL_LINEAR
+                                                         : GL_LINEAR_MIPMAP_LINEAR);
       const auto tex = static_cast<intptr_t>(color_texture());
       dl->PushClipRect(rmin, rmax, true);
       dl->AddImage(reinterpret_cast<ImTextureID>(tex), d->p_min, d->p_max, d->uv_min, d->uv_max);

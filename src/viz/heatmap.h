@@ -14,7 +14,7 @@
 // How it draws: when something changed, the shader renders the coloured image into an RGBA8
 // texture through an FBO (GL state is saved and restored around that pass), then the widget
 // shows the visible part of it with ImDrawList::AddImage (nearest filtering when zoomed in,
-// mipmapped averaging when zoomed out).
+// bilinear up to 2 texels per pixel, mipmapped averaging beyond unless the picture is transient).
 // Masked cells (NaN or -inf) get the mask colour; +inf clamps to the top of the range.
 //
 // Without GL (viz::gl_enabled() false, e.g. the no-backend smoke test) no GL call is ever made:
@@ -40,6 +40,13 @@
 namespace rope::viz {
 
 enum class ColorScale { kLinear, kLog };
+
+// How the coloured image is sampled when shown at `shrink` texels per pixel (the larger of the
+// two axes): nearest at 1:1 or magnified, bilinear up to 2:1 (it averages 2 x 2 texels), mipmaps
+// beyond, except for a transient picture (about to be replaced): building mipmaps for it would
+// cost a frame (~100 ms for 1024 x 1024 under llvmpipe) for a picture shown a few frames.
+enum class MinFilter { kNearest, kLinear, kMipmaps };
+MinFilter choose_min_filter(float shrink, bool transient);
 
 struct HeatmapHover {
   bool hovered = false;      // the mouse is over a cell of the logical matrix
@@ -68,6 +75,9 @@ class Heatmap {
   void set_colormap(Colormap cmap);
   void set_scale(ColorScale scale);          // kLog: t = log(v/vmin)/log(vmax/vmin), v <= 0 -> vmin
   void set_mask_color(ImU32 color);          // 0: the theme's mask colour (the default)
+  // A newer picture is on its way (set each frame by views that recompute what is visible):
+  // shown shrunk, it is filtered bilinearly and never mipmapped.
+  void set_transient(bool transient) { transient_ = transient; }
 
   int rows() const { return rows_; }
   int cols() const { return cols_; }
@@ -99,9 +109,10 @@ class Heatmap {
   unsigned int color_texture() const;  // GL name of the RGBA8 coloured image, 0 if none
   // The coloured image, rows * cols * 4 bytes, row 0 first (data row 0 = top of the widget).
   std::vector<uint8_t> read_colors();
-  // Counters for tests: data uploads and colouring passes so far.
+  // Counters for tests: data uploads, colouring passes and mipmap builds so far.
   int upload_count() const { return upload_count_; }
   int color_pass_count() const { return color_pass_count_; }
+  int mipmap_count() const { return mipmap_count_; }
   const std::string& error() const { return error_; }
   // Deletes the GL objects now (the context must be current). Data must be set again. With GL
   // disabled (context already gone) the objects are abandoned instead: no GL call is made.
@@ -122,7 +133,8 @@ class Heatmap {
   HeatmapView view_;
   bool colors_dirty_ = true;
   bool dragging_ = false;
-  int upload_count_ = 0, color_pass_count_ = 0;
+  bool transient_ = false;
+  int upload_count_ = 0, color_pass_count_ = 0, mipmap_count_ = 0;
   std::string error_;
 };
 

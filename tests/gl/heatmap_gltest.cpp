@@ -360,12 +360,18 @@ TEST_F(HeatmapGl, ImGuiFrameShowsTheHeatmapAndAColourBarWithTheColormapEnds) {
   ImGui::SetCurrentContext(previous);
 }
 
-TEST_F(HeatmapGl, ZoomedOutViewAveragesCellsInsteadOfAliasing) {
-  // A 64 x 64 checkerboard of 0 / 1 shown in 16 x 16 pixels: each pixel covers 4 x 4 cells, so an
-  // honest (averaged) picture is uniform and close to the colour of the mean, never pure ends.
+// kN x kN cells of 0 / 1 alternating.
+std::vector<float> checkerboard() {
   std::vector<float> m(kN * kN);
   for (int r = 0; r < kN; ++r)
     for (int c = 0; c < kN; ++c) m[static_cast<size_t>(r * kN + c)] = static_cast<float>((r + c) % 2);
+  return m;
+}
+
+TEST_F(HeatmapGl, ZoomedOutViewAveragesCellsInsteadOfAliasing) {
+  // A 64 x 64 checkerboard of 0 / 1 shown in 16 x 16 pixels: each pixel covers 4 x 4 cells, so an
+  // honest (averaged) picture is uniform and close to the colour of the mean, never pure ends.
+  const std::vector<float> m = checkerboard();
   Heatmap hm;
   hm.set_data(m.data(), kN, kN);
   hm.set_range(0.0, 1.0);
@@ -383,6 +389,25 @@ TEST_F(HeatmapGl, ZoomedOutViewAveragesCellsInsteadOfAliasing) {
       const Pixel p = pixel_at(px, 64, static_cast<int>(at.x) + x, 63 - (static_cast<int>(at.y) + y));
       EXPECT_LE(max_channel_diff(p, mean), 12) << "x=" << x << " y=" << y << ": " << p.r << "," << p.g << "," << p.b;
     }
+  hm.release_gl();
+}
+
+TEST_F(HeatmapGl, MipmapsOnlyForAStablePictureShownMoreThanHalved) {
+  const std::vector<float> m = checkerboard();
+  Heatmap hm;
+  hm.set_data(m.data(), kN, kN);
+  hm.set_range(0.0, 1.0);
+  // 64 texels on 40 pixels (1.6:1): bilinear, no mipmaps.
+  EXPECT_FALSE(render_imgui(96, 96, [&] { hm.draw("##a", ImVec2(40, 40)); }).empty());
+  EXPECT_EQ(hm.mipmap_count(), 0);
+  // 4:1 while a newer picture is on its way: still none.
+  hm.set_transient(true);
+  EXPECT_FALSE(render_imgui(96, 96, [&] { hm.draw("##b", ImVec2(16, 16)); }).empty());
+  EXPECT_EQ(hm.mipmap_count(), 0);
+  // 4:1 and stable: built once for the colouring pass, not every frame.
+  hm.set_transient(false);
+  EXPECT_FALSE(render_imgui(96, 96, [&] { hm.draw("##c", ImVec2(16, 16)); }, 4).empty());
+  EXPECT_EQ(hm.mipmap_count(), 1);
   hm.release_gl();
 }
 
