@@ -23,6 +23,9 @@ bool view_pending(const Derived& derived, ViewId view) {
   }
 }
 
+// Views area at least this many font sizes wide: plots in one row, heatmaps across below.
+constexpr float kWideGridFonts = 54.0f;
+
 void toggle_maximise(AppState& state, ViewId view) {
   const int v = static_cast<int>(view);
   state.ui.maximised = state.ui.maximised == v ? -1 : v;
@@ -132,14 +135,30 @@ void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) 
     ImGui::SameLine();
   }
   ImGui::BeginChild("##views", ImVec2(0.0f, body_h), false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const ImVec2 spacing = ImGui::GetStyle().ItemSpacing;
+  const float rows_h = avail.y - spacing.y;
   if (state.ui.maximised >= 0 && state.ui.maximised < kViewCount) {
     draw_view(state, derived, static_cast<ViewId>(state.ui.maximised), ImVec2(0.0f, 0.0f));
+  } else if (avail.x >= ImGui::GetFontSize() * kWideGridFonts) {
+    // Wide: the three plots side by side on top, the heatmaps (square maps side by side) over
+    // the whole width below, as tall as the width lets the maps be: at 1600 px the maps are
+    // about twice as wide as in the 2 x 2 grid, and the plots get the height left.
+    const float bottom_h = std::floor(std::clamp(heatmaps_view_height(state, avail.x), 0.45f * rows_h, 0.70f * rows_h));
+    const float top_h = rows_h - bottom_h;
+    const float row_w = avail.x - 2.0f * spacing.x;
+    const float freq_w = std::floor(row_w * 0.28f), rotation_w = std::floor(row_w * 0.42f);
+    draw_view(state, derived, ViewId::kFrequencies, ImVec2(freq_w, top_h));
+    ImGui::SameLine();
+    draw_view(state, derived, ViewId::kRotation, ImVec2(rotation_w, top_h));
+    ImGui::SameLine();
+    draw_view(state, derived, ViewId::kDecay, ImVec2(row_w - freq_w - rotation_w, top_h));
+    draw_view(state, derived, ViewId::kHeatmaps, ImVec2(avail.x, bottom_h));
   } else {
-    // 2x2 grid; the bottom row gives the three side-by-side heatmaps the wider cell.
-    const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const ImVec2 spacing = ImGui::GetStyle().ItemSpacing;
-    const float top_h = std::floor((avail.y - spacing.y) * 0.46f);
-    const float bottom_h = avail.y - spacing.y - top_h;
+    // Narrow: 2 x 2 grid (three plots in a row would be too cramped); the bottom row gives the
+    // three side-by-side heatmaps the wider cell.
+    const float top_h = std::floor(rows_h * 0.46f);
+    const float bottom_h = rows_h - top_h;
     const float half_w = std::floor((avail.x - spacing.x) * 0.5f);
     const float decay_w = std::floor((avail.x - spacing.x) * 0.36f);
     draw_view(state, derived, ViewId::kFrequencies, ImVec2(half_w, top_h));

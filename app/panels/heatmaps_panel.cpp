@@ -129,6 +129,19 @@ int shown_count(const AppState& state) {
 
 }  // namespace
 
+float heatmaps_view_height(const AppState& state, float width) {
+  const int count = std::max(1, shown_count(state));
+  const float font = ImGui::GetFontSize();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float line_h = ImGui::GetTextLineHeightWithSpacing();
+  // draw_view's padding is 0.4 / 0.3 font sizes; layout_maps gives each map its colour bar.
+  const float col_w = (width - 0.8f * font - style.ItemSpacing.x * static_cast<float>(count - 1)) / static_cast<float>(count);
+  const float side = std::max(4.0f * font, col_w - viz::colorbar_width() - style.ItemSpacing.x);
+  // Title strip, summary and "reset zoom" lines (one may wrap); title and range above the maps;
+  // the notes below.
+  return side + line_h * 9.0f + style.ItemSpacing.y + 0.6f * font;
+}
+
 void draw_heatmaps_panel(AppState& state, Derived& derived) {
   const std::shared_ptr<const HeatmapResult> result = derived.heatmaps;
   if (!result) {

@@ -91,16 +91,22 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
     ImGui::Text("%s: pair %d", r.auto_pairs ? names[k] : "pair", i);
     ImGui::Text("\xCE\xB8 = %.3g rad/pos", theta);
     ImGui::Text("%.3g rad = %.3g turns", angle, angle / kTwoPi);
+    // Narrow plots leave the axis titles out (they would take most of the plot); this line names
+    // the two features instead.
+    const bool titled = width >= ImGui::GetFontSize() * 10.0f;
+    if (!titled) dim_text("features %d (x), %d (y)", d0, d1);
     ImGui::PopTextWrapPos();
     const double lim = radius * 1.25;
-    viz::AxisSpec ax{"x (feature " + std::to_string(d0) + ")", false, -lim, lim};
-    viz::AxisSpec ay{"y (feature " + std::to_string(d1) + ")", false, -lim, lim};
+    viz::AxisSpec ax{titled ? "x (feature " + std::to_string(d0) + ")" : std::string(), false, -lim, lim};
+    viz::AxisSpec ay{titled ? "y (feature " + std::to_string(d1) + ")" : std::string(), false, -lim, lim};
     viz::PlotOptions options;
     options.equal_aspect = true;
     options.legend = viz::LegendCorner::kNone;
     options.crosshair = false;
     const std::string id = "##rotplot" + std::to_string(k);
-    const float plot_h = std::max(ImGui::GetFontSize() * 5.0f, ImGui::GetContentRegionAvail().y);
+    // About square (the axes take about as much height as width): a taller box would only
+    // stretch the y range of the equal-aspect plot.
+    const float plot_h = std::clamp(width, ImGui::GetFontSize() * 5.0f, std::max(ImGui::GetFontSize() * 5.0f, ImGui::GetContentRegionAvail().y));
     if (viz::begin_plot(id.c_str(), ImVec2(width, plot_h), ax, ay, options)) {
       std::vector<double> cx(kCircleSegments + 1), cy(kCircleSegments + 1);
       for (int s = 0; s <= kCircleSegments; ++s) {

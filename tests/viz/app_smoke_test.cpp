@@ -133,6 +133,43 @@ TEST_F(GuiSmoke, DefaultStartComputesEveryView) {
   EXPECT_FALSE(state_.status_is_error) << state_.status;
 }
 
+// The child window of a view (its ImGui name ends in "##view_<key>_<id>").
+const ImGuiWindow* view_window(const char* key) {
+  const std::string tag = std::string("##view_") + key + "_";
+  for (const ImGuiWindow* w : ImGui::GetCurrentContext()->Windows)
+    if (w->Active && std::string(w->Name).find(tag) != std::string::npos) return w;
+  return nullptr;
+}
+
+TEST_F(GuiSmoke, WideWindowsGiveTheHeatmapsTheWholeWidthBelowThePlots) {
+  frames(3);
+  settle();
+  const ImGuiWindow* heat = view_window("heatmaps");
+  const ImGuiWindow* freq = view_window("frequencies");
+  const ImGuiWindow* rot = view_window("rotation");
+  const ImGuiWindow* decay = view_window("decay");
+  ASSERT_TRUE(heat && freq && rot && decay);
+  // 1600 x 1000: the three plots in one row, the heatmaps below over the same width.
+  EXPECT_EQ(freq->Pos.y, rot->Pos.y);
+  EXPECT_EQ(rot->Pos.y, decay->Pos.y);
+  EXPECT_GT(heat->Pos.y, freq->Pos.y + freq->Size.y - 1.0f);
+  EXPECT_NEAR(heat->Pos.x, freq->Pos.x, 0.5f);
+  EXPECT_NEAR(heat->Pos.x + heat->Size.x, decay->Pos.x + decay->Size.x, 0.5f);
+  // Each of the three maps gets over 200 pixels (about 150 in the 2 x 2 grid).
+  EXPECT_GT(derived_.heat_window.width_px, 200);
+  EXPECT_GT(derived_.heat_window.height_px, 200);
+
+  // A narrow window keeps the 2 x 2 grid: decay and heatmaps share the bottom row.
+  ImGui::GetIO().DisplaySize = ImVec2(1200.0f, 800.0f);
+  frames(3);
+  heat = view_window("heatmaps");
+  decay = view_window("decay");
+  freq = view_window("frequencies");
+  ASSERT_TRUE(heat && decay && freq);
+  EXPECT_EQ(heat->Pos.y, decay->Pos.y);
+  EXPECT_GT(decay->Pos.y, freq->Pos.y + freq->Size.y - 1.0f);
+}
+
 TEST_F(GuiSmoke, KeysMaximiseAndRestoreEveryView) {
   frames(2);
   for (int v = 0; v < kViewCount; ++v) {
