@@ -221,6 +221,23 @@ void Heatmap::set_mask_color(ImU32 color) {
   mask_color_ = color;
 }
 
+namespace {
+
+// Fills [rmin, rmax] except [inner_min, inner_max] (inside it, possibly empty) with up to four
+// rectangles sharing the inner rectangle's edges.
+void fill_around(ImDrawList* dl, ImVec2 rmin, ImVec2 rmax, ImVec2 inner_min, ImVec2 inner_max, ImU32 color) {
+  if (inner_max.x <= inner_min.x || inner_max.y <= inner_min.y) {
+    dl->AddRectFilled(rmin, rmax, color);
+    return;
+  }
+  if (inner_min.y > rmin.y) dl->AddRectFilled(rmin, ImVec2(rmax.x, inner_min.y), color);
+  if (inner_max.y < rmax.y) dl->AddRectFilled(ImVec2(rmin.x, inner_max.y), rmax, color);
+  if (inner_min.x > rmin.x) dl->AddRectFilled(ImVec2(rmin.x, inner_min.y), ImVec2(inner_min.x, inner_max.y), color);
+  if (inner_max.x < rmax.x) dl->AddRectFilled(ImVec2(inner_max.x, inner_min.y), ImVec2(rmax.x, inner_max.y), color);
+}
+
+}  // namespace
+
 MinFilter choose_min_filter(float shrink, bool transient) {
   if (!(shrink > 1.01f)) return MinFilter::kNearest;
   if (shrink <= 2.0f || transient) return MinFilter::kLinear;
@@ -319,7 +336,9 @@ HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const PlotPalette& pal = palette(context().theme);
   const ImU32 mask = mask_color_ != 0 ? mask_color_ : pal.mask;
-  dl->AddRectFilled(rmin, rmax, mask);
+  // The mask colour fills what the image leaves uncovered (all of it without an image): no
+  // pixel is filled twice (a software rasteriser pays for each).
+  ImVec2 covered_min = rmax, covered_max = rmax;
   bool drew = false;
   if (rows_ > 0 && update_colors()) {
     if (auto d = view_region_draw(view_, rmin, rmax, region_x0_, region_y0_, region_x1_, region_y1_)) {
@@ -344,9 +363,12 @@ HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
       dl->PushClipRect(rmin, rmax, true);
       dl->AddImage(reinterpret_cast<ImTextureID>(tex), d->p_min, d->p_max, d->uv_min, d->uv_max);
       dl->PopClipRect();
+      covered_min = ImVec2(std::clamp(d->p_min.x, rmin.x, rmax.x), std::clamp(d->p_min.y, rmin.y, rmax.y));
+      covered_max = ImVec2(std::clamp(d->p_max.x, covered_min.x, rmax.x), std::clamp(d->p_max.y, covered_min.y, rmax.y));
     }
     drew = true;
   }
+  fill_around(dl, rmin, rmax, covered_min, covered_max, mask);
   if (!drew) {
     // Placeholder (no GL, or no data yet): keeps layout and interaction identical.
     const char* text = rows_ > 0 ? (gl_enabled() ? "heatmap unavailable" : "heatmap (no GL)") : "no data";
