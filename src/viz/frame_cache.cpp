@@ -133,6 +133,8 @@ std::array<uint8_t, 4> to_rgba8(const ImVec4& c) {
 
 }  // namespace
 
+constexpr int kLostFramesToGiveUp = 3;
+
 struct FrameCache::Impl {
   std::unordered_map<ImGuiID, Picture> pictures;
   int width = 0, height = 0;
@@ -142,6 +144,8 @@ struct FrameCache::Impl {
   // The corner pixel's blue written last frame (window back buffers only).
   uint8_t mark = 0;
   bool mark_written = false;
+  int lost_in_a_row = 0;  // frames whose check pixel did not read back
+  bool given_up = false;  // the window does not keep its pixels: no more checks, draw everything
 };
 
 FrameCache::FrameCache() : impl_(std::make_unique<Impl>()) {}
@@ -169,7 +173,7 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
   const ImTextureID font = ImGui::GetIO().Fonts->TexID;
   bool full = !s.valid || fb_width != s.width || fb_height != s.height || font != s.font ||
               std::memcmp(&clear, &s.clear, sizeof clear) != 0;
-  if (!full && window_back_buffer) {
+  if (!full && window_back_buffer && !s.given_up) {
     uint8_t px[4] = {0, 0, 0, 0};
     GLint pack = 4;
     glGetIntegerv(GL_PACK_ALIGNMENT, &pack);
@@ -177,6 +181,15 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
     glReadPixels(0, 0, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
     glPixelStorei(GL_PACK_ALIGNMENT, pack);
     full = !s.mark_written || px[0] != clear8[0] || px[1] != clear8[1] || px[2] != s.mark;
+    if (s.mark_written) s.lost_in_a_row = full ? s.lost_in_a_row + 1 : 0;
+    // A flipping swap chain loses them every frame; reading a pixel back is then only a stall.
+    s.given_up = s.lost_in_a_row >= kLostFramesToGiveUp;
+  }
+  if (window_back_buffer && s.given_up) {
+    render_draw_data_direct(draw_data, fb_width, fb_height, clear);
+    stats.full = true;
+    stats.lists_direct = draw_data->CmdListsCount;
+    return stats;
   }
   if (full) s.pictures.clear();
   s.width = fb_width;

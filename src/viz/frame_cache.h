@@ -29,7 +29,8 @@
 // as used by GLFW gives no buffer age), so with window_back_buffer the cache checks it: it
 // writes a frame counter into the low bits of blue of one corner pixel (a change of at most 7/255
 // in one pixel of the root window's padding) and reads it back the next frame; on a mismatch
-// everything is drawn again.
+// everything is drawn again, and after three mismatches in a row it stops checking and draws
+// everything every frame.
 #include <cstdint>
 #include <memory>
 

@@ -151,6 +151,29 @@ class FrameCacheGl : public ::testing::Test {
     mark_textures_changed();
   }
 
+  // One ImGui frame of the scripted UI; its draw data.
+  ImDrawData* build_frame(const Script& script) {
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui::NewFrame();
+    draw_ui(script, image_.id());
+    ImGui::Render();
+    return ImGui::GetDrawData();
+  }
+
+  // One frame into the window's back buffer through `cache`. With `lose`, something else first
+  // paints the whole back buffer (as a flipping swap chain hands back another buffer), so the
+  // check pixel no longer matches.
+  FrameCache::Stats window_frame(FrameCache& cache, const Script& script, const ImVec4& clear, bool lose) {
+    ImDrawData* dd = build_frame(script);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    if (lose) {
+      glViewport(0, 0, kWidth, kHeight);
+      glClearColor(1.0f, 0.0f, 0.0f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+    }
+    return cache.render(dd, kWidth, kHeight, clear, texture_generation(), true);
+  }
+
   GLFWwindow* window_ = nullptr;
   gl::Texture image_;
 };
@@ -189,11 +212,7 @@ TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept
   int kept_total = 0, window_kept_total = 0;
   for (size_t f = 0; f < frames.size(); ++f) {
     if (f == 7) fill_image(220);  // the texture is re-coloured under the same GL name
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui::NewFrame();
-    draw_ui(frames[f], image_.id());
-    ImGui::Render();
-    ImDrawData* dd = ImGui::GetDrawData();
+    ImDrawData* dd = build_frame(frames[f]);
 
     reference.bind();
     render_draw_data_direct(dd, kWidth, kHeight, clear);
@@ -251,19 +270,7 @@ TEST_F(FrameCacheGl, LostWindowPixelsAreNoticedAndEverythingIsDrawnAgain) {
   FrameCache cache;
   const Script script;
   for (int f = 0; f < 4; ++f) {
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui::NewFrame();
-    draw_ui(script, image_.id());
-    ImGui::Render();
-    glBindFramebuffer(GL_FRAMEBUFFER, 0);
-    if (f == 2) {
-      // Something else drew over the whole back buffer (as a flipping swap chain would hand
-      // back an older buffer): the check pixel no longer matches.
-      glViewport(0, 0, kWidth, kHeight);
-      glClearColor(1.0f, 0.0f, 0.0f, 1.0f);
-      glClear(GL_COLOR_BUFFER_BIT);
-    }
-    const FrameCache::Stats st = cache.render(ImGui::GetDrawData(), kWidth, kHeight, clear, texture_generation(), true);
+    const FrameCache::Stats st = window_frame(cache, script, clear, f == 2);
     glReadBuffer(GL_BACK);
     const std::vector<uint8_t> shown = gl::read_pixels_rgba(kWidth / 2, kHeight - 2, 1, 1);
     glfwSwapBuffers(window_);
@@ -277,6 +284,30 @@ TEST_F(FrameCacheGl, LostWindowPixelsAreNoticedAndEverythingIsDrawnAgain) {
     if (f == 3) {
       EXPECT_FALSE(st.full);
     }
+  }
+}
+
+TEST_F(FrameCacheGl, AWindowThatNeverKeepsItsPixelsIsDrawnWholeWithoutChecks) {
+  fill_image(90);
+  const ImVec4 clear(0.11f, 0.12f, 0.14f, 1.0f);
+  FrameCache cache;
+  const Script script;
+  for (int f = 0; f < 8; ++f) {
+    const FrameCache::Stats st = window_frame(cache, script, clear, f >= 1 && f <= 3);  // three lost in a row
+    glfwSwapBuffers(window_);
+    EXPECT_TRUE(st.full) << "frame " << f;
+    if (f >= 3) {
+      EXPECT_EQ(st.lists_reused, 0) << "frame " << f;
+    }
+  }
+  // The check pixel is no longer written (it would change every frame): (0, 0) keeps the clear
+  // colour, round(0.14 * 255) = 36 in blue.
+  glReadBuffer(GL_BACK);
+  for (int f = 0; f < 2; ++f) {
+    build_frame(script);
+    cache.render(ImGui::GetDrawData(), kWidth, kHeight, clear, texture_generation(), true);
+    EXPECT_EQ(gl::read_pixels_rgba(0, 0, 1, 1)[2], 36) << "frame " << f;
+    glfwSwapBuffers(window_);
   }
 }
 
