@@ -89,7 +89,7 @@ HeatWindow visible_window(double x0, double x1, double y0, double y1, int64_t se
 
 HeatKey heat_key(const ComputeParams& params, const HeatWindow& window) {
   HeatKey key{params.config, params.content, params.seed, params.causal, params.softmax, window};
-  const int64_t n = params.config.seq_len;
+  const int64_t n = heatmap_tokens(params.config);
   if (window.seq_len != n || window.m1 <= window.m0 || window.n1 <= window.n0) {
     key.window = window.width_px > 0 && window.height_px > 0 && n > 0
                      ? visible_window(0.0, static_cast<double>(n), 0.0, static_cast<double>(n), n, window.width_px,
@@ -156,7 +156,7 @@ std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const Progress
   const auto t0 = std::chrono::steady_clock::now();
   const core::RopeFrequencies freqs = core::compute_frequencies(key.config);
   const core::Content content = core::Content::generated(key.content, key.config.head_dim, key.seed);
-  const int64_t n = key.config.seq_len;
+  const int64_t n = heatmap_tokens(key.config);
   const HeatWindow& w = key.window;
   core::ViewportRequest request;
   request.num_q = request.num_k = n;

@@ -17,8 +17,9 @@ namespace rope::app {
 namespace {
 
 constexpr const char* kTipSeqLen =
-    "Number of positions (queries and keys) in the heatmaps; dynamic and longrope scaling also depend on it. "
-    "Positions 0..seq_len-1 are rotated by angle position x theta_i in each pair i.";
+    "Number of positions (queries and keys), up to 1,048,576; dynamic and longrope scaling also depend on it. "
+    "Positions 0..seq_len-1 are rotated by angle position x theta_i in each pair i. The heatmaps show the first "
+    "131,072 positions of longer contexts.";
 constexpr const char* kTipBase =
     "rope_theta. theta_i = base^(-2i/d): a larger base slows every pair except pair 0, so the slowest pairs take "
     "longer to complete a turn (longer wavelengths). Type values beyond 1e9 in the entry.";
@@ -287,7 +288,7 @@ void draw_controls_panel(AppState& state, Derived& derived) {
 
   // ---- RoPE ----
   if (ImGui::CollapsingHeader("RoPE##hdr", ImGuiTreeNodeFlags_DefaultOpen)) {
-    slider_int64("sequence length", "seqlen", &c.seq_len, 2, 131072, true, kTipSeqLen, 2, 131072);
+    slider_int64("sequence length", "seqlen", &c.seq_len, 2, kMaxContext, true, kTipSeqLen, 2, kMaxContext);
     slider_double("base (rope_theta)", "base", &c.base, 1.0, 1e9, true, "%.4g", kTipBase, 1.0, 1e15);
     int hd = c.head_dim;
     if (slider_int("head dim", "headdim", &hd, 2, 512, kTipHeadDim, 2, 512, 2)) {

@@ -111,7 +111,7 @@ MapsLayout layout_maps(int count) {
 // request when it differs from the last one). A view of another seq_len stands for the whole
 // matrix of the new one.
 void request_visible(Derived& derived, const MapsLayout& l) {
-  const int64_t n = derived.valid_params.config.seq_len;
+  const int64_t n = heatmap_tokens(derived.valid_params.config);
   const viz::HeatmapView v = derived.heat_gl.maps[0].logical_rows() == n ? derived.heat_gl.shared_view
                                                                            : viz::view_full(n, n);
   const ImVec2 image = image_size(ImVec2(l.side, l.side), l.with_axes, n);
@@ -156,7 +156,14 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
 
   ImGui::Text("%s, %s%s, seq_len %lld, content %s", r.key.softmax ? "softmax" : "logits",
               r.key.causal ? "causal" : "no mask", r.key.softmax ? " (rows sum to 1)" : "",
-              static_cast<long long>(r.seq_len), std::string(core::to_string(r.key.content)).c_str());
+              static_cast<long long>(r.key.config.seq_len), std::string(core::to_string(r.key.content)).c_str());
+  if (r.key.config.seq_len > r.seq_len) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.20f, 1.0f), "(shown: positions 0..%lld)",
+                       static_cast<long long>(r.seq_len - 1));
+    item_tooltip("The heatmaps stop at 131,072 positions; the frequency, rotation and decay views use the whole "
+                 "context. Frequencies (dynamic and longrope scaling) are those of the whole context.");
+  }
   if (ImGui::SmallButton("reset zoom##heat")) {
     for (viz::Heatmap& hm : derived.heat_gl.maps) hm.reset_view();
     derived.heat_gl.shared_view = viz::view_full(r.seq_len, r.seq_len);

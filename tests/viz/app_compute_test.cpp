@@ -3,6 +3,7 @@
 // cells of its block, and the difference map the texel-wise rotary - absolute.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -200,6 +201,43 @@ TEST(HeatmapCompute, LongSoftmaxIsComputedForBothMapsOverWholeRows) {
       EXPECT_NEAR(mass, 64.0, 1e-2) << core::to_string(content) << (m == &r->rotary ? " rotary" : " absolute");
     }
   }
+}
+
+// seq_len goes to kMaxContext; the heatmaps then show the first kMaxHeatmapTokens positions, with
+// the frequencies of the whole context (dynamic scaling grows the base with seq_len, so the same
+// cells differ from those of a 131072-token context).
+TEST(HeatmapCompute, ContextsBeyondTheHeatmapLimitShowItsFirstPositions) {
+  ComputeParams params;
+  params.config.seq_len = kMaxContext;
+  params.config.scaling.type = core::ScalingType::kDynamic;
+  params.config.scaling.factor = 4.0;
+  params.config.scaling.original_max = 8192;
+  const HeatKey whole = heat_key(params, HeatWindow{});
+  EXPECT_EQ(whole.window.seq_len, kMaxHeatmapTokens);
+  EXPECT_EQ(whole.window.m1, kMaxHeatmapTokens);
+  EXPECT_EQ(whole.window.n1, kMaxHeatmapTokens);
+
+  // Exact cells near the end of the shown positions.
+  const HeatWindow cells{kMaxHeatmapTokens, 131000, 131008, 130900, 131008, 108, 8, 108, 8};
+  const HeatKey zoom = heat_key(params, cells);
+  ASSERT_EQ(zoom.window, cells);
+  const auto r = compute_heatmaps(zoom, {});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->seq_len, kMaxHeatmapTokens);
+  EXPECT_EQ(r->key.config.seq_len, kMaxContext);
+  ASSERT_TRUE(r->exact_cells());
+
+  ComputeParams shorter = params;
+  shorter.config.seq_len = kMaxHeatmapTokens;
+  const auto s = compute_heatmaps(heat_key(shorter, cells), {});
+  ASSERT_TRUE(s.has_value());
+  ASSERT_EQ(s->rotary.values.size(), r->rotary.values.size());
+  double diff = 0.0;
+  for (size_t i = 0; i < r->rotary.values.size(); ++i) {
+    const float a = r->rotary.values[i], b = s->rotary.values[i];
+    if (std::isfinite(a) && std::isfinite(b)) diff = std::max(diff, static_cast<double>(std::abs(a - b)));
+  }
+  EXPECT_GT(diff, 1e-3 * (s->rotary.max - s->rotary.min));
 }
 
 TEST(HeatmapCompute, CancelledComputationReturnsNothingAndReportsProgress) {
