@@ -65,6 +65,15 @@ ImVec2 image_size(ImVec2 size, bool with_axes, int64_t seq_len) {
   return ImVec2(std::max(2.0f * font, size.x - left - right), std::max(2.0f * font, size.y - bottom));
 }
 
+// The box a map of side `side` is drawn in: side x side without axes; with axes, narrowed or
+// shortened so that the image part is square (the matrix is square: the diagonal stays at 45
+// degrees and a texel covers as many rows as columns).
+ImVec2 map_box(float side, bool with_axes, int64_t seq_len) {
+  const ImVec2 image = image_size(ImVec2(side, side), with_axes, seq_len);
+  const float square = std::min(image.x, image.y);
+  return ImVec2(side - (image.x - square), side - (image.y - square));
+}
+
 // Where the maps go: `count` maps of side x side pixels (with axes when there is room), each
 // with its colour bar, in the space left below the header.
 struct MapsLayout {
@@ -114,7 +123,7 @@ void request_visible(Derived& derived, const MapsLayout& l) {
   const int64_t n = heatmap_tokens(derived.valid_params.config);
   const viz::HeatmapView v = derived.heat_gl.maps[0].logical_rows() == n ? derived.heat_gl.shared_view
                                                                            : viz::view_full(n, n);
-  const ImVec2 image = image_size(ImVec2(l.side, l.side), l.with_axes, n);
+  const ImVec2 image = image_size(map_box(l.side, l.with_axes, n), l.with_axes, n);
   const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
   // One texel less than the pixels: the block-aligned image then never has more texels than
   // pixels, so it is never minified (no mipmap pass per update).
@@ -233,8 +242,8 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     const std::string id = std::string("##heat") + std::to_string(k);
     // Position axes when there is room for them; small maps (the 2x2 grid) keep every pixel for
     // the image and rely on the hover read-out.
-    const viz::HeatmapHover hover =
-        with_axes ? hm.draw_with_axes(id.c_str(), ImVec2(side, side)) : hm.draw(id.c_str(), ImVec2(side, side));
+    const ImVec2 box = map_box(side, with_axes, r.seq_len);
+    const viz::HeatmapHover hover = with_axes ? hm.draw_with_axes(id.c_str(), box) : hm.draw(id.c_str(), box);
     if (hover.view_changed) derived.heat_gl.shared_view = hm.view();
     if (hover.hovered) {
       const auto texel = r.texel_of(hover.row, hover.col);
@@ -259,7 +268,7 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     }
     ImGui::SameLine(0.0f, spacing * 0.5f);
     const std::string bar_id = std::string("##bar") + std::to_string(k);
-    viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, side - axis_h),
+    viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, box.y - axis_h),
                   log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
     ImGui::EndGroup();
   }

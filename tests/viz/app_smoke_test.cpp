@@ -122,6 +122,11 @@ TEST_F(GuiSmoke, DefaultStartComputesEveryView) {
   EXPECT_LE(r.rotary.cols, w.width_px);
   EXPECT_LE(r.rotary.rows, w.height_px);
   EXPECT_EQ(r.cols_per_texel, (1024 + w.width_px - 1) / w.width_px);
+  // The matrix is square and so is its image (axes or not): a texel covers as many rows as
+  // columns, and the diagonal runs at 45 degrees.
+  EXPECT_EQ(w.width_px, w.height_px);
+  EXPECT_EQ(r.rows_per_texel, r.cols_per_texel);
+  EXPECT_EQ(r.rotary.rows, r.rotary.cols);
   EXPECT_TRUE(r.rotary.available);
   EXPECT_TRUE(r.absolute.available);
   // The panel handed the images to the heatmap widgets (no GL: size recorded only), over the
@@ -155,9 +160,9 @@ TEST_F(GuiSmoke, WideWindowsGiveTheHeatmapsTheWholeWidthBelowThePlots) {
   EXPECT_GT(heat->Pos.y, freq->Pos.y + freq->Size.y - 1.0f);
   EXPECT_NEAR(heat->Pos.x, freq->Pos.x, 0.5f);
   EXPECT_NEAR(heat->Pos.x + heat->Size.x, decay->Pos.x + decay->Size.x, 0.5f);
-  // Each of the three maps gets over 200 pixels (about 150 in the 2 x 2 grid).
+  // Each of the three maps gets over 200 pixels (about 150 in the 2 x 2 grid), square.
   EXPECT_GT(derived_.heat_window.width_px, 200);
-  EXPECT_GT(derived_.heat_window.height_px, 200);
+  EXPECT_EQ(derived_.heat_window.height_px, derived_.heat_window.width_px);
 
   // A narrow window keeps the 2 x 2 grid: decay and heatmaps share the bottom row.
   ImGui::GetIO().DisplaySize = ImVec2(1200.0f, 800.0f);
