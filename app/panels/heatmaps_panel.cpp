@@ -50,34 +50,21 @@ void upload(Derived& derived, const std::shared_ptr<const HeatmapResult>& result
   derived.heat_gl.uploaded = result;
 }
 
-// The image part of a map drawn in `size` (viz::Heatmap::draw_with_axes gives the axes a left
-// gutter for the row labels and axis title, a bottom one for the column labels and title, and a
-// small right margin; keep in step with it). Only sets the texel budget: if it were off, the
-// image would be resampled by the GPU, never wrong.
-ImVec2 image_size(ImVec2 size, bool with_axes, int64_t seq_len) {
-  if (!with_axes) return size;
-  const float font = ImGui::GetFontSize();
-  const float tick = 0.3f * font, pad = 0.25f * font;
-  const std::string widest = viz::format_tick(static_cast<double>(std::max<int64_t>(seq_len, 1)), 1.0);
-  const float left = font + pad + ImGui::CalcTextSize(widest.c_str()).x + tick + pad;
-  const float bottom = tick + font + font + pad + pad;
-  const float right = 0.6f * font;
-  return ImVec2(std::max(2.0f * font, size.x - left - right), std::max(2.0f * font, size.y - bottom));
-}
+// The image part of a map of side x side pixels: all of it without axes; with axes, the square
+// draw_with_axes leaves for the image (the matrix is square: the diagonal stays at 45 degrees and
+// a texel covers as many rows as columns).
+// Maps get position axes when they are large enough for them; small maps (the 2x2 grid) keep every
+// pixel for the image and rely on the hover read-out.
+bool maps_have_axes(float side) { return side >= ImGui::GetFontSize() * 12.0f; }
 
-// The box a map of side `side` is drawn in: side x side without axes; with axes, narrowed or
-// shortened so that the image part is square (the matrix is square: the diagonal stays at 45
-// degrees and a texel covers as many rows as columns).
-ImVec2 map_box(float side, bool with_axes, int64_t seq_len) {
-  const ImVec2 image = image_size(ImVec2(side, side), with_axes, seq_len);
-  const float square = std::min(image.x, image.y);
-  return ImVec2(side - (image.x - square), side - (image.y - square));
+ImVec2 map_image(float side, bool with_axes, int64_t seq_len) {
+  return with_axes ? viz::Heatmap::image_size_with_axes(ImVec2(side, side), seq_len, true) : ImVec2(side, side);
 }
 
 // Where the maps go: `count` maps of side x side pixels (with axes when there is room), each
 // with its colour bar, in the space left below the header.
 struct MapsLayout {
-  float bar_w = 0.0f, side = 0.0f, axis_h = 0.0f;
+  float bar_w = 0.0f, side = 0.0f;
   bool with_axes = false;
   int per_row = 1;  // maps side by side; the rest go on a second row
 };
@@ -110,9 +97,7 @@ MapsLayout layout_maps(int count) {
     }
   }
   l.side = std::max(min_side, side);
-  l.with_axes = l.side >= ImGui::GetFontSize() * 12.0f;
-  // Column ticks and title below the image.
-  l.axis_h = l.with_axes ? line_h * 2.0f : 0.0f;
+  l.with_axes = maps_have_axes(l.side);
   return l;
 }
 
@@ -123,7 +108,7 @@ void request_visible(Derived& derived, const MapsLayout& l) {
   const int64_t n = heatmap_tokens(derived.valid_params.config);
   const viz::HeatmapView v = derived.heat_gl.maps[0].logical_rows() == n ? derived.heat_gl.shared_view
                                                                            : viz::view_full(n, n);
-  const ImVec2 image = image_size(map_box(l.side, l.with_axes, n), l.with_axes, n);
+  const ImVec2 image = map_image(l.side, l.with_axes, n);
   const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
   // One texel less than the pixels: the block-aligned image then never has more texels than
   // pixels, so it is never minified (no mipmap pass per update).
@@ -200,7 +185,7 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   }
   const MapsLayout layout = layout_maps(count);
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const float bar_w = layout.bar_w, side = layout.side, axis_h = layout.axis_h;
+  const float bar_w = layout.bar_w, side = layout.side;
   const bool with_axes = layout.with_axes;
   request_visible(derived, layout);
 
@@ -240,10 +225,10 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     else
       dim_text("computing %.0f%% (previous picture)", 100.0 * derived.heatmaps_progress);
     const std::string id = std::string("##heat") + std::to_string(k);
-    // Position axes when there is room for them; small maps (the 2x2 grid) keep every pixel for
-    // the image and rely on the hover read-out.
-    const ImVec2 box = map_box(side, with_axes, r.seq_len);
-    const viz::HeatmapHover hover = with_axes ? hm.draw_with_axes(id.c_str(), box) : hm.draw(id.c_str(), box);
+    const viz::HeatmapHover hover =
+        with_axes ? hm.draw_with_axes(id.c_str(), ImVec2(side, side), "n (key position)", "m (query position)", true)
+                  : hm.draw(id.c_str(), ImVec2(side, side));
+    const float image_h = map_image(side, with_axes, r.seq_len).y;
     if (hover.view_changed) derived.heat_gl.shared_view = hm.view();
     if (hover.hovered) {
       const auto texel = r.texel_of(hover.row, hover.col);
@@ -268,7 +253,7 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     }
     ImGui::SameLine(0.0f, spacing * 0.5f);
     const std::string bar_id = std::string("##bar") + std::to_string(k);
-    viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, box.y - axis_h),
+    viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, image_h),
                   log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
     ImGui::EndGroup();
   }

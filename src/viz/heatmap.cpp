@@ -387,7 +387,41 @@ HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
   return hover;
 }
 
-HeatmapHover Heatmap::draw_with_axes(const char* id, ImVec2 size, const char* x_label, const char* y_label) {
+namespace {
+
+// The gutters draw_with_axes leaves around the image: row labels and title on the left, column
+// labels and title below, a small right margin for the last column label.
+struct AxesGutters {
+  float left = 0.0f, right = 0.0f, bottom = 0.0f;
+};
+
+AxesGutters axes_gutters(int64_t rows, bool has_x, bool has_y) {
+  const float font = ImGui::GetFontSize();
+  const float tick = 0.3f * font, pad = 0.25f * font;
+  const int64_t lr = std::max<int64_t>(rows, 1);
+  const float row_label_w = ImGui::CalcTextSize(format_tick(static_cast<double>(lr), 1.0).c_str()).x;
+  AxesGutters g;
+  g.left = (has_y ? font + pad : 0.0f) + row_label_w + tick + pad;
+  g.bottom = tick + font + (has_x ? font + pad : 0.0f) + pad;
+  g.right = 0.6f * font;
+  return g;
+}
+
+ImVec2 image_in(ImVec2 size, const AxesGutters& g, bool square_image) {
+  const float font = ImGui::GetFontSize();
+  ImVec2 inner(std::max(2.0f * font, size.x - g.left - g.right), std::max(2.0f * font, size.y - g.bottom));
+  if (square_image) inner.x = inner.y = std::min(inner.x, inner.y);
+  return inner;
+}
+
+}  // namespace
+
+ImVec2 Heatmap::image_size_with_axes(ImVec2 size, int64_t rows, bool square_image) {
+  return image_in(size, axes_gutters(rows, true, true), square_image);
+}
+
+HeatmapHover Heatmap::draw_with_axes(const char* id, ImVec2 size, const char* x_label, const char* y_label,
+                                     bool square_image) {
   const float font = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   if (size.x <= 0.0f) size.x = std::max(avail.x + size.x, 8.0f * font);
@@ -395,13 +429,10 @@ HeatmapHover Heatmap::draw_with_axes(const char* id, ImVec2 size, const char* x_
   const bool has_x = x_label != nullptr && *x_label != '\0';
   const bool has_y = y_label != nullptr && *y_label != '\0';
   const float tick = 0.3f * font, pad = 0.25f * font;
-  const int64_t lr = std::max<int64_t>(logical_rows_, 1);
-  const float row_label_w = ImGui::CalcTextSize(format_tick(static_cast<double>(lr), 1.0).c_str()).x;
-  const float left = (has_y ? font + pad : 0.0f) + row_label_w + tick + pad;
-  const float bottom = tick + font + (has_x ? font + pad : 0.0f) + pad;
-  const float right = 0.6f * font;  // room for the last column label
+  const AxesGutters gutters = axes_gutters(logical_rows_, has_x, has_y);
+  const float left = gutters.left, bottom = gutters.bottom, right = gutters.right;
   const ImVec2 start = ImGui::GetCursorScreenPos();
-  const ImVec2 inner(std::max(2.0f * font, size.x - left - right), std::max(2.0f * font, size.y - bottom));
+  const ImVec2 inner = image_in(size, gutters, square_image);
 
   ImGui::BeginGroup();
   ImGui::SetCursorScreenPos(ImVec2(start.x + left, start.y));

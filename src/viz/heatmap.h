@@ -99,8 +99,13 @@ class Heatmap {
   // The same widget inside `size` with position axes: ticks and labels of the visible rows on
   // the left and of the visible columns below (cell indices of the logical matrix, labels at
   // cell centres, compact: 4k, 131k), and optional axis titles. The image gets what is left.
+  // square_image: the image is the largest square that fits (a square matrix keeps its diagonal
+  // at 45 degrees); the widget then takes less than `size` in one direction.
   HeatmapHover draw_with_axes(const char* id, ImVec2 size, const char* x_label = "n (key position)",
-                              const char* y_label = "m (query position)");
+                              const char* y_label = "m (query position)", bool square_image = false);
+  // The image part of draw_with_axes(size) for a matrix of `rows` logical rows (the row labels'
+  // width depends on it), with both axis titles: what a caller sizing the image's texels needs.
+  static ImVec2 image_size_with_axes(ImVec2 size, int64_t rows, bool square_image);
 
   // GL-level access (tests and headless rendering; all return false / empty without GL).
   // Runs the colouring pass if anything changed since the last one; false with error() set on
