@@ -67,7 +67,12 @@ void draw_frequencies_panel(AppState& state, const Derived& derived) {
   viz::AxisSpec y{wavelength ? "wavelength 2\xCF\x80/\xCE\xB8_i (positions)" : "\xCE\xB8_i (radians per position)",
                   true, yr.min, yr.max};
   viz::PlotOptions options;
-  options.legend = wavelength ? viz::LegendCorner::kTopLeft : viz::LegendCorner::kBottomLeft;
+  // An empty corner: theta_i falls from the top left (top right free, unless the seq_len line and
+  // its label run across the top: short contexts), the wavelength rises to the top right.
+  const bool seq_line_high = std::log(seq_line / yr.min) > 0.5 * std::log(yr.max / yr.min);
+  options.legend = wavelength       ? viz::LegendCorner::kTopLeft
+                   : seq_line_high ? viz::LegendCorner::kBottomLeft
+                                   : viz::LegendCorner::kTopRight;
   if (!viz::begin_plot("##frequencies", ImVec2(-1.0f, -1.0f), x, y, options)) return;
 
   const viz::PlotPalette& pal = viz::palette(viz::current_theme());
