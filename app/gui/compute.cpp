@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "core/attention.h"
+#include "core/error.h"
 
 namespace rope::app {
 namespace {
@@ -87,9 +88,31 @@ HeatWindow visible_window(double x0, double x1, double y0, double y1, int64_t se
   return w;
 }
 
+namespace {
+
+// The heatmaps show the first kMaxHeatmapTokens positions of a longer context, and their values
+// depend on seq_len only through the frequencies (dynamic and longrope scaling). Where those are
+// the same at the capped length, the key holds the capped length: moving seq_len about above the
+// cap then asks for nothing new (and keeps the viewport cache).
+core::RopeConfig heat_config(const core::RopeConfig& config) {
+  if (config.seq_len <= kMaxHeatmapTokens) return config;
+  core::RopeConfig capped = config;
+  capped.seq_len = kMaxHeatmapTokens;
+  try {
+    const core::RopeFrequencies full = core::compute_frequencies(config);
+    const core::RopeFrequencies first = core::compute_frequencies(capped);
+    if (full.inv_freq == first.inv_freq && full.attention_factor == first.attention_factor) return capped;
+  } catch (const core::RopeError&) {
+    // Not valid at the capped length: keep the whole context's key.
+  }
+  return config;
+}
+
+}  // namespace
+
 HeatKey heat_key(const ComputeParams& params, const HeatWindow& window) {
-  HeatKey key{params.config, params.content, params.seed, params.causal, params.softmax, window};
-  const int64_t n = heatmap_tokens(params.config);
+  HeatKey key{heat_config(params.config), params.content, params.seed, params.causal, params.softmax, window};
+  const int64_t n = heatmap_tokens(key.config);
   if (window.seq_len != n || window.m1 <= window.m0 || window.n1 <= window.n0) {
     key.window = window.width_px > 0 && window.height_px > 0 && n > 0
                      ? visible_window(0.0, static_cast<double>(n), 0.0, static_cast<double>(n), n, window.width_px,

@@ -16,10 +16,10 @@
 
 namespace rope::app {
 
-inline constexpr int64_t kMaxDecayDistance = int64_t{1} << 20;  // 1,048,576
 // seq_len goes up to kMaxContext (the frequency, rotation and decay views follow it); the heatmaps
 // show the first kMaxHeatmapTokens positions of longer contexts (memory grows with their size).
 inline constexpr int64_t kMaxContext = int64_t{1} << 20;         // 1,048,576
+inline constexpr int64_t kMaxDecayDistance = kMaxContext;
 inline constexpr int64_t kMaxHeatmapTokens = int64_t{1} << 17;   // 131,072
 inline int64_t heatmap_tokens(const core::RopeConfig& config) {
   return config.seq_len < kMaxHeatmapTokens ? config.seq_len : kMaxHeatmapTokens;
@@ -79,7 +79,9 @@ struct HeatKey {
   HeatWindow window;
   bool operator==(const HeatKey&) const = default;
 };
-// A window that does not belong to params' seq_len stands for the whole matrix at its pixel size.
+// A window that does not belong to heatmap_tokens(params.config) stands for the whole matrix at its
+// pixel size. Above kMaxHeatmapTokens the key's config holds the capped seq_len wherever the
+// frequencies do not depend on seq_len (the picture is the same).
 HeatKey heat_key(const ComputeParams& params, const HeatWindow& window = {});
 
 using CancelFn = std::function<bool()>;
@@ -112,7 +114,7 @@ struct HeatMatrix {
 // [m0, m1) x [n0, n1), and holds the exact mean of its unmasked cells.
 struct HeatmapResult {
   HeatKey key;
-  int64_t seq_len = 0;
+  int64_t seq_len = 0;  // positions shown: heatmap_tokens(key.config), at most kMaxHeatmapTokens
   int64_t m0 = 0, m1 = 0, n0 = 0, n1 = 0;  // cells covered
   int64_t rows_per_texel = 1, cols_per_texel = 1;
   std::string summary;  // what one texel shows, for the view's label

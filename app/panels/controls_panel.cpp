@@ -16,6 +16,7 @@
 namespace rope::app {
 namespace {
 
+static_assert(kMaxContext == 1048576 && kMaxHeatmapTokens == 131072, "kTipSeqLen states both limits");
 constexpr const char* kTipSeqLen =
     "Number of positions (queries and keys), up to 1,048,576; dynamic and longrope scaling also depend on it. "
     "Positions 0..seq_len-1 are rotated by angle position x theta_i in each pair i. The heatmaps show the first "

@@ -148,15 +148,19 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   const HeatmapResult& r = *result;
   if (derived.heat_gl.uploaded != result) upload(derived, result);
 
+  // The context the sidebar says (the key holds the capped length where the picture is the same).
+  const int64_t context = derived.valid_params.config.seq_len;
   ImGui::Text("%s, %s%s, seq_len %lld, content %s", r.key.softmax ? "softmax" : "logits",
               r.key.causal ? "causal" : "no mask", r.key.softmax ? " (rows sum to 1)" : "",
-              static_cast<long long>(r.key.config.seq_len), std::string(core::to_string(r.key.content)).c_str());
-  if (r.key.config.seq_len > r.seq_len) {
+              static_cast<long long>(context), std::string(core::to_string(r.key.content)).c_str());
+  if (context > r.seq_len) {
     ImGui::SameLine();
     ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.20f, 1.0f), "(shown: positions 0..%lld)",
                        static_cast<long long>(r.seq_len - 1));
-    item_tooltip("The heatmaps stop at 131,072 positions; the frequency, rotation and decay views use the whole "
-                 "context. Frequencies (dynamic and longrope scaling) are those of the whole context.");
+    const std::string tip = "The heatmaps stop at " + std::to_string(kMaxHeatmapTokens) +
+                            " positions; the frequency, rotation and decay views use the whole context. Frequencies "
+                            "(dynamic and longrope scaling) are those of the whole context.";
+    item_tooltip(tip.c_str());
   }
   if (ImGui::SmallButton("reset zoom##heat")) {
     for (viz::Heatmap& hm : derived.heat_gl.maps) hm.reset_view();

@@ -238,6 +238,23 @@ TEST(HeatmapCompute, ContextsBeyondTheHeatmapLimitShowItsFirstPositions) {
     if (std::isfinite(a) && std::isfinite(b)) diff = std::max(diff, static_cast<double>(std::abs(a - b)));
   }
   EXPECT_GT(diff, 1e-3 * (s->rotary.max - s->rotary.min));
+
+  // Without dynamic scaling the frequencies do not depend on seq_len: every context above the cap
+  // has the key of the capped one, so moving seq_len there recomputes nothing.
+  ComputeParams plain;
+  plain.config.seq_len = kMaxContext;
+  ComputeParams plain_shorter = plain;
+  plain_shorter.config.seq_len = 500000;
+  ComputeParams plain_capped = plain;
+  plain_capped.config.seq_len = kMaxHeatmapTokens;
+  EXPECT_EQ(heat_key(plain, cells), heat_key(plain_shorter, cells));
+  EXPECT_EQ(heat_key(plain, cells), heat_key(plain_capped, cells));
+  EXPECT_EQ(heat_key(plain, cells).config.seq_len, kMaxHeatmapTokens);
+  // With it they differ (the dynamic case above keeps the whole context's length).
+  EXPECT_EQ(zoom.config.seq_len, kMaxContext);
+  ComputeParams dynamic_shorter = params;
+  dynamic_shorter.config.seq_len = 500000;
+  EXPECT_NE(heat_key(params, cells), heat_key(dynamic_shorter, cells));
 }
 
 TEST(HeatmapCompute, CancelledComputationReturnsNothingAndReportsProgress) {
