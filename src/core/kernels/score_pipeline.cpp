@@ -64,19 +64,14 @@ void ScorePipeline::encode(const RopeFrequencies& freqs, Encoding encoding, int6
 
 void ScorePipeline::prepare_queries(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
                                     const float* q, int64_t num_q) {
-  head_dim_ = freqs.head_dim;
-  num_q_ = num_q;
-  grow(q_enc_, static_cast<size_t>(num_q * freqs.head_dim));
+  reserve(freqs.head_dim, num_q, num_k_, false);
   encode(freqs, encoding, pos0, q, num_q, nullptr, 0, nullptr);
 }
 
 void ScorePipeline::prepare_keys(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
                                  const float* k, int64_t num_k) {
-  head_dim_ = freqs.head_dim;
-  num_k_ = num_k;
-  grow(k_packed_, static_cast<size_t>(kernels::packed_keys_size(num_k, freqs.head_dim)));
+  reserve(freqs.head_dim, num_q_, num_k, true);
   encode(freqs, encoding, pos0, nullptr, 0, k, num_k, k_packed_.data());
-  keys_ = k_packed_.data();
 }
 
 void ScorePipeline::prepare(const RopeFrequencies& freqs, Encoding encoding, int64_t q_pos0,
@@ -87,13 +82,19 @@ void ScorePipeline::prepare(const RopeFrequencies& freqs, Encoding encoding, int
     prepare_keys(freqs, encoding, k_pos0, k, num_k);
     return;
   }
-  head_dim_ = freqs.head_dim;
+  reserve(freqs.head_dim, num_q, num_k, true);
+  encode(freqs, encoding, q_pos0, q, num_q, k, num_k, k_packed_.data());
+}
+
+void ScorePipeline::reserve(int head_dim, int64_t num_q, int64_t num_k, bool own_keys) {
+  head_dim_ = head_dim;
   num_q_ = num_q;
   num_k_ = num_k;
-  grow(q_enc_, static_cast<size_t>(num_q * freqs.head_dim));
-  grow(k_packed_, static_cast<size_t>(kernels::packed_keys_size(num_k, freqs.head_dim)));
-  encode(freqs, encoding, q_pos0, q, num_q, k, num_k, k_packed_.data());
-  keys_ = k_packed_.data();
+  grow(q_enc_, static_cast<size_t>(num_q * head_dim));
+  if (own_keys) {
+    grow(k_packed_, static_cast<size_t>(kernels::packed_keys_size(num_k, head_dim)));
+    keys_ = k_packed_.data();
+  }
 }
 
 void ScorePipeline::encode_keys_into(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,

@@ -74,6 +74,8 @@ class ScorePipeline {
   ThreadPool& pool() { return *pool_; }
 
  private:
+  // Sets the sizes and grows the buffers for num_q queries and (own_keys) num_k keys packed here.
+  void reserve(int head_dim, int64_t num_q, int64_t num_k, bool own_keys);
   // Encodes num_q query rows into q_enc_ and num_k key rows packed into packed_k, at positions
   // pos0 ..; either count may be 0.
   void encode(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0, const float* q,

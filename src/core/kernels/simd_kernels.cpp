@@ -269,8 +269,9 @@ void ScoreBlockPackedImpl(const float* q, int64_t num_rows, int head_dim, const 
 }
 
 // exp(x) for x <= 0 (softmax arguments x - max): Cody-Waite reduction by ln 2 with FMA, a
-// degree-7 Taylor polynomial on |r| <= ln(2)/2 (truncation below 2e-9 relative) and 2^n built in
-// the exponent bits. Arguments below -87 are clamped there (exp(-87) ~ 1.6e-38, not 0).
+// degree-7 Taylor polynomial on |r| <= ln(2)/2 (truncation below 2e-9 relative) and the factor
+// 2^n (scalef on 512-bit x86 targets, built in the exponent bits elsewhere). Arguments below -87
+// are clamped there (exp(-87) ~ 1.6e-38, not 0).
 template <class D, class V>
 HWY_INLINE V ExpNonPositive(D d, V x) {
   const hn::RebindToSigned<D> di;
@@ -286,7 +287,7 @@ HWY_INLINE V ExpNonPositive(D d, V x) {
   p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
   p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
   p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
-#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3  // every 512-bit x86 target
   if constexpr (sizeof(V) == 64) {
     return V{_mm512_scalef_ps(p.raw, n.raw)};  // p * 2^n in one instruction
   }
