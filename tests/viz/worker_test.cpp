@@ -38,6 +38,15 @@ TEST(LatestWorker, NotifiesOnEveryVisibleResultUntilTheNotifierIsRemoved) {
   worker.submit(4);
   ASSERT_TRUE(worker.wait_idle(std::chrono::seconds(10)));
   EXPECT_EQ(*worker.latest(), 40);
+  // Request 4's final notification may come after wait_idle returned. The worker handles one
+  // request after the other, so once request 5's final result was notified, every notification
+  // of request 4 is over.
+  std::atomic<int> fence{0};
+  worker.set_notify([&worker, &fence] {
+    if (const auto r = worker.latest(); r && *r == 50) ++fence;
+  });
+  worker.submit(5);
+  ASSERT_TRUE(wait_for(fence, 1));
   EXPECT_EQ(notified.load(), 2) << "no call after set_notify({})";
 }
 
