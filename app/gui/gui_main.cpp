@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "gui/gui_entry.h"
 #include "gui/session.h"
 #include "gui/settings.h"
+#include "gui/worker.h"
 #include "viz/context.h"
 #include "viz/font.h"
 #include "viz/frame_cache.h"
@@ -69,9 +71,13 @@ class Autosave {
 constexpr const char* kNoDisplay = "ropescope: cannot open a window: no X display (set DISPLAY or use xvfb-run -a)";
 constexpr float kFixedDeltaTime = 1.0f / 60.0f;
 
-// Files dropped on the window, collected by the GLFW callback and handled by the frame loop.
+// What the callbacks tell the frame loop since its last poll: files dropped on the window,
+// whether an event arrived that an idle loop must draw (input, a resize), and whether a worker
+// finished a result (set from worker threads).
 struct WindowEvents {
   std::vector<std::string> dropped;
+  std::atomic<bool> input{false};
+  std::atomic<bool> result{false};
 };
 
 // Installed after glfwInit succeeded, so a missing display gives only the one-line message.
@@ -79,10 +85,31 @@ void on_glfw_error(int code, const char* description) {
   std::fprintf(stderr, "ropescope: GLFW error 0x%x: %s\n", code, description);
 }
 
+void wake(GLFWwindow* window) {
+  if (auto* events = static_cast<WindowEvents*>(glfwGetWindowUserPointer(window))) events->input.store(true);
+}
+
 void on_drop(GLFWwindow* window, int count, const char** paths) {
   auto* events = static_cast<WindowEvents*>(glfwGetWindowUserPointer(window));
   if (!events) return;
   for (int i = 0; i < count; ++i) events->dropped.emplace_back(paths[i]);
+  events->input.store(true);
+}
+
+// Every event the UI shows wakes an idle frame loop. Installed before the ImGui backend, which
+// chains to the key, character, button, scroll, focus and cursor-enter callbacks found in place
+// (imgui_impl_glfw 1.86 installs none for cursor motion, size, refresh or content scale).
+void install_wake_callbacks(GLFWwindow* window) {
+  glfwSetKeyCallback(window, [](GLFWwindow* w, int, int, int, int) { wake(w); });
+  glfwSetCharCallback(window, [](GLFWwindow* w, unsigned int) { wake(w); });
+  glfwSetMouseButtonCallback(window, [](GLFWwindow* w, int, int, int) { wake(w); });
+  glfwSetScrollCallback(window, [](GLFWwindow* w, double, double) { wake(w); });
+  glfwSetWindowFocusCallback(window, [](GLFWwindow* w, int) { wake(w); });
+  glfwSetCursorEnterCallback(window, [](GLFWwindow* w, int) { wake(w); });
+  glfwSetCursorPosCallback(window, [](GLFWwindow* w, double, double) { wake(w); });
+  glfwSetFramebufferSizeCallback(window, [](GLFWwindow* w, int, int) { wake(w); });
+  glfwSetWindowRefreshCallback(window, [](GLFWwindow* w) { wake(w); });
+  glfwSetWindowContentScaleCallback(window, [](GLFWwindow* w, float, float) { wake(w); });
 }
 
 // Owns GLFW, the window, the ImGui context and its backends for one run.
@@ -113,6 +140,7 @@ class GuiHost {
     glfwSwapInterval(vsync ? 1 : 0);
     glfwSetWindowUserPointer(window_, &events_);
     glfwSetDropCallback(window_, on_drop);
+    install_wake_callbacks(window_);
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
@@ -245,11 +273,12 @@ void report_latency(std::vector<double> samples, int64_t seq_len) {
               static_cast<long long>(seq_len), samples.size(), median, p95, samples.back());
 }
 
-// ROPESCOPE_LOG_FRAMES=1: at exit, the UI thread's frame times (from polling events to the buffer
-// swap, frames that wait for results on purpose excluded), to check that it never waits for
-// compute while a long-context view fills in. "before GL" is the part up to the draw lists
-// (events, sync, panels, texture uploads); the rest is GL rendering and the swap. Every frame
-// over 20 ms is also printed as it happens, with its part before GL.
+// ROPESCOPE_LOG_FRAMES=1: at exit, the UI thread's frame times (from polling events, after the
+// wait for the frame's turn, to the buffer swap; frames that wait for results on purpose
+// excluded), to check that it never waits for compute while a long-context view fills in.
+// "before GL" is the part up to the draw lists (events, sync, panels, texture uploads); the rest
+// is GL rendering and the swap. Every frame over 20 ms is also printed as it happens, with its
+// part before GL.
 void report_frame_times(const char* what, std::vector<double> samples) {
   if (samples.empty()) return;
   std::sort(samples.begin(), samples.end());
@@ -334,14 +363,22 @@ int run_gui(const GuiLaunch& launch) {
   float applied_scale = host.content_scale();
 
   Workers workers;
-  // A finished result wakes the frame loop when it waits (idle, or pacing below).
-  workers.decay.set_notify([] { glfwPostEmptyEvent(); });
-  workers.heatmaps.set_notify([] { glfwPostEmptyEvent(); });
-  // Where the swap does not wait for the display (Xvfb, or a driver that ignores the swap
-  // interval), frames start at most once per refresh: a spinning loop would take the CPU the
-  // computation needs. Input and finished results end the wait at once.
+  // A finished result wakes the frame loop when it waits (frame_wait_seconds in gui/worker.h).
+  WindowEvents& events = host.events();
+  const auto notify = [&events] {
+    events.result.store(true);
+    glfwPostEmptyEvent();
+  };
+  workers.decay.set_notify(notify);
+  workers.heatmaps.set_notify(notify);
+  // Frames start at most once per refresh, also where the swap does not wait for the display
+  // (Xvfb, or a driver that ignores the swap interval): a spinning loop would take the CPU the
+  // computation needs. A finished result starts one at once; input wakes an idle loop.
   const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor());
-  const double frame_interval = 1.0 / (mode && mode->refreshRate > 0 ? mode->refreshRate : 60);
+  FrameTurn turn;
+  turn.interval = 1.0 / (mode && mode->refreshRate > 0 ? mode->refreshRate : 60);
+  turn.idle_timeout = 0.1;  // an idle loop still draws 10 frames a second
+  std::optional<std::chrono::steady_clock::time_point> last_frame_start;
   Derived derived;
   LatencyBench bench;
   const bool log_frames = std::getenv("ROPESCOPE_LOG_FRAMES") != nullptr;
@@ -358,16 +395,34 @@ int run_gui(const GuiLaunch& launch) {
   std::optional<viz::FrameCache> frame_cache;
   if (!std::getenv("ROPESCOPE_NO_FRAME_CACHE")) frame_cache.emplace();
   for (int frame = 0; !glfwWindowShouldClose(host.window()) && !g_stop_requested.load(); ++frame) {
+    if (!screenshot) {
+      // Wait for the next frame; events that arrive meanwhile are dispatched to the callbacks
+      // (ImGui's and wake) and drawn by the frame that follows.
+      turn.idle = !state.rotation.playing && !derived.decay_pending && !derived.heatmaps_pending;
+      for (;;) {
+        turn.since_last_start = last_frame_start ? std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                                                 *last_frame_start).count()
+                                                 : std::numeric_limits<double>::infinity();
+        turn.input = events.input.load();
+        turn.result = events.result.load();
+        const double wait = frame_wait_seconds(turn);
+        if (wait <= 0.0) break;
+        glfwWaitEventsTimeout(wait);
+      }
+    }
     const auto frame_start = std::chrono::steady_clock::now();
-    const bool idle = !state.rotation.playing && !derived.decay_pending && !derived.heatmaps_pending;
-    if (screenshot || !idle) glfwPollEvents();
-    else glfwWaitEventsTimeout(0.1);
+    last_frame_start = frame_start;
+    glfwPollEvents();
+    // After the poll: what it dispatched is handled by this frame; a result that finishes from
+    // here on (read by sync_derived below or not) wakes the next one.
+    events.input.store(false);
+    events.result.store(false);
 
-    for (const std::string& path : host.events().dropped) {
+    for (const std::string& path : events.dropped) {
       state.config_path_input = path;
       open_config_file(state, path);
     }
-    host.events().dropped.clear();
+    events.dropped.clear();
     if (state.request_font_rebuild || host.content_scale() != applied_scale) {
       state.request_font_rebuild = false;
       applied_scale = host.content_scale();
@@ -436,10 +491,6 @@ int run_gui(const GuiLaunch& launch) {
     }
     if (!screenshot) autosave.tick(state, host.window());
     if (launch.frames > 0 && !screenshot && frame + 1 >= launch.frames) break;
-    if (!screenshot) {
-      const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - frame_start).count();
-      if (spent < frame_interval) glfwWaitEventsTimeout(frame_interval - spent);
-    }
   }
   workers.decay.set_notify({});
   workers.heatmaps.set_notify({});

@@ -2,7 +2,8 @@
 // A background thread with a single request slot: a newer request supersedes a stale one (the
 // running computation's progress callback returns false and it gives up), a generation counter
 // orders them, and the UI reads the newest finished result as an immutable snapshot and the
-// running request's fraction done.
+// running request's fraction done. Also when the UI frame loop, which workers wake with their
+// results, starts a frame (frame_wait_seconds).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -175,5 +176,31 @@ class LatestWorker {
   bool stop_ = false;
   std::thread thread_;  // last: starts after every member above exists
 };
+
+// When the UI frame loop starts its next frame. Frames start at least `interval` apart (one
+// display refresh; also where the swap does not wait for the display, as under Xvfb, so the loop
+// leaves the CPU to the computation and mouse motion does not drive it faster), except that a
+// finished result is drawn at once (a worker notifies once or twice per request). A busy loop
+// (an animation plays or a result is awaited) starts a frame every interval; an idle loop starts
+// one when input woke it, otherwise `idle_timeout` after the last.
+struct FrameTurn {
+  double since_last_start = 0.0;  // seconds since the previous frame started (infinity before the first)
+  double interval = 1.0 / 60.0;
+  double idle_timeout = 0.1;
+  bool idle = false;
+  bool input = false;   // an event arrived since the previous frame polled
+  bool result = false;  // a worker notified since the previous frame polled
+};
+
+// How long to wait for events before the next frame; 0: start it now (after polling events). The
+// caller waits with glfwWaitEventsTimeout, which returns early on any event, and asks again with
+// what the events set until it gets 0, so input that arrives during the interval is not left to
+// an idle wait, nor does it start a frame early.
+inline double frame_wait_seconds(const FrameTurn& t) {
+  if (t.result) return 0.0;
+  if (t.since_last_start < t.interval) return t.interval - t.since_last_start;
+  if (!t.idle || t.input || t.since_last_start >= t.idle_timeout) return 0.0;
+  return t.idle_timeout - t.since_last_start;
+}
 
 }  // namespace rope::app

@@ -1,8 +1,11 @@
-// LatestWorker: finished results (partial, final, errors) notify the UI loop.
+// LatestWorker: finished results (partial, final, errors) notify the UI loop; frame_wait_seconds:
+// how long that loop waits for them, or for input, before a frame.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <stdexcept>
@@ -60,6 +63,62 @@ TEST(LatestWorker, AnErrorNotifiesToo) {
   ASSERT_TRUE(worker.wait_idle(std::chrono::seconds(10)));
   EXPECT_EQ(worker.error(), "no");
   EXPECT_TRUE(wait_for(notified, 1));
+}
+
+constexpr double kInterval = 1.0 / 60.0;
+
+FrameTurn turn(double since, bool idle, bool input = false, bool result = false) {
+  return FrameTurn{.since_last_start = since, .interval = kInterval, .idle_timeout = 0.1, .idle = idle,
+                   .input = input, .result = result};
+}
+
+TEST(FrameWait, InputDoesNotStartAFrameBeforeTheInterval) {
+  for (const bool idle : {false, true}) {
+    for (const bool input : {false, true}) {
+      EXPECT_DOUBLE_EQ(frame_wait_seconds(turn(0.0, idle, input)), kInterval);
+      EXPECT_DOUBLE_EQ(frame_wait_seconds(turn(0.010, idle, input)), kInterval - 0.010)
+          << "idle " << idle << ", input " << input;
+    }
+  }
+}
+
+TEST(FrameWait, AFinishedResultStartsAFrameAtOnce) {
+  for (const bool idle : {false, true}) {
+    EXPECT_EQ(frame_wait_seconds(turn(0.002, idle, false, true)), 0.0);
+    EXPECT_EQ(frame_wait_seconds(turn(0.05, idle, false, true)), 0.0);
+  }
+}
+
+TEST(FrameWait, ABusyLoopStartsAFrameEveryInterval) {
+  EXPECT_EQ(frame_wait_seconds(turn(kInterval, false)), 0.0);
+  EXPECT_EQ(frame_wait_seconds(turn(0.5, false)), 0.0);
+  EXPECT_EQ(frame_wait_seconds(turn(std::numeric_limits<double>::infinity(), true)), 0.0) << "the first frame";
+}
+
+TEST(FrameWait, AnIdleLoopWaitsForInputOrTheTimeout) {
+  // Input that arrived while the loop waited out the interval is drawn when the interval ends, not
+  // after the idle timeout.
+  EXPECT_EQ(frame_wait_seconds(turn(kInterval, true, true)), 0.0);
+  EXPECT_EQ(frame_wait_seconds(turn(0.05, true, true)), 0.0);
+  EXPECT_DOUBLE_EQ(frame_wait_seconds(turn(kInterval, true)), 0.1 - kInterval);
+  EXPECT_DOUBLE_EQ(frame_wait_seconds(turn(0.06, true)), 0.1 - 0.06);
+  EXPECT_EQ(frame_wait_seconds(turn(0.1, true)), 0.0);
+}
+
+// The loop as gui_main runs it: wait (an event may end a wait early), ask again, until 0.
+TEST(FrameWait, MouseMotionDuringTheIntervalStartsTheFrameAtItsTurn) {
+  for (const bool idle : {false, true}) {
+    double since = 0.004;
+    bool input = false;
+    for (int i = 0; i < 20; ++i) {
+      const double wait = frame_wait_seconds(turn(since, idle, input));
+      if (wait <= 0.0) break;
+      since += std::min(wait, 0.002);  // a motion event every 2 ms ends each wait
+      input = true;
+    }
+    EXPECT_GE(since, kInterval) << "idle " << idle;
+    EXPECT_LT(since, kInterval + 0.002) << "idle " << idle;
+  }
 }
 
 }  // namespace
