@@ -20,6 +20,7 @@
 #include <backends/imgui_impl_opengl3.h>
 
 #include "gui/app_state.h"
+#include "gui/compute.h"
 #include "gui/frame.h"
 #include "gui/gui_entry.h"
 #include "gui/session.h"
@@ -290,7 +291,7 @@ void report_frame_times(const char* what, std::vector<double> samples) {
 }
 
 // ROPESCOPE_HEAT_VIEW="m0,m1,n0,n1": start the heatmaps zoomed to rows [m0, m1) and columns
-// [n0, n1) (screenshots of a zoomed view).
+// [n0, n1) of the maps (the first heatmap_tokens positions; screenshots of a zoomed view).
 std::optional<viz::HeatmapView> heat_view_from_env() {
   const char* text = std::getenv("ROPESCOPE_HEAT_VIEW");
   double m0 = 0, m1 = 0, n0 = 0, n1 = 0;
@@ -435,13 +436,14 @@ int run_gui(const GuiLaunch& launch) {
     if (waits) wait_for_results(state, derived, workers);
     if (heat_view) {
       // Before the first request, so the whole matrix is never computed.
-      const int64_t n = state.params.config.seq_len;
+      const int64_t n = heatmap_tokens(state.params.config);
       for (viz::Heatmap& hm : derived.heat_gl.maps) hm.set_logical_size(n, n);
       derived.heat_gl.shared_view = viz::view_clamp(*heat_view, n, n);
       heat_view.reset();
     }
-    if (heat_tour >= 0 && heat_tour < 180 && !waits && derived.heat_gl.maps[0].logical_rows() == state.params.config.seq_len) {
-      derived.heat_gl.shared_view = heat_tour_step(derived.heat_gl.shared_view, heat_tour++, state.params.config.seq_len);
+    if (const int64_t n = heatmap_tokens(state.params.config);
+        heat_tour >= 0 && heat_tour < 180 && !waits && derived.heat_gl.maps[0].logical_rows() == n) {
+      derived.heat_gl.shared_view = heat_tour_step(derived.heat_gl.shared_view, heat_tour++, n);
     }
     const bool last = screenshot && frame == frames - 1;
     if (last) {
