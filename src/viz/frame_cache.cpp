@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "viz/gl/framebuffer.h"
 #include "viz/gl/gl.h"
 
 namespace rope::viz {
@@ -53,16 +54,26 @@ bool same_buffer(const std::vector<T>& kept, const ImVector<T>& now) {
          (now.Size == 0 || std::memcmp(kept.data(), now.Data, sizeof(T) * static_cast<size_t>(now.Size)) == 0);
 }
 
-// Display coordinates -> framebuffer pixels (widened to whole pixels, plus `grow` on each side).
+// v clamped to [lo, hi] while still a float (converting one outside int's range, or NaN, to int
+// is undefined); NaN gives lo.
+int clamp_to_int(float v, int lo, int hi) {
+  if (!(v > static_cast<float>(lo))) return lo;
+  if (v >= static_cast<float>(hi)) return hi;
+  return static_cast<int>(v);
+}
+
+// Display coordinates -> framebuffer pixels (widened to whole pixels, plus `grow` on each side,
+// clamped to the framebuffer).
 struct ToPixels {
   ImVec2 origin, scale;
   int width, height;
   PixelRect operator()(float x0, float y0, float x1, float y1, int grow) const {
+    const auto g = static_cast<float>(grow);
     PixelRect r;
-    r.x0 = std::max(0, static_cast<int>(std::floor((x0 - origin.x) * scale.x)) - grow);
-    r.y0 = std::max(0, static_cast<int>(std::floor((y0 - origin.y) * scale.y)) - grow);
-    r.x1 = std::min(width, static_cast<int>(std::ceil((x1 - origin.x) * scale.x)) + grow);
-    r.y1 = std::min(height, static_cast<int>(std::ceil((y1 - origin.y) * scale.y)) + grow);
+    r.x0 = clamp_to_int(std::floor((x0 - origin.x) * scale.x) - g, 0, width);
+    r.y0 = clamp_to_int(std::floor((y0 - origin.y) * scale.y) - g, 0, height);
+    r.x1 = clamp_to_int(std::ceil((x1 - origin.x) * scale.x) + g, 0, width);
+    r.y1 = clamp_to_int(std::ceil((y1 - origin.y) * scale.y) + g, 0, height);
     return r;
   }
 };
@@ -117,11 +128,12 @@ void render_list_clipped(const ImDrawData* draw_data, ImDrawList* list, const Im
   for (int i = 0; i < list->CmdBuffer.Size; ++i) list->CmdBuffer[i].ClipRect = saved[static_cast<size_t>(i)];
 }
 
-void clear_rect(const PixelRect& r, int fb_height, const ImVec4& clear) {
+// Fills r (top-left origin) with an opaque colour; the scissor test is off again afterwards.
+void clear_rect(const PixelRect& r, int fb_height, const ImVec4& color) {
   if (r.empty()) return;
   glEnable(GL_SCISSOR_TEST);
   glScissor(r.x0, fb_height - r.y1, r.x1 - r.x0, r.y1 - r.y0);
-  glClearColor(clear.x, clear.y, clear.z, 1.0f);
+  glClearColor(color.x, color.y, color.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   glDisable(GL_SCISSOR_TEST);
 }
@@ -144,7 +156,10 @@ struct FrameCache::Impl {
   // The corner pixel's blue written last frame (window back buffers only).
   uint8_t mark = 0;
   bool mark_written = false;
-  int lost_in_a_row = 0;  // frames whose check pixel did not read back
+  // Consecutive frames whose check found the pixels lost; a frame with them intact, or one drawn
+  // whole for another reason (first frame, new size, clear colour or font: nothing checked),
+  // ends the run.
+  int lost_in_a_row = 0;
   bool given_up = false;  // the window does not keep its pixels: no more checks, draw everything
 };
 
@@ -166,6 +181,7 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
   Impl& s = *impl_;
   ImGuiContext* g = ImGui::GetCurrentContext();
   if (draw_data == nullptr || g == nullptr || fb_width <= 0 || fb_height <= 0) return stats;
+  glDisable(GL_SCISSOR_TEST);  // the clears below cover what they say
   glViewport(0, 0, fb_width, fb_height);
   const std::array<uint8_t, 4> clear8 = to_rgba8(clear);
 
@@ -173,15 +189,17 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
   const ImTextureID font = ImGui::GetIO().Fonts->TexID;
   bool full = !s.valid || fb_width != s.width || fb_height != s.height || font != s.font ||
               std::memcmp(&clear, &s.clear, sizeof clear) != 0;
-  if (!full && window_back_buffer && !s.given_up) {
-    uint8_t px[4] = {0, 0, 0, 0};
-    GLint pack = 4;
-    glGetIntegerv(GL_PACK_ALIGNMENT, &pack);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadPixels(0, 0, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
-    glPixelStorei(GL_PACK_ALIGNMENT, pack);
-    full = !s.mark_written || px[0] != clear8[0] || px[1] != clear8[1] || px[2] != s.mark;
-    if (s.mark_written) s.lost_in_a_row = full ? s.lost_in_a_row + 1 : 0;
+  if (window_back_buffer && !s.given_up) {
+    full = full || !s.mark_written;
+    bool lost = false;
+    if (!full) {
+      glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+      glReadBuffer(GL_BACK);
+      const std::vector<uint8_t> px = gl::read_pixels_rgba(0, 0, 1, 1);
+      lost = px[0] != clear8[0] || px[1] != clear8[1] || px[2] != s.mark;
+      full = lost;
+    }
+    s.lost_in_a_row = lost ? s.lost_in_a_row + 1 : 0;
     // A flipping swap chain loses them every frame; reading a pixel back is then only a stall.
     s.given_up = s.lost_in_a_row >= kLostFramesToGiveUp;
   }
@@ -304,11 +322,10 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
     }
   }
 
-  // Draw: wipe the dirty places, the window pictures to draw again, then the other lists to draw
-  // again on top, in draw order.
+  // Draw: everything as it comes when full; otherwise wipe the dirty places, draw the window
+  // pictures to draw again, then the other lists to draw again on top, in draw order.
   if (full) {
-    glClearColor(clear.x, clear.y, clear.z, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
+    render_draw_data_direct(draw_data, fb_width, fb_height, clear);
   } else {
     for (const PixelRect& d : dirty) clear_rect(d, fb_height, clear);
   }
@@ -330,25 +347,23 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
       direct.push_back(it.list);
       continue;
     }
+    ++stats.lists_drawn;
+    if (full) continue;
     const ImVec4 display(to_px.origin.x + static_cast<float>(it.rect.x0) / to_px.scale.x,
                          to_px.origin.y + static_cast<float>(it.rect.y0) / to_px.scale.y,
                          to_px.origin.x + static_cast<float>(it.rect.x1) / to_px.scale.x,
                          to_px.origin.y + static_cast<float>(it.rect.y1) / to_px.scale.y);
     render_list_clipped(draw_data, it.list, display);
-    ++stats.lists_drawn;
   }
   stats.lists_direct = static_cast<int>(direct.size());
-  render_lists(draw_data, direct.data(), static_cast<int>(direct.size()));
+  if (!full) render_lists(draw_data, direct.data(), static_cast<int>(direct.size()));
 
   if (window_back_buffer) {
     // The check pixel (bottom-left corner, in the root window's padding): next frame it must
     // read back unchanged.
     s.mark = static_cast<uint8_t>((clear8[2] & ~7u) | ((s.mark + 1u) & 7u));
-    glEnable(GL_SCISSOR_TEST);
-    glScissor(0, 0, 1, 1);
-    glClearColor(clear.x, clear.y, static_cast<float>(s.mark) / 255.0f, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    glDisable(GL_SCISSOR_TEST);
+    clear_rect(PixelRect{0, fb_height - 1, 1, fb_height}, fb_height,
+               ImVec4(clear.x, clear.y, static_cast<float>(s.mark) / 255.0f, 1.0f));
     s.mark_written = true;
   }
   s.valid = true;

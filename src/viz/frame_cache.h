@@ -29,8 +29,9 @@
 // as used by GLFW gives no buffer age), so with window_back_buffer the cache checks it: it
 // writes a frame counter into the low bits of blue of one corner pixel (a change of at most 7/255
 // in one pixel of the root window's padding) and reads it back the next frame; on a mismatch
-// everything is drawn again, and after three mismatches in a row it stops checking and draws
-// everything every frame.
+// everything is drawn again, and after three frames in a row that find a mismatch it stops
+// checking and draws everything every frame. (A frame drawn whole for another reason, such as a
+// new size, checks nothing and ends the run.)
 #include <cstdint>
 #include <memory>
 
@@ -54,8 +55,11 @@ class FrameCache {
 
   // Renders draw_data (after ImGui::Render, imgui_impl_opengl3 initialised) into the bound draw
   // framebuffer of fb_width x fb_height pixels, giving the picture that clearing it to `clear`
-  // and drawing every list would give. window_back_buffer: the target is a window's back buffer
-  // (checked as above); false: an FBO that nothing else draws into between calls.
+  // and drawing every list would give. window_back_buffer: the target is the default
+  // framebuffer's back buffer (checked as above); false: an FBO that nothing else draws into
+  // between calls. GL state it leaves changed: the viewport (the whole framebuffer), the clear
+  // colour, the scissor test (off; whatever it was on entry) and, with window_back_buffer, the
+  // read framebuffer (0) and its read buffer (GL_BACK), where the check pixel is read.
   Stats render(ImDrawData* draw_data, int fb_width, int fb_height, const ImVec4& clear, uint64_t texture_generation,
                bool window_back_buffer);
 

@@ -54,6 +54,11 @@ Diff compare(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, bool 
   return d;
 }
 
+std::string describe(const Diff& d) {
+  return std::to_string(d.count) + " pixels differ, max " + std::to_string(d.max) + " at (" + std::to_string(d.x) +
+         ", " + std::to_string(d.y) + ") (GL order)";
+}
+
 // What the scripted UI shows in a frame.
 struct Script {
   std::string b_text = "b: 0";
@@ -129,6 +134,8 @@ class FrameCacheGl : public ::testing::Test {
   }
   void TearDown() override {
     image_ = gl::Texture();
+    kept_ = gl::Framebuffer();
+    reference_ = gl::Framebuffer();
     if (ImGui::GetCurrentContext()) {
       ImGui_ImplOpenGL3_Shutdown();
       ImGui::DestroyContext();
@@ -160,6 +167,21 @@ class FrameCacheGl : public ::testing::Test {
     return ImGui::GetDrawData();
   }
 
+  // The FBOs a cache draws into (kept_) and that show clearing and drawing everything (reference_).
+  void create_targets() {
+    std::string error;
+    kept_ = gl::Framebuffer::create(kWidth, kHeight, &error);
+    reference_ = gl::Framebuffer::create(kWidth, kHeight, &error);
+    ASSERT_TRUE(kept_.valid() && reference_.valid()) << error;
+  }
+
+  // draw_data cleared and drawn directly into reference_: what every cached frame must show.
+  std::vector<uint8_t> reference_pixels(ImDrawData* dd, const ImVec4& clear) {
+    reference_.bind();
+    render_draw_data_direct(dd, kWidth, kHeight, clear);
+    return reference_.read_rgba();
+  }
+
   // One frame into the window's back buffer through `cache`. With `lose`, something else first
   // paints the whole back buffer (as a flipping swap chain hands back another buffer), so the
   // check pixel no longer matches.
@@ -176,15 +198,13 @@ class FrameCacheGl : public ::testing::Test {
 
   GLFWwindow* window_ = nullptr;
   gl::Texture image_;
+  gl::Framebuffer kept_, reference_;
 };
 
 TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept) {
   fill_image(40);
   const ImVec4 clear(0.11f, 0.12f, 0.14f, 1.0f);
-  std::string error;
-  gl::Framebuffer kept = gl::Framebuffer::create(kWidth, kHeight, &error);
-  gl::Framebuffer reference = gl::Framebuffer::create(kWidth, kHeight, &error);
-  ASSERT_TRUE(kept.valid() && reference.valid()) << error;
+  create_targets();
   FrameCache fbo_cache, window_cache;
 
   std::vector<Script> frames(17);
@@ -213,14 +233,11 @@ TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept
   for (size_t f = 0; f < frames.size(); ++f) {
     if (f == 7) fill_image(220);  // the texture is re-coloured under the same GL name
     ImDrawData* dd = build_frame(frames[f]);
+    const std::vector<uint8_t> want = reference_pixels(dd, clear);
 
-    reference.bind();
-    render_draw_data_direct(dd, kWidth, kHeight, clear);
-    const std::vector<uint8_t> want = reference.read_rgba();
-
-    kept.bind();
+    kept_.bind();
     const FrameCache::Stats st = fbo_cache.render(dd, kWidth, kHeight, clear, texture_generation(), false);
-    const std::vector<uint8_t> got = kept.read_rgba();
+    const std::vector<uint8_t> got = kept_.read_rgba();
 
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
     const FrameCache::Stats wst = window_cache.render(dd, kWidth, kHeight, clear, texture_generation(), true);
@@ -229,11 +246,9 @@ TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept
     glfwSwapBuffers(window_);
 
     const Diff d = compare(got, want, false);
-    EXPECT_EQ(d.count, 0) << "FBO target, frame " << f << ": " << d.count << " pixels differ, max " << d.max << " at ("
-                          << d.x << ", " << d.y << ") (GL order)";
+    EXPECT_EQ(d.count, 0) << "FBO target, frame " << f << ": " << describe(d);
     const Diff dw = compare(shown, want, true);
-    EXPECT_EQ(dw.count, 0) << "window target, frame " << f << ": " << dw.count << " pixels differ, max " << dw.max
-                           << " at (" << dw.x << ", " << dw.y << ")";
+    EXPECT_EQ(dw.count, 0) << "window target, frame " << f << ": " << describe(dw);
     kept_total += st.lists_reused;
     window_kept_total += wst.lists_reused;
     if (f == 0) {
@@ -308,6 +323,62 @@ TEST_F(FrameCacheGl, AWindowThatNeverKeepsItsPixelsIsDrawnWholeWithoutChecks) {
     cache.render(ImGui::GetDrawData(), kWidth, kHeight, clear, texture_generation(), true);
     EXPECT_EQ(gl::read_pixels_rgba(0, 0, 1, 1)[2], 36) << "frame " << f;
     glfwSwapBuffers(window_);
+  }
+}
+
+// The run of lost frames that makes the cache give up is one of consecutive frames: a frame drawn
+// whole for another reason (here invalidate(), as after a font rebuild) checks nothing and ends it.
+TEST_F(FrameCacheGl, AFullRedrawBetweenLostFramesEndsTheRun) {
+  fill_image(90);
+  const ImVec4 clear(0.11f, 0.12f, 0.14f, 1.0f);
+  FrameCache cache;
+  const Script script;
+  for (int f = 0; f < 7; ++f) {
+    if (f == 3) cache.invalidate();
+    const bool lose = f == 1 || f == 2 || f == 4 || f == 5;  // lost, lost, whole, lost, lost
+    const FrameCache::Stats st = window_frame(cache, script, clear, lose);
+    glfwSwapBuffers(window_);
+    EXPECT_TRUE(st.full || f == 6) << "frame " << f;
+    if (f == 6) {
+      EXPECT_FALSE(st.full) << "two lost frames, a whole one, two lost frames: no three in a row";
+      EXPECT_EQ(st.lists_reused, 3);
+    }
+  }
+}
+
+// render() sets up the state it relies on: a scissor test left on by the caller does not cut its
+// clears short, and the check pixel is read from the back buffer whatever read framebuffer is
+// bound.
+TEST_F(FrameCacheGl, StateLeftByTheCallerDoesNotChangeThePicture) {
+  fill_image(40);
+  const ImVec4 clear(0.11f, 0.12f, 0.14f, 1.0f);
+  create_targets();
+  FrameCache fbo_cache, window_cache;
+  const Script script;
+  for (int f = 0; f < 4; ++f) {
+    ImDrawData* dd = build_frame(script);
+    const std::vector<uint8_t> want = reference_pixels(dd, clear);
+
+    kept_.bind();
+    if (f == 0) {  // garbage where a scissored clear would leave it
+      glClearColor(1.0f, 0.0f, 0.0f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+    }
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(0, 0, 16, 16);
+    fbo_cache.render(dd, kWidth, kHeight, clear, texture_generation(), false);
+    glDisable(GL_SCISSOR_TEST);
+    const Diff d = compare(kept_.read_rgba(), want, false);
+    EXPECT_EQ(d.count, 0) << "frame " << f << ": " << describe(d);
+
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, reference_.id());
+    const FrameCache::Stats st = window_cache.render(dd, kWidth, kHeight, clear, texture_generation(), true);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    glfwSwapBuffers(window_);
+    if (f > 0) {
+      EXPECT_FALSE(st.full) << "frame " << f << ": the check pixel was read from another framebuffer";
+    }
   }
 }
 
