@@ -10,6 +10,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "viz/gl/gl.h"  // epoxy first: the one GL loader
@@ -68,6 +69,12 @@ class Autosave {
   std::string last_, last_error_;
   std::chrono::steady_clock::time_point last_check_ = std::chrono::steady_clock::now();
 };
+
+// An environment variable set to something other than "" or "0".
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v && std::string_view(v) != "0";
+}
 
 constexpr const char* kNoDisplay = "ropescope: cannot open a window: no X display (set DISPLAY or use xvfb-run -a)";
 constexpr float kFixedDeltaTime = 1.0f / 60.0f;
@@ -392,9 +399,13 @@ int run_gui(const GuiLaunch& launch) {
   const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
   int exit_code = 0;
   Autosave autosave(state);
-  // ROPESCOPE_NO_FRAME_CACHE=1: rasterise every window every frame (to measure what the cache saves).
+  // The frame cache where rasterising costs CPU (a software renderer); ROPESCOPE_NO_FRAME_CACHE=1
+  // turns it off (to measure what it saves), ROPESCOPE_FRAME_CACHE=1 on for any driver.
   std::optional<viz::FrameCache> frame_cache;
-  if (!std::getenv("ROPESCOPE_NO_FRAME_CACHE")) frame_cache.emplace();
+  if (!env_flag("ROPESCOPE_NO_FRAME_CACHE") &&
+      (env_flag("ROPESCOPE_FRAME_CACHE") ||
+       viz::software_renderer(reinterpret_cast<const char*>(glGetString(GL_RENDERER)))))
+    frame_cache.emplace();
   for (int frame = 0; !glfwWindowShouldClose(host.window()) && !g_stop_requested.load(); ++frame) {
     if (!screenshot) {
       // Wait for the next frame; events that arrive meanwhile are dispatched to the callbacks

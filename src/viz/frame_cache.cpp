@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -167,6 +168,14 @@ FrameCache::FrameCache() : impl_(std::make_unique<Impl>()) {}
 FrameCache::~FrameCache() = default;
 
 void FrameCache::invalidate() { impl_->valid = false; }
+
+bool software_renderer(const char* gl_renderer) {
+  if (gl_renderer == nullptr) return false;
+  const std::string_view r(gl_renderer);
+  for (const std::string_view name : {"llvmpipe", "softpipe", "swrast"})
+    if (r.find(name) != std::string_view::npos) return true;
+  return false;
+}
 
 void render_draw_data_direct(ImDrawData* draw_data, int fb_width, int fb_height, const ImVec4& clear) {
   glViewport(0, 0, fb_width, fb_height);

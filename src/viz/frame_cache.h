@@ -31,7 +31,8 @@
 // in one pixel of the root window's padding) and reads it back the next frame; on a mismatch
 // everything is drawn again, and after three frames in a row that find a mismatch it stops
 // checking and draws everything every frame. (A frame drawn whole for another reason, such as a
-// new size, checks nothing and ends the run.)
+// new size, checks nothing and ends the run.) The GUI uses the cache only under a software
+// rasteriser (software_renderer below), where both the saving and the kept pixels are known.
 #include <cstdint>
 #include <memory>
 
@@ -73,5 +74,10 @@ class FrameCache {
 
 // Clears the bound framebuffer to `clear` and draws draw_data (no cache).
 void render_draw_data_direct(ImDrawData* draw_data, int fb_width, int fb_height, const ImVec4& clear);
+
+// Whether a GL_RENDERER string names a software rasteriser (Mesa llvmpipe, softpipe, swrast),
+// where the cache pays: on a GPU drawing is cheap, the check pixel's read-back waits for the GPU,
+// and a swap may leave the back buffer undefined. A null renderer is not one.
+bool software_renderer(const char* gl_renderer);
 
 }  // namespace rope::viz

@@ -382,5 +382,21 @@ TEST_F(FrameCacheGl, StateLeftByTheCallerDoesNotChangeThePicture) {
   }
 }
 
+TEST(SoftwareRenderer, NamesOfSoftwareRasterisersOnly) {
+  EXPECT_TRUE(software_renderer("llvmpipe (LLVM 15.0.6, 256 bits)"));
+  EXPECT_TRUE(software_renderer("softpipe"));
+  EXPECT_TRUE(software_renderer("Mesa DRI swrast"));
+  EXPECT_FALSE(software_renderer("AMD Radeon RX 6800 (navi21, LLVM 15.0.6, DRM 3.49, 6.1.0-18-amd64)"));
+  EXPECT_FALSE(software_renderer("Mesa Intel(R) UHD Graphics 620 (KBL GT2)"));
+  EXPECT_FALSE(software_renderer("NVIDIA GeForce RTX 3080/PCIe/SSE2"));
+  EXPECT_FALSE(software_renderer(""));
+  EXPECT_FALSE(software_renderer(nullptr));
+}
+
+TEST_F(FrameCacheGl, XvfbRendersInSoftware) {
+  const auto* renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+  EXPECT_TRUE(software_renderer(renderer)) << (renderer ? renderer : "(null)");
+}
+
 }  // namespace
 }  // namespace rope::viz
