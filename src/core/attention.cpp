@@ -122,16 +122,27 @@ std::optional<Encoding> parse_encoding(std::string_view name) {
   return std::nullopt;
 }
 
-void logits_block(const RopeFrequencies& freqs, const Content& content, const ScoreOptions& options,
-                  const Block& block, float* out) {
-  check_inputs(freqs, content.head_dim(), options);
-  check_block(block);
-  if (block.rows() == 0 || block.cols() == 0) return;
+namespace {
+
+// The thread's workspace with the block's query and key rows encoded at their positions.
+ScorePipeline& prepared_workspace(const RopeFrequencies& freqs, const Content& content,
+                                  const ScoreOptions& options, const Block& block) {
   const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
   const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
   ScorePipeline& pipeline = workspace();
   pipeline.prepare(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows(),
                    options.offset + block.n0, k.data(), block.cols());
+  return pipeline;
+}
+
+}  // namespace
+
+void logits_block(const RopeFrequencies& freqs, const Content& content, const ScoreOptions& options,
+                  const Block& block, float* out) {
+  check_inputs(freqs, content.head_dim(), options);
+  check_block(block);
+  if (block.rows() == 0 || block.cols() == 0) return;
+  ScorePipeline& pipeline = prepared_workspace(freqs, content, options, block);
   pipeline.run(options.causal, block.m0 - block.n0, false, out, block.cols());
 }
 
@@ -230,11 +241,7 @@ void softmax_block(const RopeFrequencies& freqs, const Content& content, const S
     throw RopeError("attention: row statistics do not cover the block's rows");
   }
   if (block.rows() == 0 || block.cols() == 0) return;
-  const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
-  const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
-  ScorePipeline& pipeline = workspace();
-  pipeline.prepare(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows(),
-                   options.offset + block.n0, k.data(), block.cols());
+  ScorePipeline& pipeline = prepared_workspace(freqs, content, options, block);
   const int64_t diag = block.m0 - block.n0;
   const int64_t cols = block.cols();
   pipeline.for_each_row_block(
@@ -266,11 +273,7 @@ void colour_block(const RopeFrequencies& freqs, const Content& content, const Sc
     throw RopeError("colour_block: row statistics do not cover the block's rows");
   }
   if (block.rows() == 0 || block.cols() == 0) return;
-  const std::vector<float> q = content_rows(content, false, block.m0, block.m1);
-  const std::vector<float> k = content_rows(content, true, block.n0, block.n1);
-  ScorePipeline& pipeline = workspace();
-  pipeline.prepare(freqs, options.encoding, options.offset + block.m0, q.data(), block.rows(),
-                   options.offset + block.n0, k.data(), block.cols());
+  ScorePipeline& pipeline = prepared_workspace(freqs, content, options, block);
   const kernels::ColorMap cmap{lut.rgba, lut.size, lut.lo, lut.hi, lut.masked_rgba};
   const int64_t cols = block.cols();
   const int64_t ld_scratch = (cols + kernels::kKeyPanelWidth - 1) / kernels::kKeyPanelWidth *
