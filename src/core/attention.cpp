@@ -245,7 +245,8 @@ void softmax_block(const RopeFrequencies& freqs, const Content& content, const S
   const int64_t diag = block.m0 - block.n0;
   const int64_t cols = block.cols();
   pipeline.for_each_row_block(
-      options.causal, diag, [&](int64_t row0, int64_t row1, float* scores, int64_t ld, int) {
+      options.causal, diag,
+      [&](int64_t row0, int64_t row1, float* scores, int64_t ld, const float*, int) {
         for (int64_t i = row0; i < row1; ++i) {
           const int64_t valid = pipeline.valid_columns(options.causal, diag, i);
           float* row = scores + (i - row0) * ld;

@@ -282,6 +282,38 @@ TEST_P(AttentionTargetTest, SharedTablePrepareEqualsSeparateEncoding) {
   }
 }
 
+// for_each_row_block's row maxima (taken by the score kernel) are the maxima of each row's
+// unmasked scores, for blocks whose first query comes before, at and after the first key
+// (diag < 0 leaves the first rows with no unmasked cell: -inf).
+TEST_P(AttentionTargetTest, RowBlockMaximaAreTheUnmaskedRowMaxima) {
+  const RopeFrequencies f = make_freqs(64, 64, 10000.0, Layout::kNeox);
+  const Content cont = Content::generated(ContentKind::kRandom, 64, 5);
+  const int64_t num_q = 150, num_k = 200;
+  std::vector<float> q(size_t(num_q * 64)), k(size_t(num_k * 64));
+  cont.queries(0, num_q, q.data());
+  cont.keys(0, num_k, k.data());
+  ScorePipeline pipeline;
+  pipeline.prepare(f, Encoding::kRope, 0, q.data(), num_q, 0, k.data(), num_k);
+  for (bool causal : {true, false}) {
+    for (int64_t diag : {int64_t{-40}, int64_t{0}, int64_t{37}}) {
+      std::vector<int> checked(size_t(num_q), 0);
+      pipeline.for_each_row_block(
+          causal, diag,
+          [&](int64_t row0, int64_t row1, float* scores, int64_t ld, const float* row_max, int) {
+            ASSERT_NE(row_max, nullptr);
+            for (int64_t i = row0; i < row1; ++i) {
+              const int64_t valid = pipeline.valid_columns(causal, diag, i);
+              float expected = -std::numeric_limits<float>::infinity();
+              for (int64_t j = 0; j < valid; ++j) expected = std::max(expected, scores[(i - row0) * ld + j]);
+              EXPECT_EQ(row_max[i - row0], expected) << causal << " diag " << diag << " row " << i;
+              checked[size_t(i)] = 1;
+            }
+          },
+          true);
+      EXPECT_EQ(std::count(checked.begin(), checked.end(), 1), num_q);
+    }
+  }
+}
 
 // The fused colour pipeline (scores -> mask -> softmax -> LUT) gives the colour of the softmax
 // matrix's values: the LUT index differs by at most one (range scaling rounds differently),

@@ -195,6 +195,38 @@ TEST_P(KernelTargetTest, ScoreBlockMatchesReference) {
   }
 }
 
+// The row maxima the score kernel takes on the way out equal the maxima of the cells it wrote
+// (whole panels, the diagonal panel, ragged last panel, more rows than one pass of the kernel),
+// and asking for them leaves the scores bit for bit the same.
+TEST_P(KernelTargetTest, ScoreBlockRowMaxIsTheMaximumOfTheNeededColumns) {
+  const int head_dim = 64;
+  for (int64_t rows : {int64_t{1}, int64_t{13}, int64_t{32}, int64_t{300}}) {
+    for (int64_t cols : {int64_t{5}, int64_t{64}, int64_t{301}}) {
+      for (int64_t diag : {int64_t{-1}, int64_t{0}, int64_t{2}, int64_t{40}}) {
+        const std::vector<float> q = gaussian(static_cast<size_t>(rows * head_dim), 21);
+        const std::vector<float> k = gaussian(static_cast<size_t>(cols * head_dim), 22);
+        std::vector<float> packed(static_cast<size_t>(packed_keys_size(cols, head_dim)));
+        pack_keys(k.data(), cols, head_dim, packed.data());
+        const int64_t ld = (cols + 31) / 32 * 32;
+        std::vector<float> plain(static_cast<size_t>(rows * ld), 0.0f), with_max = plain;
+        std::vector<float> row_max(static_cast<size_t>(rows), 123.0f);
+        score_block_packed(q.data(), rows, head_dim, packed.data(), cols, 0.125f, diag, plain.data(), ld);
+        score_block_packed(q.data(), rows, head_dim, packed.data(), cols, 0.125f, diag, with_max.data(), ld,
+                           row_max.data());
+        for (int64_t i = 0; i < rows; ++i) {
+          const int64_t valid = diag < 0 ? cols : std::min(cols, diag + i + 1);
+          float expected = -std::numeric_limits<float>::infinity();
+          for (int64_t j = 0; j < valid; ++j) {
+            ASSERT_EQ(with_max[size_t(i * ld + j)], plain[size_t(i * ld + j)]) << i << "," << j;
+            expected = std::max(expected, plain[size_t(i * ld + j)]);
+          }
+          EXPECT_EQ(row_max[size_t(i)], expected) << rows << "x" << cols << " diag " << diag << " row " << i;
+        }
+      }
+    }
+  }
+}
+
 TEST_P(KernelTargetTest, SoftmaxPiecesMatchReference) {
   for (int64_t len : {int64_t{1}, int64_t{17}, int64_t{100}, int64_t{4099}}) {
     for (int64_t valid : {len, (len + 1) / 2}) {

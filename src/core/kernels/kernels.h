@@ -38,10 +38,12 @@ void pack_keys(const float* k, int64_t num_keys, int head_dim, float* packed);
 // out[i * ld_out + j] = scale * <q_i, k_j> for i < num_rows, j < num_cols, with keys from
 // pack_keys (column j is key j of the packed set). When causal_diag >= 0, row i only needs
 // columns j <= causal_diag + i: whole panels beyond that are skipped, and cells beyond it inside
-// a computed panel hold unspecified values (the caller masks them).
+// a computed panel hold unspecified values (the caller masks them). When row_max_out is given,
+// row_max_out[i] is the maximum of row i's needed columns (j < num_cols, and j <= causal_diag + i
+// when causal), taken as the scores leave the registers instead of in a later pass over the row.
 void score_block_packed(const float* q, int64_t num_rows, int head_dim, const float* packed_keys,
                         int64_t num_cols, float scale, int64_t causal_diag, float* out,
-                        int64_t ld_out);
+                        int64_t ld_out, float* row_max_out = nullptr);
 // out[i * num_cols + j] = scale * <q_i, k_j>, q and k row-major.
 void score_block_ref(const double* q, int64_t num_rows, const double* k, int64_t num_cols,
                      int head_dim, double scale, double* out);

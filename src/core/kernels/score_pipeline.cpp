@@ -29,6 +29,8 @@ ScorePipeline::ScorePipeline(ThreadPool* pool) : pool_(pool ? pool : &ThreadPool
   sin_.resize(threads);
   rows_.resize(threads);
   scores_.resize(threads);
+  row_max_.resize(threads);
+  for (auto& buffer : row_max_) buffer.resize(static_cast<size_t>(kRowBlock));
 }
 
 void ScorePipeline::encode(const RopeFrequencies& freqs, Encoding encoding, int64_t pos0,
@@ -113,7 +115,8 @@ int64_t ScorePipeline::valid_columns(bool causal, int64_t diag, int64_t row) con
   return std::clamp<int64_t>(diag + row + 1, 0, num_k_);
 }
 
-void ScorePipeline::for_each_row_block(bool causal, int64_t diag, const BlockVisitor& visit) {
+void ScorePipeline::for_each_row_block(bool causal, int64_t diag, const BlockVisitor& visit,
+                                       bool with_row_max) {
   const int64_t ld = (num_k_ + kernels::kKeyPanelWidth - 1) / kernels::kKeyPanelWidth *
                      kernels::kKeyPanelWidth;
   for (auto& buffer : scores_) grow(buffer, static_cast<size_t>(kRowBlock * std::max<int64_t>(ld, 1)));
@@ -125,13 +128,23 @@ void ScorePipeline::for_each_row_block(bool causal, int64_t diag, const BlockVis
     const int64_t row0 = index * kRowBlock;
     const int64_t row1 = std::min(row0 + kRowBlock, num_q_);
     float* scores = scores_[static_cast<size_t>(thread)].data();
+    float* row_max = with_row_max ? row_max_[static_cast<size_t>(thread)].data() : nullptr;
     const int64_t cols = causal ? valid_columns(true, diag, row1 - 1) : num_k_;
     if (cols > 0) {
-      kernels::score_block_packed(q_enc_.data() + row0 * head_dim_, row1 - row0, head_dim_,
-                                  keys_, cols, scale,
-                                  causal ? std::max<int64_t>(diag + row0, 0) : -1, scores, ld);
+      // The kernel's causal rows need columns j <= diag + i from diag + row0 >= 0 on; rows above
+      // that (keys after every query of the row) take their maxima here.
+      const int64_t kernel_diag = causal ? std::max<int64_t>(diag + row0, 0) : -1;
+      kernels::score_block_packed(q_enc_.data() + row0 * head_dim_, row1 - row0, head_dim_, keys_,
+                                  cols, scale, kernel_diag, scores, ld, row_max);
+      if (row_max != nullptr && causal && diag + row0 < 0) {
+        for (int64_t i = row0; i < row1; ++i) {
+          row_max[i - row0] = kernels::row_max(scores + (i - row0) * ld, valid_columns(true, diag, i));
+        }
+      }
+    } else if (row_max != nullptr) {
+      std::fill(row_max, row_max + (row1 - row0), -std::numeric_limits<float>::infinity());
     }
-    visit(row0, row1, scores, ld, thread);
+    visit(row0, row1, scores, ld, row_max, thread);
   });
 }
 
@@ -159,45 +172,47 @@ void ScorePipeline::for_each_tile(bool causal, int64_t diag, int64_t col_chunk,
   });
 }
 
+void ScorePipeline::for_each_row(bool causal, int64_t diag, bool softmax, const RowVisitor& visit) {
+  for_each_row_block(
+      causal, diag,
+      [&](int64_t row0, int64_t row1, float* scores, int64_t ld, const float* row_max, int) {
+        for (int64_t i = row0; i < row1; ++i) {
+          float* row = scores + (i - row0) * ld;
+          const int64_t valid = valid_columns(causal, diag, i);
+          const double sum =
+              softmax && valid > 0 ? kernels::exp_shift_sum(row, valid, row_max[i - row0]) : 0.0;
+          visit(i, row, valid, sum);
+        }
+        kernels::stream_fence();
+      },
+      softmax);
+}
+
 void ScorePipeline::run(bool causal, int64_t diag, bool softmax, float* out, int64_t ld_out) {
   const float neg_inf = -std::numeric_limits<float>::infinity();
-  for_each_row_block(causal, diag, [&](int64_t row0, int64_t row1, float* scores, int64_t ld, int) {
-    for (int64_t i = row0; i < row1; ++i) {
-      float* row = scores + (i - row0) * ld;
-      const int64_t valid = valid_columns(causal, diag, i);
-      float* dst = out + i * ld_out;
-      if (!softmax) {
-        kernels::store_row(row, valid, 1.0f, neg_inf, num_k_, dst);
-      } else if (valid > 0) {
-        const float max = kernels::row_max(row, valid);
-        const double sum = kernels::exp_shift_sum(row, valid, max);
-        kernels::store_row(row, valid, static_cast<float>(1.0 / sum), 0.0f, num_k_, dst);
-      } else {
-        kernels::store_row(row, 0, 0.0f, 0.0f, num_k_, dst);
-      }
+  for_each_row(causal, diag, softmax, [&](int64_t i, const float* row, int64_t valid, double sum) {
+    float* dst = out + i * ld_out;
+    if (!softmax) {
+      kernels::store_row(row, valid, 1.0f, neg_inf, num_k_, dst);
+    } else if (valid > 0) {
+      kernels::store_row(row, valid, static_cast<float>(1.0 / sum), 0.0f, num_k_, dst);
+    } else {
+      kernels::store_row(row, 0, 0.0f, 0.0f, num_k_, dst);
     }
-    kernels::stream_fence();
   });
 }
 
 void ScorePipeline::run_colour(bool causal, int64_t diag, bool softmax,
                                const kernels::ColorMap& colormap, uint32_t* rgba, int64_t ld_out) {
-  for_each_row_block(causal, diag, [&](int64_t row0, int64_t row1, float* scores, int64_t ld, int) {
-    for (int64_t i = row0; i < row1; ++i) {
-      float* row = scores + (i - row0) * ld;
-      const int64_t valid = valid_columns(causal, diag, i);
-      kernels::ColorMap cmap = colormap;
-      if (softmax && valid > 0) {
-        // p = exp(x - max) / sum: colour exp(x - max) against the range scaled by sum instead
-        // of dividing every cell.
-        const float max = kernels::row_max(row, valid);
-        const double sum = kernels::exp_shift_sum(row, valid, max);
-        cmap.lo = static_cast<float>(colormap.lo * sum);
-        cmap.hi = static_cast<float>(colormap.hi * sum);
-      }
-      kernels::colorize_row(row, valid, num_k_, cmap, rgba + i * ld_out);
+  for_each_row(causal, diag, softmax, [&](int64_t i, const float* row, int64_t valid, double sum) {
+    kernels::ColorMap cmap = colormap;
+    if (softmax && valid > 0) {
+      // p = exp(x - max) / sum: colour exp(x - max) against the range scaled by sum instead of
+      // dividing every cell.
+      cmap.lo = static_cast<float>(colormap.lo * sum);
+      cmap.hi = static_cast<float>(colormap.hi * sum);
     }
-    kernels::stream_fence();
+    kernels::colorize_row(row, valid, num_k_, cmap, rgba + i * ld_out);
   });
 }
 

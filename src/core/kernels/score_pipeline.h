@@ -57,11 +57,14 @@ class ScorePipeline {
                   uint32_t* rgba, int64_t ld_out);
 
   // Lower-level: for every block of query rows, computes the scores of the needed columns into a
-  // per-thread buffer and calls visit(row0, row1, scores, ld, thread); row i's unmasked columns
-  // are [0, valid_columns(i)), the rest of the buffer row is unspecified.
-  using BlockVisitor =
-      std::function<void(int64_t row0, int64_t row1, float* scores, int64_t ld, int thread)>;
-  void for_each_row_block(bool causal, int64_t diag, const BlockVisitor& visit);
+  // per-thread buffer and calls visit(row0, row1, scores, ld, row_max, thread); row i's unmasked
+  // columns are [0, valid_columns(i)), the rest of the buffer row is unspecified. With
+  // with_row_max, row_max[i - row0] is the maximum of row i's unmasked scores (-inf when it has
+  // none), taken by the score kernel; otherwise row_max is null.
+  using BlockVisitor = std::function<void(int64_t row0, int64_t row1, float* scores, int64_t ld,
+                                          const float* row_max, int thread)>;
+  void for_each_row_block(bool causal, int64_t diag, const BlockVisitor& visit,
+                          bool with_row_max = false);
   // The same over tiles of kRowBlock rows x col_chunk columns (col_chunk a multiple of
   // kernels::kKeyPanelWidth), so few rows against many keys still use every thread. Tiles wholly
   // above the causal diagonal are skipped; visit gets columns [col0, col1) with scores(i, j) at
@@ -74,6 +77,10 @@ class ScorePipeline {
   ThreadPool& pool() { return *pool_; }
 
  private:
+  // Row by row over for_each_row_block: visit(i, row, valid, sum) with row i's scores, or with
+  // softmax its exp(x - max) over the valid columns and their sum (0 when none).
+  using RowVisitor = std::function<void(int64_t i, const float* row, int64_t valid, double sum)>;
+  void for_each_row(bool causal, int64_t diag, bool softmax, const RowVisitor& visit);
   // Sets the sizes and grows the buffers for num_q queries and (own_keys) num_k keys packed here.
   void reserve(int head_dim, int64_t num_q, int64_t num_k, bool own_keys);
   // Encodes num_q query rows into q_enc_ and num_k key rows packed into packed_k, at positions
@@ -87,7 +94,7 @@ class ScorePipeline {
   std::vector<float> k_packed_;  // kernels::packed_keys_size(num_k, head_dim)
   const float* keys_ = nullptr;  // k_packed_ or keys packed elsewhere
   // Per-thread reusable buffers.
-  std::vector<std::vector<float>> cos_, sin_, rows_, scores_;
+  std::vector<std::vector<float>> cos_, sin_, rows_, scores_, row_max_;
   std::vector<double> sinusoid_inv_freq_;
 };
 

@@ -175,11 +175,13 @@ void RotateRowsImpl(const float* x, int64_t num_rows, int head_dim, int rotary_d
   }
 }
 
-// C tile of kRows x (kVecs * lanes) = kKeyPanelWidth columns, accumulated over head_dim.
-template <size_t kRows, size_t kVecs, class D>
+// C tile of kRows x (kVecs * lanes) = kKeyPanelWidth columns, accumulated over head_dim. With
+// kLaneMax, lane_max (kRows rows of Lanes(d) floats, aligned) also takes the running maximum of
+// each row's scaled scores, lane by lane.
+template <size_t kRows, size_t kVecs, bool kLaneMax, class D>
 HWY_INLINE void MicroTile(D d, const float* HWY_RESTRICT a, size_t lda,
                           const float* HWY_RESTRICT panel, size_t head_dim, float scale,
-                          float* HWY_RESTRICT c, size_t ldc) {
+                          float* HWY_RESTRICT c, size_t ldc, float* HWY_RESTRICT lane_max) {
   using V = hn::Vec<D>;
   const size_t n = hn::Lanes(d);
   V acc[kRows][kVecs];
@@ -196,7 +198,13 @@ HWY_INLINE void MicroTile(D d, const float* HWY_RESTRICT a, size_t lda,
   }
   const V vs = hn::Set(d, scale);
   for (size_t r = 0; r < kRows; ++r) {
-    for (size_t v = 0; v < kVecs; ++v) hn::StoreU(hn::Mul(acc[r][v], vs), d, c + r * ldc + v * n);
+    V m = hn::Zero(d);
+    for (size_t v = 0; v < kVecs; ++v) {
+      const V s = hn::Mul(acc[r][v], vs);
+      hn::StoreU(s, d, c + r * ldc + v * n);
+      if constexpr (kLaneMax) m = v == 0 ? s : hn::Max(m, s);
+    }
+    if constexpr (kLaneMax) hn::Store(hn::Max(hn::Load(d, lane_max + r * n), m), d, lane_max + r * n);
   }
 }
 
@@ -208,11 +216,33 @@ constexpr size_t TileRows() {
   return 1;
 }
 
-template <size_t kVecs, class D>
-void ScoreBlockT(D d, const float* q, size_t num_rows, size_t head_dim, const float* packed,
-                 size_t num_cols, float scale, int64_t causal_diag, float* out, size_t ld_out) {
+// Columns of row r that lie in panels computed with the lane maximum: whole panels that are
+// unmasked for the first row of r's micro tile (tile_row0).
+inline size_t LaneMaxColumns(int64_t causal_diag, size_t tile_row0, size_t num_cols) {
+  const size_t whole = num_cols / kKeyPanelWidth * kKeyPanelWidth;
+  if (causal_diag < 0) return whole;
+  const size_t unmasked = static_cast<size_t>(causal_diag) + tile_row0 + 1;
+  return std::min(whole, unmasked / kKeyPanelWidth * kKeyPanelWidth);
+}
+
+// With kRowMax, row_max_out[i] is the maximum of row i's unmasked scores (all num_cols when not
+// causal); num_rows <= kMaxRowMaxRows.
+inline constexpr size_t kMaxRowMaxRows = 128;
+
+float RowMaxImpl(const float* x, int64_t num);
+
+template <size_t kVecs, bool kRowMax, class D>
+void ScoreRowsT(D d, const float* q, size_t num_rows, size_t head_dim, const float* packed,
+                size_t num_cols, float scale, int64_t causal_diag, float* out, size_t ld_out,
+                float* row_max_out) {
   constexpr size_t kRows = TileRows<kVecs>();
+  const size_t n = hn::Lanes(d);
   HWY_ALIGN float tmp[kRows * kKeyPanelWidth];
+  // Per row: running maximum by lane over whole unmasked panels (kRowMax only).
+  HWY_ALIGN float lane_max[kRowMax ? kMaxRowMaxRows * kKeyPanelWidth : 1];
+  if constexpr (kRowMax) {
+    for (size_t i = 0; i < num_rows * n; ++i) lane_max[i] = -std::numeric_limits<float>::infinity();
+  }
   const size_t num_panels = (num_cols + kKeyPanelWidth - 1) / kKeyPanelWidth;
   for (size_t p = 0; p < num_panels; ++p) {
     const float* panel = packed + p * head_dim * kKeyPanelWidth;
@@ -226,11 +256,16 @@ void ScoreBlockT(D d, const float* q, size_t num_rows, size_t head_dim, const fl
         continue;
       }
       if (width == kKeyPanelWidth) {
-        MicroTile<kRows, kVecs>(d, q + r * head_dim, head_dim, panel, head_dim, scale,
-                                out + r * ld_out + col0, ld_out);
+        if (kRowMax && col0 + kKeyPanelWidth <= LaneMaxColumns(causal_diag, r, num_cols)) {
+          MicroTile<kRows, kVecs, kRowMax>(d, q + r * head_dim, head_dim, panel, head_dim, scale,
+                                           out + r * ld_out + col0, ld_out, lane_max + r * n);
+        } else {
+          MicroTile<kRows, kVecs, false>(d, q + r * head_dim, head_dim, panel, head_dim, scale,
+                                         out + r * ld_out + col0, ld_out, nullptr);
+        }
       } else {
-        MicroTile<kRows, kVecs>(d, q + r * head_dim, head_dim, panel, head_dim, scale, tmp,
-                                kKeyPanelWidth);
+        MicroTile<kRows, kVecs, false>(d, q + r * head_dim, head_dim, panel, head_dim, scale, tmp,
+                                       kKeyPanelWidth, nullptr);
         for (size_t i = 0; i < kRows; ++i) {
           std::memcpy(out + (r + i) * ld_out + col0, tmp + i * kKeyPanelWidth, width * sizeof(float));
         }
@@ -240,30 +275,65 @@ void ScoreBlockT(D d, const float* q, size_t num_rows, size_t head_dim, const fl
       if (causal_diag >= 0 && static_cast<int64_t>(col0) > causal_diag + static_cast<int64_t>(r)) {
         continue;
       }
-      MicroTile<1, kVecs>(d, q + r * head_dim, head_dim, panel, head_dim, scale, tmp, kKeyPanelWidth);
+      if (kRowMax && col0 + kKeyPanelWidth <= LaneMaxColumns(causal_diag, r, num_cols)) {
+        MicroTile<1, kVecs, kRowMax>(d, q + r * head_dim, head_dim, panel, head_dim, scale, tmp,
+                                     kKeyPanelWidth, lane_max + r * n);
+      } else {
+        MicroTile<1, kVecs, false>(d, q + r * head_dim, head_dim, panel, head_dim, scale, tmp,
+                                   kKeyPanelWidth, nullptr);
+      }
       std::memcpy(out + r * ld_out + col0, tmp, width * sizeof(float));
     }
+  }
+  if constexpr (kRowMax) {
+    const size_t tiled_rows = num_rows / kRows * kRows;
+    for (size_t r = 0; r < num_rows; ++r) {
+      const size_t tile_row0 = r < tiled_rows ? r / kRows * kRows : r;
+      const size_t from = LaneMaxColumns(causal_diag, tile_row0, num_cols);
+      size_t valid = num_cols;
+      if (causal_diag >= 0) valid = std::min(num_cols, static_cast<size_t>(causal_diag) + r + 1);
+      const float lanes = hn::GetLane(hn::MaxOfLanes(d, hn::Load(d, lane_max + r * n)));
+      const float rest = RowMaxImpl(out + r * ld_out + from, static_cast<int64_t>(valid - from));
+      row_max_out[r] = std::max(lanes, rest);
+    }
+  }
+}
+
+template <size_t kVecs, class D>
+void ScoreBlockT(D d, const float* q, size_t num_rows, size_t head_dim, const float* packed,
+                 size_t num_cols, float scale, int64_t causal_diag, float* out, size_t ld_out,
+                 float* row_max_out) {
+  if (row_max_out == nullptr) {
+    ScoreRowsT<kVecs, false>(d, q, num_rows, head_dim, packed, num_cols, scale, causal_diag, out,
+                              ld_out, nullptr);
+    return;
+  }
+  for (size_t r0 = 0; r0 < num_rows; r0 += kMaxRowMaxRows) {
+    const size_t rows = std::min(kMaxRowMaxRows, num_rows - r0);
+    ScoreRowsT<kVecs, true>(d, q + r0 * head_dim, rows, head_dim, packed, num_cols, scale,
+                            causal_diag < 0 ? causal_diag : causal_diag + static_cast<int64_t>(r0),
+                            out + r0 * ld_out, ld_out, row_max_out + r0);
   }
 }
 
 void ScoreBlockPackedImpl(const float* q, int64_t num_rows, int head_dim, const float* packed_keys,
                           int64_t num_cols, float scale, int64_t causal_diag, float* out,
-                          int64_t ld_out) {
+                          int64_t ld_out, float* row_max_out) {
   const hn::ScalableTag<float> df;
   const size_t n = hn::Lanes(df);
   const size_t rows = static_cast<size_t>(num_rows), hd = static_cast<size_t>(head_dim);
   const size_t cols = static_cast<size_t>(num_cols), ld = static_cast<size_t>(ld_out);
   static_assert(kKeyPanelWidth == 32);
   switch (n) {
-    case 16: ScoreBlockT<2>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
-    case 8: ScoreBlockT<4>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
-    case 4: ScoreBlockT<8>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
-    case 2: ScoreBlockT<16>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
-    case 1: ScoreBlockT<32>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld); break;
+    case 16: ScoreBlockT<2>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld, row_max_out); break;
+    case 8: ScoreBlockT<4>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld, row_max_out); break;
+    case 4: ScoreBlockT<8>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld, row_max_out); break;
+    case 2: ScoreBlockT<16>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld, row_max_out); break;
+    case 1: ScoreBlockT<32>(df, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld, row_max_out); break;
     default: {
       // Wider vectors than a panel row: 128-bit vectors, which every target provides.
       const hn::CappedTag<float, 4> d4;
-      ScoreBlockT<8>(d4, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld);
+      ScoreBlockT<8>(d4, q, rows, hd, packed_keys, cols, scale, causal_diag, out, ld, row_max_out);
     }
   }
 }
@@ -445,7 +515,7 @@ void FusedScoreTileImpl(const float* q_rot, int64_t num_rows, int head_dim,
     // Entirely above the diagonal.
   } else {
     ScoreBlockPackedImpl(q_rot, num_rows, head_dim, packed_keys, num_cols, scale,
-                         causal ? std::max<int64_t>(diag, 0) : -1, scratch, ld_scratch);
+                         causal ? std::max<int64_t>(diag, 0) : -1, scratch, ld_scratch, nullptr);
   }
   const float neg_inf = -std::numeric_limits<float>::infinity();
   const bool softmax = row_max_in != nullptr && row_sum_in != nullptr;
@@ -533,10 +603,10 @@ void rotate_rows(const float* x, int64_t num_rows, int head_dim, int rotary_dim,
 
 void score_block_packed(const float* q, int64_t num_rows, int head_dim, const float* packed_keys,
                         int64_t num_cols, float scale, int64_t causal_diag, float* out,
-                        int64_t ld_out) {
+                        int64_t ld_out, float* row_max_out) {
   assert(ld_out >= num_cols);
   HWY_DYNAMIC_DISPATCH(ScoreBlockPackedImpl)(q, num_rows, head_dim, packed_keys, num_cols, scale,
-                                             causal_diag, out, ld_out);
+                                             causal_diag, out, ld_out, row_max_out);
 }
 
 float row_max(const float* x, int64_t n) { return HWY_DYNAMIC_DISPATCH(RowMaxImpl)(x, n); }
