@@ -20,6 +20,7 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 
+#include "core/thread_pool.h"
 #include "gui/app_state.h"
 #include "gui/compute.h"
 #include "gui/frame.h"
@@ -28,6 +29,7 @@
 #include "gui/settings.h"
 #include "gui/worker.h"
 #include "viz/context.h"
+#include "viz/heatmap.h"
 #include "viz/font.h"
 #include "viz/frame_cache.h"
 #include "viz/gl/framebuffer.h"
@@ -342,6 +344,7 @@ void apply_theme_if_changed(const AppState& state, viz::Theme& applied) {
 int run_gui(const GuiLaunch& launch) {
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
+  core::ThreadPool::shared().set_worker_niceness(kComputeNiceness);  // as the workers (session.h)
   AppState state;
   const bool screenshot = !launch.screenshot_path.empty();
   const SettingsLoad loaded = load_settings(state);

@@ -16,6 +16,8 @@
 #include <string>
 #include <thread>
 
+#include "core/thread_pool.h"
+
 namespace rope::app {
 
 template <class Request, class Result>
@@ -29,7 +31,9 @@ class LatestWorker {
   using Publish = std::function<void(Result&& partial)>;
   using Fn = std::function<std::optional<Result>(const Request&, const Progress& progress, const Publish& publish)>;
 
-  explicit LatestWorker(Fn fn) : fn_(std::move(fn)), thread_([this] { run(); }) {}
+  // niceness > 0: the thread computes at that nice value (below an interactive thread).
+  explicit LatestWorker(Fn fn, int niceness = 0)
+      : fn_(std::move(fn)), niceness_(niceness), thread_([this] { run(); }) {}
   ~LatestWorker() {
     {
       std::lock_guard lock(mutex_);
@@ -106,6 +110,7 @@ class LatestWorker {
   }
 
   void run() {
+    if (niceness_ > 0) core::ThreadPool::set_current_thread_niceness(niceness_);
     std::unique_lock lock(mutex_);
     for (;;) {
       cv_.wait(lock, [this] { return stop_ || pending_.has_value(); });
@@ -174,6 +179,7 @@ class LatestWorker {
   std::chrono::steady_clock::time_point submitted_at_{};
   double latency_ms_ = 0.0;
   bool stop_ = false;
+  int niceness_ = 0;
   std::thread thread_;  // last: starts after every member above exists
 };
 

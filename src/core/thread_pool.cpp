@@ -1,6 +1,13 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <cerrno>
+
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace rope::core {
 namespace {
@@ -43,14 +50,42 @@ void ThreadPool::run_tasks(int thread) {
   tls_inside_task = was_inside;
 }
 
+void ThreadPool::set_worker_niceness(int nice) { worker_nice_.store(nice, std::memory_order_relaxed); }
+
+bool ThreadPool::set_current_thread_niceness(int nice) {
+#ifdef __linux__
+  // Linux keeps a nice value per thread: PRIO_PROCESS with a thread id sets that thread's.
+  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+  return setpriority(PRIO_PROCESS, tid, nice) == 0;
+#else
+  (void)nice;
+  return false;
+#endif
+}
+
+int ThreadPool::current_thread_niceness() {
+#ifdef __linux__
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  return errno == 0 ? nice : 0;
+#else
+  return 0;
+#endif
+}
+
 void ThreadPool::worker_loop(int thread) {
   int64_t seen_generation = 0;
+  int applied_nice = 0;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stop_ || generation_ != seen_generation; });
       if (stop_) return;
       seen_generation = generation_;
+    }
+    if (const int nice = worker_nice_.load(std::memory_order_relaxed); nice != applied_nice) {
+      set_current_thread_niceness(nice);
+      applied_nice = nice;
     }
     run_tasks(thread);
     {

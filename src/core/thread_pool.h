@@ -32,6 +32,16 @@ class ThreadPool {
   // The process-wide pool used by the core.
   static ThreadPool& shared();
 
+  // Background priority (Linux: nice values, per thread; elsewhere these do nothing). The
+  // workers take `nice` from their next loop on, so an interactive program keeps its compute
+  // below its UI thread; the calling thread of parallel_for keeps its own. An unprivileged
+  // process can only raise a thread's nice value, never lower it again.
+  void set_worker_niceness(int nice);
+  // Sets the calling thread's nice value; false where that is not possible.
+  static bool set_current_thread_niceness(int nice);
+  // The calling thread's nice value (0 where there are none).
+  static int current_thread_niceness();
+
  private:
   void worker_loop(int thread);
   void run_tasks(int thread);
@@ -48,6 +58,7 @@ class ThreadPool {
   int busy_workers_ = 0;
   std::exception_ptr error_;  // first exception thrown by a task of the current loop
   bool stop_ = false;
+  std::atomic<int> worker_nice_{0};
 };
 
 }  // namespace rope::core

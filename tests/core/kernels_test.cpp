@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <cmath>
 #include <cstdint>
@@ -456,6 +457,45 @@ TEST(KernelThreadPool, RunsEveryIndexOnceOnEveryThreadId) {
     for (int64_t i = 0; i < tasks; ++i) EXPECT_EQ(hits[static_cast<size_t>(i)].load(), 1) << i;
     EXPECT_EQ(bad_thread.load(), 0);
   }
+}
+
+// Background priority: a worker runs its tasks at the nice value set for the workers, while the
+// calling thread keeps its own; a thread's own setting leaves the other threads as they were.
+TEST(KernelThreadPool, WorkersTakeTheirNicenessAndTheCallerKeepsItsOwn) {
+#ifndef __linux__
+  GTEST_SKIP() << "nice values per thread are Linux's";
+#else
+  const int caller_nice = ThreadPool::current_thread_niceness();
+  const int worker_nice = std::min(caller_nice + 7, 19);
+  ThreadPool pool(3);
+  pool.set_worker_niceness(worker_nice);
+  std::vector<std::atomic<int>> seen(3);
+  for (auto& s : seen) s.store(-100);
+  pool.parallel_for(60, [&](int64_t, int thread) {
+    seen[static_cast<size_t>(thread)].store(ThreadPool::current_thread_niceness());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // every thread gets some tasks
+  });
+  EXPECT_EQ(seen[0].load(), caller_nice);
+  int workers_seen = 0;
+  for (size_t t = 1; t < seen.size(); ++t) {
+    if (seen[t].load() == -100) continue;
+    ++workers_seen;
+    EXPECT_EQ(seen[t].load(), worker_nice) << "worker " << t;
+  }
+  EXPECT_GE(workers_seen, 1);
+  EXPECT_EQ(ThreadPool::current_thread_niceness(), caller_nice);
+
+  int in_thread = -100;
+  bool applied = false;
+  std::thread other([&] {
+    applied = ThreadPool::set_current_thread_niceness(worker_nice);
+    in_thread = ThreadPool::current_thread_niceness();
+  });
+  other.join();
+  EXPECT_TRUE(applied);
+  EXPECT_EQ(in_thread, worker_nice);
+  EXPECT_EQ(ThreadPool::current_thread_niceness(), caller_nice);
+#endif
 }
 
 TEST(KernelThreadPool, NestedLoopsRunSeriallyAndFinish) {
