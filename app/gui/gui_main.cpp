@@ -409,6 +409,7 @@ int run_gui(const GuiLaunch& launch) {
       (env_flag("ROPESCOPE_FRAME_CACHE") ||
        viz::software_renderer(reinterpret_cast<const char*>(glGetString(GL_RENDERER)))))
     frame_cache.emplace();
+  viz::Heatmap::warm_up();
   for (int frame = 0; !glfwWindowShouldClose(host.window()) && !g_stop_requested.load(); ++frame) {
     if (!screenshot) {
       // Wait for the next frame; events that arrive meanwhile are dispatched to the callbacks

@@ -295,6 +295,14 @@ unsigned int Heatmap::color_texture() const {
   return gl_ && gl_->target.valid() ? gl_->target.color().id() : 0u;
 }
 
+void Heatmap::warm_up() {
+  Heatmap warm;
+  const float values[4] = {0.0f, 1.0f, 2.0f, 3.0f};
+  warm.set_data(values, 2, 2);
+  warm.update_colors();
+  glFinish();  // compiled and run now, not in the first frame
+}
+
 std::vector<uint8_t> Heatmap::read_colors() {
   if (!update_colors()) return {};
   return gl_->target.read_rgba();  // texel row 0 = data row 0

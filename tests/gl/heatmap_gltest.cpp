@@ -539,6 +539,48 @@ TEST_F(HeatmapGl, ShaderErrorsAreReportedNotFatal) {
   EXPECT_TRUE(good.valid()) << log;
 }
 
+// warm_up runs between frames: it leaves the bindings, viewport and capabilities as they were,
+// raises no GL error, and a heatmap coloured afterwards is right.
+TEST_F(HeatmapGl, WarmUpLeavesTheGlStateAsItWas) {
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  glViewport(3, 4, 123, 77);
+  glEnable(GL_BLEND);
+  glEnable(GL_SCISSOR_TEST);
+  GLint program_before = -1, texture_before = -1;
+  glGetIntegerv(GL_CURRENT_PROGRAM, &program_before);
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &texture_before);
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  Heatmap::warm_up();
+  EXPECT_EQ(glGetError(), static_cast<GLenum>(GL_NO_ERROR));
+  GLint fb = -1, viewport[4] = {}, program = -1, texture = -1;
+  glGetIntegerv(GL_FRAMEBUFFER_BINDING, &fb);
+  glGetIntegerv(GL_VIEWPORT, viewport);
+  glGetIntegerv(GL_CURRENT_PROGRAM, &program);
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &texture);
+  EXPECT_EQ(fb, 0);
+  EXPECT_EQ(viewport[0], 3);
+  EXPECT_EQ(viewport[1], 4);
+  EXPECT_EQ(viewport[2], 123);
+  EXPECT_EQ(viewport[3], 77);
+  EXPECT_TRUE(glIsEnabled(GL_BLEND));
+  EXPECT_TRUE(glIsEnabled(GL_SCISSOR_TEST));
+  EXPECT_EQ(program, program_before);
+  EXPECT_EQ(texture, texture_before);
+  glDisable(GL_BLEND);
+  glDisable(GL_SCISSOR_TEST);
+
+  Heatmap hm;
+  const float values[2] = {0.0f, 1.0f};
+  hm.set_data(values, 1, 2);
+  hm.set_range(0.0, 1.0);
+  hm.set_colormap(Colormap::kViridis);
+  const std::vector<uint8_t> rgba = hm.read_colors();
+  ASSERT_EQ(rgba.size(), 8u);
+  EXPECT_LE(max_channel_diff(pixel_at(rgba, 2, 0, 0), expected(Colormap::kViridis, 0.0)), 2);
+  EXPECT_LE(max_channel_diff(pixel_at(rgba, 2, 1, 0), expected(Colormap::kViridis, 1.0)), 2);
+}
+
 TEST_F(HeatmapGl, OversizedDataIsAnErrorNotACrash) {
   const int too_big = gl::max_texture_size() + 1;
   std::string err;
