@@ -31,9 +31,9 @@ void draw_decay_panel(AppState& state, const Derived& derived) {
     actual[i] = norm ? d.actual[i] / d.actual_scale : d.actual[i];
   }
   const bool log_x = d.key.log_x;
-  ImGui::TextWrapped("d = %d, base %.6g, distances 0..%s%s", d.key.config.head_dim, d.key.config.base,
-              viz::format_compact(static_cast<double>(d.key.max_distance), 4).c_str(),
-              log_x ? " (log axis from 1)" : "");
+  text_wrapped(0.0f, "d = %d, base %.6g, distances 0..%s%s", d.key.config.head_dim, d.key.config.base,
+               viz::format_compact(static_cast<double>(d.key.max_distance), 4).c_str(),
+               log_x ? " (log axis from 1)" : "");
   if (d.first_negative)
     dim_text("  first m with \xCE\xA3 cos(m\xCE\xB8_i) < 0: %lld", static_cast<long long>(*d.first_negative));
   else

@@ -56,9 +56,11 @@ void draw_frequencies_panel(AppState& state, const Derived& derived) {
   yr = viz::pad_range(yr, true, 0.04);
 
   const int crit = derived.critical_dimension;
-  ImGui::Text("%d pairs, base %.6g%s, scaling %s; critical dimension %d for T = %.0f", pairs, f.base,
-              f.effective_base != f.base ? " (effective base shown by the scaled curve)" : "",
-              std::string(core::to_string(f.scaling)).c_str(), crit, derived.context_for_analysis);
+  ImGui::BeginGroup();  // the tooltip covers every line
+  text_wrapped(0.0f, "%d pairs, base %.6g%s, scaling %s; critical dimension %d for T = %.0f", pairs, f.base,
+               f.effective_base != f.base ? " (effective base shown by the scaled curve)" : "",
+               std::string(core::to_string(f.scaling)).c_str(), crit, derived.context_for_analysis);
+  ImGui::EndGroup();
   item_tooltip("Critical dimension (Liu et al. 2023): 2 ceil((d/2) log_base(T / 2 pi)). Pairs below d_extra/2 "
                "complete a full turn within the training context T; the rest never do, which is why they fail "
                "when extrapolating.");

@@ -261,14 +261,13 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
                   log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
     ImGui::EndGroup();
   }
-  ImGui::PushTextWrapPos(0.0f);
-  dim_text("rows: query position m; columns: key position n; grey: masked (n > m).");
-  dim_text("%d x %d texels over m in [%lld, %lld), n in [%lld, %lld): only the visible cells are computed, at screen "
-           "resolution; %s",
-           r.rotary.cols, r.rotary.rows, static_cast<long long>(r.m0), static_cast<long long>(r.m1),
-           static_cast<long long>(r.n0), static_cast<long long>(r.n1),
-           r.exact_cells() ? "every texel is one cell." : "every texel is an exact block mean, never a sample.");
-  ImGui::PopTextWrapPos();
+  dim_text_wrapped(0.0f, "rows: query position m; columns: key position n; grey: masked (n > m).");
+  dim_text_wrapped(0.0f,
+                   "%d x %d texels over m in [%lld, %lld), n in [%lld, %lld): only the visible cells are computed, "
+                   "at screen resolution; %s",
+                   r.rotary.cols, r.rotary.rows, static_cast<long long>(r.m0), static_cast<long long>(r.m1),
+                   static_cast<long long>(r.n0), static_cast<long long>(r.n1),
+                   r.exact_cells() ? "every texel is one cell." : "every texel is an exact block mean, never a sample.");
 }
 
 }  // namespace rope::app

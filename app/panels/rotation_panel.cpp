@@ -86,16 +86,14 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
     };
     if (k > 0) ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
     const double angle = r.position * theta;
-    ImGui::Text("%s: pair %d", r.auto_pairs ? names[k] : "pair", i);
-    ImGui::Text("\xCE\xB8 = %.3g rad/pos", theta);
-    ImGui::Text("%.3g rad = %.3g turns", angle, angle / kTwoPi);
+    text_wrapped(width, "%s: pair %d", r.auto_pairs ? names[k] : "pair", i);
+    text_wrapped(width, "\xCE\xB8 = %.3g rad/pos", theta);
+    text_wrapped(width, "%.3g rad = %.3g turns", angle, angle / kTwoPi);
     // Narrow plots leave the axis titles out (they would take most of the plot); this line names
     // the two features instead.
     const bool titled = width >= ImGui::GetFontSize() * 10.0f;
-    if (!titled) dim_text("features %d (x), %d (y)", d0, d1);
-    ImGui::PopTextWrapPos();
+    if (!titled) dim_text_wrapped(width, "features %d (x), %d (y)", d0, d1);
     const double lim = radius * 1.25;
     viz::AxisSpec ax{titled ? "x (feature " + std::to_string(d0) + ")" : std::string(), false, -lim, lim};
     viz::AxisSpec ay{titled ? "y (feature " + std::to_string(d1) + ")" : std::string(), false, -lim, lim};

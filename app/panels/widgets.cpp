@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdarg>
+#include <cstdio>
 #include <string>
 
 #include <imgui.h>
@@ -41,6 +42,63 @@ void dim_text(const char* fmt, ...) {
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
   ImGui::TextV(fmt, args);
   ImGui::PopStyleColor();
+  va_end(args);
+}
+
+std::vector<std::string> wrap_at_spaces(std::string_view text, float width,
+                                        const std::function<float(std::string_view)>& measure) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (;;) {  // one paragraph (up to '\n') per pass
+    const size_t end = std::min(text.find('\n', start), text.size());
+    std::string line;
+    size_t pos = start;
+    while (pos < end) {
+      size_t word_end = text.find(' ', pos);
+      if (word_end == std::string_view::npos || word_end > end) word_end = end;
+      const std::string_view word = text.substr(pos, word_end - pos);
+      pos = word_end + 1;
+      if (word.empty()) continue;  // runs of spaces
+      std::string candidate = line.empty() ? std::string(word) : line + " " + std::string(word);
+      if (!line.empty() && measure(candidate) > width) {
+        lines.push_back(std::move(line));
+        line = std::string(word);
+      } else {
+        line = std::move(candidate);
+      }
+    }
+    lines.push_back(std::move(line));
+    if (end >= text.size()) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+namespace {
+
+void text_wrapped_v(float width, bool dim, const char* fmt, va_list args) {
+  char buf[2048];
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  if (width <= 0.0f) width = ImGui::GetContentRegionAvail().x;
+  if (dim) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  const auto measure = [](std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; };
+  for (const std::string& line : wrap_at_spaces(buf, width, measure)) ImGui::TextUnformatted(line.c_str());
+  if (dim) ImGui::PopStyleColor();
+}
+
+}  // namespace
+
+void text_wrapped(float width, const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  text_wrapped_v(width, false, fmt, args);
+  va_end(args);
+}
+
+void dim_text_wrapped(float width, const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  text_wrapped_v(width, true, fmt, args);
   va_end(args);
 }
 

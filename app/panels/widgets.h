@@ -2,6 +2,10 @@
 // Small control helpers shared by the panels: every slider comes with a typed entry next to it
 // and a tooltip on both.
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace rope::app {
 
@@ -24,5 +28,16 @@ bool slider_float(const char* label, const char* id, float* value, float min, fl
 
 // Text in the colour of the theme's "disabled" text.
 void dim_text(const char* fmt, ...);
+
+// Lines of `text` no wider than `width` (as `measure` gives it), broken at spaces only: ImGui's
+// own wrapping also breaks after '.', ',' and ';', which split numbers such as 0.00368 and ranges
+// such as 0..65.54k across lines. A word wider than `width` keeps a line to itself; '\n' ends a
+// line.
+std::vector<std::string> wrap_at_spaces(std::string_view text, float width,
+                                        const std::function<float(std::string_view)>& measure);
+// printf-style text wrapped that way at `width` pixels from the cursor (<= 0: the rest of the
+// content region); dim: in the theme's "disabled" colour.
+void text_wrapped(float width, const char* fmt, ...);
+void dim_text_wrapped(float width, const char* fmt, ...);
 
 }  // namespace rope::app
