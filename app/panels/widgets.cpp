@@ -36,6 +36,13 @@ void help_marker(const char* text) {
   item_tooltip(text);
 }
 
+void same_line_if_radio_fits(const char* label) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float width = ImGui::GetFrameHeight() + style.ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
+  const float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + style.ItemSpacing.x + width <= right_edge) ImGui::SameLine();
+}
+
 void dim_text(const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);

@@ -26,6 +26,10 @@ bool slider_int(const char* label, const char* id, int* value, int min, int max,
 bool slider_float(const char* label, const char* id, float* value, float min, float max, const char* format,
                   const char* tooltip, bool log = false);
 
+// Puts the next radio button labelled `label` on the line of the last item when it fits there,
+// else on the next line (a row of options wraps instead of running past the panel's edge).
+void same_line_if_radio_fits(const char* label);
+
 // Text in the colour of the theme's "disabled" text.
 void dim_text(const char* fmt, ...);
 
