@@ -61,22 +61,26 @@ void BM_RotateRows(benchmark::State& state) {
 }
 BENCHMARK(BM_RotateRows)->Args({4096, 0})->Args({4096, 1});
 
-// A 32-row block against num_cols packed keys, d = 128 (one thread). Reports FLOP/s.
+// A 32-row block against num_cols packed keys, d = 128 (one thread). Reports FLOP/s. The second
+// argument 1 also takes each row's maximum in the kernel (what the softmax passes use).
 void BM_ScoreBlock(benchmark::State& state) {
   const int64_t rows = 32, cols = state.range(0);
+  const bool row_max = state.range(1) != 0;
   const std::vector<float> q = gaussian(static_cast<size_t>(rows * 128), 2);
   const std::vector<float> k = gaussian(static_cast<size_t>(cols * 128), 3);
   std::vector<float> packed(static_cast<size_t>(kernels::packed_keys_size(cols, 128)));
   kernels::pack_keys(k.data(), cols, 128, packed.data());
-  std::vector<float> out(static_cast<size_t>(rows * cols));
+  std::vector<float> out(static_cast<size_t>(rows * cols)), maxima(static_cast<size_t>(rows));
   for (auto _ : state) {
-    kernels::score_block_packed(q.data(), rows, 128, packed.data(), cols, 0.088f, -1, out.data(), cols);
+    kernels::score_block_packed(q.data(), rows, 128, packed.data(), cols, 0.088f, -1, out.data(), cols,
+                                row_max ? maxima.data() : nullptr);
     benchmark::DoNotOptimize(out.data());
+    benchmark::DoNotOptimize(maxima.data());
   }
   state.counters["FLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * rows * cols * 128,
                                                 benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ScoreBlock)->Arg(512)->Arg(4096);
+BENCHMARK(BM_ScoreBlock)->Args({512, 0})->Args({4096, 0})->Args({4096, 1});
 
 void BM_PackKeys(benchmark::State& state) {
   const int64_t n = state.range(0);
