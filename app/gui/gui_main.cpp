@@ -344,7 +344,7 @@ void apply_theme_if_changed(const AppState& state, viz::Theme& applied) {
 int run_gui(const GuiLaunch& launch) {
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
-  core::ThreadPool::shared().set_worker_niceness(kComputeNiceness);  // as the workers (session.h)
+  core::ThreadPool::shared().set_worker_niceness(kComputeNiceness);  // as the workers below
   AppState state;
   const bool screenshot = !launch.screenshot_path.empty();
   const SettingsLoad loaded = load_settings(state);
@@ -373,7 +373,7 @@ int run_gui(const GuiLaunch& launch) {
   host.load_font(state.ui.font_size);
   float applied_scale = host.content_scale();
 
-  Workers workers;
+  Workers workers(kComputeNiceness);
   // A finished result wakes the frame loop when it waits (frame_wait_seconds in gui/worker.h).
   WindowEvents& events = host.events();
   const auto notify = [&events] {

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
+#include <optional>
 
 #include "core/analysis.h"
 #include "core/config_json.h"
@@ -12,6 +14,30 @@
 namespace rope::app {
 
 HeatKey current_heat_key(const Derived& derived) { return heat_key(derived.valid_params, derived.heat_window); }
+
+namespace {
+
+struct HeatCache {
+  core::ViewportCache cache;
+  std::optional<HeatKey> params;  // the last key with its window cleared
+};
+
+}  // namespace
+
+Workers::Workers(int niceness)
+    : decay([](const DecayKey& key, const DecayWorker::Progress& progress, const DecayWorker::Publish&) {
+        return compute_decay(key, [&progress] { return !progress(-1.0); });
+      }, niceness),
+      heatmaps([state = std::make_shared<HeatCache>()](const HeatKey& key, const HeatWorker::Progress& progress,
+                                                       const HeatWorker::Publish& publish) {
+        HeatKey params = key;
+        params.window = HeatWindow{};
+        if (state->params != params) {
+          state->cache.clear();
+          state->params = params;
+        }
+        return compute_heatmaps(key, progress, &state->cache, publish);
+      }, niceness) {}
 
 void sync_derived(AppState& state, Derived& derived, Workers& workers) {
   const bool changed = !derived.last_attempt || *derived.last_attempt != state.params;

@@ -13,36 +13,26 @@
 
 namespace rope::app {
 
-// The workers' nice value, and the shared pool's in the GUI: compute yields the CPU to the UI
-// thread and the GL rasteriser's threads (software GL draws on the same two cores). While a
-// 131072-token view fills in at 1920x1080 under llvmpipe, the p95 frame time over five runs was
-// 9.5-11.7 ms with it against 9.0-13.6 ms without.
+// The GUI's compute niceness (run_gui gives it to the workers and the shared pool's threads):
+// compute yields the CPU to the UI thread and the GL rasteriser's threads (software GL draws on
+// the same two cores). While a 131072-token view fills in at 1920x1080 under llvmpipe, the p95
+// frame time over five runs was 9.5-11.7 ms with it against 9.0-13.6 ms without. Loops that do
+// not pace their frames (tests, headless rendering) keep 0: a busy UI thread would starve
+// compute below it.
 inline constexpr int kComputeNiceness = 10;
 
 struct Workers {
   using DecayWorker = LatestWorker<DecayKey, DecayResult>;
   using HeatWorker = LatestWorker<HeatKey, HeatmapResult>;
-  DecayWorker decay{[](const DecayKey& key, const DecayWorker::Progress& progress, const DecayWorker::Publish&) {
-    return compute_decay(key, [&progress] { return !progress(-1.0); });
-  }, kComputeNiceness};
+  // niceness > 0: both threads compute at that nice value.
+  explicit Workers(int niceness = 0);
+
+  DecayWorker decay;
   // The heatmap thread owns the viewport cache (the encoded rows of the absolute and rotary maps),
   // so pans and zooms reuse them; only that thread touches it. A change of anything but the
   // window drops the old entries first: at seq_len 131072 each holds ~134 MB, and keeping the
   // previous parameters' too would take the process past 500 MB.
-  struct HeatCache {
-    core::ViewportCache cache;
-    std::optional<HeatKey> params;  // the last key with its window cleared
-  };
-  HeatWorker heatmaps{[state = std::make_shared<HeatCache>()](const HeatKey& key, const HeatWorker::Progress& progress,
-                                                             const HeatWorker::Publish& publish) {
-    HeatKey params = key;
-    params.window = HeatWindow{};
-    if (state->params != params) {
-      state->cache.clear();
-      state->params = params;
-    }
-    return compute_heatmaps(key, progress, &state->cache, publish);
-  }, kComputeNiceness};
+  HeatWorker heatmaps;
 };
 
 // The heatmap request for the current valid params and the window the heatmaps panel shows.

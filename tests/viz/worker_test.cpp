@@ -53,6 +53,30 @@ TEST(LatestWorker, NotifiesOnEveryVisibleResultUntilTheNotifierIsRemoved) {
   EXPECT_EQ(notified.load(), 2) << "no call after set_notify({})";
 }
 
+// A worker given a niceness computes at it (the GUI's compute runs below its UI thread); one
+// without keeps its creator's.
+TEST(LatestWorker, ComputesAtItsNiceness) {
+#ifndef __linux__
+  GTEST_SKIP() << "nice values per thread are Linux's";
+#else
+  const int own = core::ThreadPool::current_thread_niceness();
+  const auto report = [](const int&, const IntWorker::Progress&, const IntWorker::Publish&) {
+    return std::optional<int>(core::ThreadPool::current_thread_niceness());
+  };
+  IntWorker background(report, std::min(own + 5, 19));
+  IntWorker plain(report);
+  background.submit(1);
+  plain.submit(1);
+  ASSERT_TRUE(background.wait_idle(std::chrono::seconds(10)));
+  ASSERT_TRUE(plain.wait_idle(std::chrono::seconds(10)));
+  ASSERT_NE(background.latest(), nullptr);
+  ASSERT_NE(plain.latest(), nullptr);
+  EXPECT_EQ(*background.latest(), std::min(own + 5, 19));
+  EXPECT_EQ(*plain.latest(), own);
+  EXPECT_EQ(core::ThreadPool::current_thread_niceness(), own);
+#endif
+}
+
 TEST(LatestWorker, AnErrorNotifiesToo) {
   std::atomic<int> notified{0};
   IntWorker worker([](const int&, const IntWorker::Progress&, const IntWorker::Publish&) -> std::optional<int> {

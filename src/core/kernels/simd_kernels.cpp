@@ -323,7 +323,7 @@ void ScoreBlockT(D d, const float* q, size_t num_rows, size_t head_dim, const fl
                  float* row_max_out) {
   if (row_max_out == nullptr) {
     ScoreRowsT<kVecs, false>(d, q, num_rows, head_dim, packed, num_cols, scale, causal_diag, out,
-                              ld_out, nullptr);
+                             ld_out, nullptr);
     return;
   }
   for (size_t r0 = 0; r0 < num_rows; r0 += kMaxRowMaxRows) {
