@@ -70,8 +70,11 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
       derived.submitted_decay = dk;
       workers.decay.submit(dk);
     }
+    // Heatmaps only once the panel has said what it shows (it sets heat_window when drawn): the
+    // first frame, before any layout, would otherwise ask for a default window and the panel's
+    // real one a frame later, and the first could not be cancelled while it encodes the rows.
     HeatKey hk = current_heat_key(derived);
-    if (!derived.submitted_heat || *derived.submitted_heat != hk) {
+    if (derived.heat_window.seq_len > 0 && (!derived.submitted_heat || *derived.submitted_heat != hk)) {
       derived.submitted_heat = hk;
       workers.heatmaps.submit(hk);
       derived.heat_change_time = std::chrono::steady_clock::now();

@@ -358,6 +358,21 @@ TEST_F(GuiSmoke, HoverEverywhereThenZoomTheHeatmapsTogether) {
   EXPECT_LE(derived_.heatmaps->n0, std::max(0.0, derived_.heat_gl.shared_view.x0));
 }
 
+// The heatmaps are asked for once the panel has been drawn and knows the window it shows; the
+// first frame, before any layout, asks for nothing (its default window would be computed and
+// shown for nothing, a frame before the real one).
+TEST_F(GuiSmoke, HeatmapsAreRequestedOnlyWithThePanelsWindow) {
+  state_.params.config.seq_len = 131072;
+  frame();
+  EXPECT_FALSE(derived_.submitted_heat.has_value());
+  EXPECT_TRUE(derived_.submitted_decay.has_value());
+  frame();
+  ASSERT_TRUE(derived_.submitted_heat.has_value());
+  EXPECT_EQ(derived_.submitted_heat->window.seq_len, 131072);
+  EXPECT_GT(derived_.submitted_heat->window.width_px, 0);
+  EXPECT_EQ(derived_.submitted_heat->window, derived_.heat_window);
+}
+
 TEST_F(GuiSmoke, LongSoftmaxShowsTheRotaryMapWhileTheAbsoluteOneComputes) {
   // Constant content: the rotary softmax comes from f(m - n) in a moment; the absolute one
   // computes every visible cell (a minute at 131072 tokens zoomed out).
