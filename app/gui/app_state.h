@@ -78,6 +78,7 @@ struct AppState {
 struct HeatmapTextures {
   std::array<viz::Heatmap, 3> maps;  // absolute, rotary, difference
   std::shared_ptr<const HeatmapResult> uploaded;  // the snapshot the textures hold
+  std::array<int, 3> uploads{};  // pictures handed to each map (an unchanged one is not again)
   viz::HeatmapView shared_view;      // zoom / pan is shared by the three maps
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <tuple>
@@ -120,6 +121,16 @@ HeatKey heat_key(const ComputeParams& params, const HeatWindow& window) {
                      : HeatWindow{n, 0, n, 0, n, kInitialTexels, kInitialTexels};
   }
   return key;
+}
+
+bool HeatmapResult::same_map(const HeatmapResult& other, int k) const {
+  const HeatMatrix& a = map(k);
+  const HeatMatrix& b = other.map(k);
+  return a.available && b.available && seq_len == other.seq_len && m0 == other.m0 && m1 == other.m1 &&
+         n0 == other.n0 && n1 == other.n1 && rows_per_texel == other.rows_per_texel &&
+         cols_per_texel == other.cols_per_texel && a.rows == b.rows && a.cols == b.cols &&
+         a.values.size() == b.values.size() &&
+         (a.values.empty() || std::memcmp(a.values.data(), b.values.data(), a.values.size() * sizeof(float)) == 0);
 }
 
 std::optional<std::pair<int, int>> HeatmapResult::texel_of(int64_t m, int64_t n) const {

@@ -124,6 +124,11 @@ struct HeatmapResult {
   bool partial = false;
 
   bool exact_cells() const { return rows_per_texel == 1 && cols_per_texel == 1; }
+  // Map k (0 absolute, 1 rotary, 2 difference).
+  const HeatMatrix& map(int k) const { return k == 0 ? absolute : k == 1 ? rotary : difference; }
+  // Whether map k is available in both and holds the same values over the same texel grid (the
+  // rotary map of a partial result comes again, unchanged, in the final one).
+  bool same_map(const HeatmapResult& other, int k) const;
   // The texel holding cell (m, n), or nullopt outside the covered cells.
   std::optional<std::pair<int, int>> texel_of(int64_t m, int64_t n) const;
 };

@@ -18,20 +18,19 @@
 namespace rope::app {
 namespace {
 
-const HeatMatrix& matrix_of(const HeatmapResult& r, int k) {
-  return k == 0 ? r.absolute : k == 1 ? r.rotary : r.difference;
-}
-
 // Hands a finished snapshot to the three widgets: each texture stands for its block-aligned
 // region of the logical seq_len x seq_len matrix (the last texel row / column may cover fewer
 // cells; the region is the grid's, so every texel sits on its own cells). Until the next
 // snapshot arrives, this one stays on screen, stretched to its region as the view moves.
 void upload(Derived& derived, const std::shared_ptr<const HeatmapResult>& result) {
   const HeatmapResult& r = *result;
+  const HeatmapResult* shown = derived.heat_gl.uploaded.get();
   for (int k = 0; k < 3; ++k) {
-    const HeatMatrix& m = matrix_of(r, k);
+    const HeatMatrix& m = r.map(k);
     viz::Heatmap& hm = derived.heat_gl.maps[k];
     if (!m.available) continue;
+    if (shown && r.same_map(*shown, k)) continue;  // its texture already holds these values
+    ++derived.heat_gl.uploads[static_cast<size_t>(k)];
     const bool size_changed = hm.logical_rows() != r.seq_len;
     hm.set_logical_size(r.seq_len, r.seq_len);
     hm.set_data_region(static_cast<double>(r.n0), static_cast<double>(r.m0),
@@ -203,7 +202,7 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     if (!show[k]) continue;
     if (shown++ % layout.per_row != 0) ImGui::SameLine();
     ImGui::BeginGroup();
-    const HeatMatrix& m = matrix_of(r, k);
+    const HeatMatrix& m = r.map(k);
     ImGui::TextUnformatted(titles[k]);
     viz::Heatmap& hm = derived.heat_gl.maps[k];
     if (!m.available && hm.logical_rows() != r.seq_len) {

@@ -299,6 +299,33 @@ TEST(HeatmapCompute, TheRotaryMapCanArriveFirst) {
     }
   EXPECT_EQ(p.m0, r->m0);
   EXPECT_EQ(p.rows_per_texel, r->rows_per_texel);
+  // So the panel keeps the rotary picture it already shows and uploads only the others.
+  EXPECT_TRUE(r->same_map(p, 1));
+  EXPECT_FALSE(r->same_map(p, 0));  // not in the partial result
+  EXPECT_FALSE(r->same_map(p, 2));
+}
+
+// same_map: the same values over the same texel grid, nothing less.
+TEST(HeatmapCompute, SameMapNeedsTheSameGridAndValues) {
+  HeatKey key;
+  key.config.seq_len = 600;
+  key.window = visible_window(0, 600, 0, 600, 600, 64, 64);
+  const auto a = compute_heatmaps(key, {});
+  ASSERT_TRUE(a.has_value());
+  for (int k = 0; k < 3; ++k) EXPECT_TRUE(a->same_map(*a, k)) << k;
+  HeatmapResult changed = *a;
+  changed.rotary.values.back() += 1.0f;  // the last row's last texel: on the diagonal, not masked
+  ASSERT_FALSE(std::isnan(changed.rotary.values.back()));
+  EXPECT_FALSE(a->same_map(changed, 1));
+  EXPECT_TRUE(a->same_map(changed, 0));
+  HeatmapResult moved = *a;
+  moved.m0 += 1;  // another grid, whatever the values
+  EXPECT_FALSE(a->same_map(moved, 0));
+  HeatKey other = key;
+  other.config.base = 500000.0;
+  const auto b = compute_heatmaps(other, {});
+  ASSERT_TRUE(b.has_value());
+  EXPECT_FALSE(a->same_map(*b, 1));
 }
 
 TEST(HeatmapCompute, ACacheGivesTheSameImages) {

@@ -373,6 +373,39 @@ TEST_F(GuiSmoke, HeatmapsAreRequestedOnlyWithThePanelsWindow) {
   EXPECT_EQ(derived_.submitted_heat->window, derived_.heat_window);
 }
 
+// A map whose values did not change is not handed to its widget again: the rotary map of a
+// partial result comes again in the final one (each hand-over re-uploads and re-colours it).
+TEST_F(GuiSmoke, AnUnchangedMapIsNotUploadedAgain) {
+  state_.params.config.seq_len = 2048;
+  frames(2);
+  settle();
+  ASSERT_TRUE(derived_.heatmaps);
+  const auto final_result = derived_.heatmaps;
+  HeatmapResult partial = *final_result;
+  partial.partial = true;
+  partial.absolute = HeatMatrix{};
+  partial.difference = HeatMatrix{};
+  const std::array<int, 3> before = derived_.heat_gl.uploads;
+  // Draw without sync_derived, so these snapshots are what the panel gets.
+  const auto draw_with = [&](std::shared_ptr<const HeatmapResult> result) {
+    derived_.heatmaps = std::move(result);
+    ImGui::NewFrame();
+    draw_frame(state_, derived_);
+    ImGui::Render();
+  };
+  draw_with(std::make_shared<const HeatmapResult>(partial));
+  EXPECT_EQ(derived_.heat_gl.uploads, before);  // the rotary map is the one shown; the others wait
+  draw_with(final_result);
+  EXPECT_EQ(derived_.heat_gl.uploads[1], before[1]);
+  EXPECT_EQ(derived_.heat_gl.uploads[0], before[0] + 1);
+  EXPECT_EQ(derived_.heat_gl.uploads[2], before[2] + 1);
+  HeatmapResult rebased = *final_result;
+  rebased.rotary.values.back() += 1.0f;
+  draw_with(std::make_shared<const HeatmapResult>(rebased));
+  EXPECT_EQ(derived_.heat_gl.uploads[1], before[1] + 1);
+  EXPECT_EQ(derived_.heat_gl.uploads[0], before[0] + 1);
+}
+
 TEST_F(GuiSmoke, LongSoftmaxShowsTheRotaryMapWhileTheAbsoluteOneComputes) {
   // Constant content: the rotary softmax comes from f(m - n) in a moment; the absolute one
   // computes every visible cell (a minute at 131072 tokens zoomed out).
