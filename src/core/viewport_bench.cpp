@@ -60,81 +60,65 @@ std::vector<std::vector<int64_t>> viewport_script(int64_t n, int viewport) {
   return rects;
 }
 
+namespace {
+
+// One series: the first request over the whole matrix (cache fill), then one frame per window
+// {m0, m1, n0, n1} with the cache warm.
+ViewportBenchSeries run_series(const RopeFrequencies& freqs, int64_t seq_len, int viewport, const char* name,
+                               ContentKind content_kind, HeatmapValue value,
+                               const std::vector<std::vector<int64_t>>& windows) {
+  const Content content = Content::generated(content_kind, freqs.head_dim, 1);
+  ViewportCache cache;
+  ViewportRequest req;
+  req.num_q = req.num_k = seq_len;
+  req.max_width = req.max_height = viewport;
+  req.options.causal = true;
+  req.value = value;
+  req.m1 = req.n1 = seq_len;
+  ViewportBenchSeries series;
+  series.name = name;
+  auto t0 = std::chrono::steady_clock::now();
+  compute_viewport(freqs, content, req, {}, &cache);
+  series.build_ms = elapsed_ms(t0);
+  std::vector<double> frames;
+  for (const auto& w : windows) {
+    req.m0 = w[0], req.m1 = w[1], req.n0 = w[2], req.n1 = w[3];
+    t0 = std::chrono::steady_clock::now();
+    compute_viewport(freqs, content, req, {}, &cache);
+    frames.push_back(elapsed_ms(t0));
+  }
+  series.frames = static_cast<int>(frames.size());
+  series.median_ms = percentile(frames, 0.5);
+  series.p95_ms = percentile(frames, 0.95);
+  series.max_ms = *std::max_element(frames.begin(), frames.end());
+  series.cache_mb = static_cast<double>(cache.memory_bytes()) / 1e6;
+  return series;
+}
+
+}  // namespace
+
 ViewportBenchReport run_viewport_bench(const RopeFrequencies& freqs, int64_t seq_len, int viewport) {
   ViewportBenchReport report;
   report.seq_len = seq_len;
   report.head_dim = freqs.head_dim;
   report.viewport = viewport;
   const auto script = viewport_script(seq_len, viewport);
-  struct Setup {
-    const char* name;
-    ContentKind content;
-    HeatmapValue value;
-  };
-  const Setup setups[] = {
-      {"logits, constant content", ContentKind::kConstant, HeatmapValue::kLogits},
-      {"softmax, constant content", ContentKind::kConstant, HeatmapValue::kSoftmax},
-      {"logits, random content", ContentKind::kRandom, HeatmapValue::kLogits},
-  };
-  for (const Setup& setup : setups) {
-    const Content content = Content::generated(setup.content, freqs.head_dim, 1);
-    ViewportCache cache;
-    ViewportRequest req;
-    req.num_q = req.num_k = seq_len;
-    req.max_width = req.max_height = viewport;
-    req.options.causal = true;
-    req.value = setup.value;
-    req.m1 = req.n1 = seq_len;
-    ViewportBenchSeries series;
-    series.name = setup.name;
-    auto t0 = std::chrono::steady_clock::now();
-    compute_viewport(freqs, content, req, {}, &cache);
-    series.build_ms = elapsed_ms(t0);
-    std::vector<double> frames;
-    for (const auto& r : script) {
-      req.m0 = r[0], req.m1 = r[1], req.n0 = r[2], req.n1 = r[3];
-      t0 = std::chrono::steady_clock::now();
-      compute_viewport(freqs, content, req, {}, &cache);
-      frames.push_back(elapsed_ms(t0));
-    }
-    series.frames = static_cast<int>(frames.size());
-    series.median_ms = percentile(frames, 0.5);
-    series.p95_ms = percentile(frames, 0.95);
-    series.max_ms = *std::max_element(frames.begin(), frames.end());
-    series.cache_mb = static_cast<double>(cache.memory_bytes()) / 1e6;
-    report.series.push_back(series);
+  report.series.push_back(run_series(freqs, seq_len, viewport, "logits, constant content", ContentKind::kConstant,
+                                     HeatmapValue::kLogits, script));
+  report.series.push_back(run_series(freqs, seq_len, viewport, "softmax, constant content", ContentKind::kConstant,
+                                     HeatmapValue::kSoftmax, script));
+  report.series.push_back(run_series(freqs, seq_len, viewport, "logits, random content", ContentKind::kRandom,
+                                     HeatmapValue::kLogits, script));
+  // Softmax of random content: every visible cell with exact whole-row statistics. The build is
+  // the whole matrix once; the frames are exact-cell windows along the diagonal.
+  std::vector<std::vector<int64_t>> diagonal;
+  for (int i = 0; i < 10; ++i) {
+    const int64_t m0 = std::min(seq_len - viewport, static_cast<int64_t>(seq_len * (0.1 + 0.09 * i)));
+    const int64_t n0 = std::max<int64_t>(0, m0 - viewport / 2);
+    diagonal.push_back({m0, m0 + viewport, n0, n0 + viewport});
   }
-  {
-    // Softmax of random content: every visible cell with exact whole-row statistics. The build is
-    // the whole matrix once; the frames are exact-cell windows along the diagonal.
-    const Content content = Content::generated(ContentKind::kRandom, freqs.head_dim, 1);
-    ViewportCache cache;
-    ViewportRequest req;
-    req.num_q = req.num_k = seq_len;
-    req.max_width = req.max_height = viewport;
-    req.options.causal = true;
-    req.value = HeatmapValue::kSoftmax;
-    req.m1 = req.n1 = seq_len;
-    ViewportBenchSeries series;
-    series.name = "softmax, random content";
-    auto t0 = std::chrono::steady_clock::now();
-    compute_viewport(freqs, content, req, {}, &cache);
-    series.build_ms = elapsed_ms(t0);
-    std::vector<double> frames;
-    for (int i = 0; i < 10; ++i) {
-      const int64_t m0 = std::min(seq_len - viewport, static_cast<int64_t>(seq_len * (0.1 + 0.09 * i)));
-      req.m0 = m0, req.m1 = m0 + viewport, req.n0 = std::max<int64_t>(0, m0 - viewport / 2), req.n1 = req.n0 + viewport;
-      t0 = std::chrono::steady_clock::now();
-      compute_viewport(freqs, content, req, {}, &cache);
-      frames.push_back(elapsed_ms(t0));
-    }
-    series.frames = static_cast<int>(frames.size());
-    series.median_ms = percentile(frames, 0.5);
-    series.p95_ms = percentile(frames, 0.95);
-    series.max_ms = *std::max_element(frames.begin(), frames.end());
-    series.cache_mb = static_cast<double>(cache.memory_bytes()) / 1e6;
-    report.series.push_back(series);
-  }
+  report.series.push_back(run_series(freqs, seq_len, viewport, "softmax, random content", ContentKind::kRandom,
+                                     HeatmapValue::kSoftmax, diagonal));
   report.peak_rss_mb = peak_rss_mb();
   return report;
 }

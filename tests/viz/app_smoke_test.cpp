@@ -71,6 +71,16 @@ class GuiSmoke : public ::testing::Test {
   void frames(int n) {
     for (int i = 0; i < n; ++i) frame();
   }
+  // Draws frames until done() holds (checked after each) or 30 s pass; returns whether it held.
+  template <class Done>
+  bool frames_until(Done done) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
+      frame();
+      if (done()) return true;
+    }
+    return false;
+  }
   void press(int key, bool ctrl = false) {
     ImGuiIO& io = ImGui::GetIO();
     io.KeyCtrl = ctrl;
@@ -412,13 +422,8 @@ TEST_F(GuiSmoke, LongSoftmaxShowsTheRotaryMapWhileTheAbsoluteOneComputes) {
   state_.params.config.seq_len = 131072;
   state_.params.softmax = true;
   frames(2);
-  bool partial = false;
-  const auto start = std::chrono::steady_clock::now();
-  while (!partial && std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
-    frame();
-    partial = derived_.heatmaps && derived_.heatmaps->partial && derived_.heatmaps->seq_len == 131072;
-  }
-  ASSERT_TRUE(partial);
+  ASSERT_TRUE(frames_until(
+      [&] { return derived_.heatmaps && derived_.heatmaps->partial && derived_.heatmaps->seq_len == 131072; }));
   EXPECT_TRUE(derived_.heatmaps_pending);
   EXPECT_TRUE(derived_.heatmaps->rotary.available);
   EXPECT_FALSE(derived_.heatmaps->absolute.available);
@@ -438,13 +443,7 @@ TEST_F(GuiSmoke, LongSoftmaxShowsProgressAndANewerChangeCancelsIt) {
   state_.params.content = core::ContentKind::kRandom;
   state_.params.softmax = true;
   frames(2);
-  bool progressed = false;
-  const auto start = std::chrono::steady_clock::now();
-  while (!progressed && std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
-    frame();
-    progressed = derived_.heatmaps_pending && derived_.heatmaps_progress > 0.0;
-  }
-  EXPECT_TRUE(progressed);
+  EXPECT_TRUE(frames_until([&] { return derived_.heatmaps_pending && derived_.heatmaps_progress > 0.0; }));
   EXPECT_TRUE(derived_.heatmaps_pending);
   state_.params.config.seq_len = 256;
   const auto changed = std::chrono::steady_clock::now();
