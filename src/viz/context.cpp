@@ -7,4 +7,10 @@ Context& context() {
   return ctx;
 }
 
+void set_gl_enabled(bool enabled) {
+  Context& ctx = context();
+  if (!enabled) ctx.heatmap_colouring.reset();
+  ctx.gl_enabled = enabled;
+}
+
 }  // namespace rope::viz

@@ -6,6 +6,7 @@
 //   // N-frame smoke tests with no GL backend leave it false (the default): heatmaps then draw a
 //   // placeholder rectangle and make no GL call at all.
 #include <cstdint>
+#include <memory>
 
 #include "viz/theme.h"
 
@@ -20,10 +21,15 @@ struct Context {
   // Counts changes of the pixels of textures shown with AddImage whose GL name stays the same
   // (a heatmap re-coloured in place): a retained renderer (FrameCache) draws them again.
   uint64_t texture_generation = 0;
+  // heatmap.cpp: the colouring program, colormap texture and VAO that every heatmap shares (one
+  // set per GL context); deleted by set_gl_enabled(false).
+  std::shared_ptr<void> heatmap_colouring;
 };
 
 Context& context();
-inline void set_gl_enabled(bool enabled) { context().gl_enabled = enabled; }
+// Call set_gl_enabled(false) while the GL context is still current: it deletes the GL objects
+// rope_viz shares between widgets (a later context gets its own).
+void set_gl_enabled(bool enabled);
 inline bool gl_enabled() { return context().gl_enabled; }
 inline uint64_t texture_generation() { return context().texture_generation; }
 inline void mark_textures_changed() { ++context().texture_generation; }

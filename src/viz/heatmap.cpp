@@ -2,13 +2,17 @@
 // framebuffer texture, shown with ImDrawList::AddImage. See heatmap.h.
 #include "viz/heatmap.h"
 
+#include <backends/imgui_impl_opengl3.h>
 #include <imgui_internal.h>  // ImGui::SetItemUsingMouseWheel
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "viz/context.h"
 #include "viz/gl/framebuffer.h"
@@ -20,46 +24,44 @@
 #include "viz/theme.h"
 
 namespace rope::viz {
+namespace {
 
-struct Heatmap::Gl {
+// What every heatmap's colouring pass uses: the program, the colormap LUTs and an empty VAO.
+// One set per GL context, kept in viz::context() (set_gl_enabled(false) deletes it), so that the
+// shaders are compiled once: software GL compiles a program again for each program object, which
+// made the first pass of each heatmap 2-6 ms slower.
+struct Colouring {
   gl::Program program;
-  gl::Texture luts;    // 256 x kNumColormaps RGBA8, one colormap per row
-  gl::Texture values;  // cols x rows R32F
-  gl::Framebuffer target;
+  gl::Texture luts;  // 256 x kNumColormaps RGBA8, one colormap per row
   GLuint vao = 0;
-  bool program_failed = false;
-  bool mips_valid = false;  // mip levels of target match the last colouring pass
-  GLint min_filter = GL_NEAREST;  // of target's colour texture
-
-  // Sets the colour texture's minification filter (magnification stays nearest); a change
-  // changes the pixels shown, so retained renderers are told.
-  void use_min_filter(GLint filter) {
-    if (filter == min_filter) return;
-    target.color().set_filter(filter, GL_NEAREST);
-    min_filter = filter;
-    mark_textures_changed();
-  }
+  bool failed = false;
+  std::string error;
   GLint u_values = -1, u_luts = -1, u_cmap = -1, u_vmin = -1, u_vmax = -1, u_log = -1, u_mask = -1;
 
-  ~Gl() {
+  Colouring() = default;
+  Colouring(const Colouring&) = delete;
+  Colouring& operator=(const Colouring&) = delete;
+  ~Colouring() {
     if (vao != 0) glDeleteVertexArrays(1, &vao);
   }
 
-  bool ensure_program(std::string& error) {
-    if (program.valid()) return true;
-    if (program_failed) return false;
+  bool ensure(std::string& error_out) {
+    if (program.valid() && luts.valid() && vao != 0) return true;
+    if (failed) {
+      error_out = error;
+      return false;
+    }
+    failed = true;  // until everything below succeeded
     const std::string_view vs = shader_source("fullscreen.vert.glsl");
     const std::string_view fs = shader_source("heatmap.frag.glsl");
     if (vs.empty() || fs.empty()) {
-      error = "heatmap shaders are missing from the binary";
-      program_failed = true;
+      error_out = error = "heatmap shaders are missing from the binary";
       return false;
     }
     std::string log;
     program = gl::Program::build(vs, fs, &log, "heatmap");
     if (!program.valid()) {
-      error = log;
-      program_failed = true;
+      error_out = error = log;
       return false;
     }
     u_values = program.uniform("u_values");
@@ -78,7 +80,36 @@ struct Heatmap::Gl {
     luts = gl::Texture::create(gl::TextureFormat::kRGBA8, kLutSize, kNumColormaps, atlas.data());
     luts.set_filter(GL_LINEAR, GL_LINEAR);
     glGenVertexArrays(1, &vao);
-    return luts.valid() && vao != 0;
+    if (!luts.valid() || vao == 0) {
+      error_out = error = "cannot create the heatmap colormap texture";
+      return false;
+    }
+    failed = false;
+    return true;
+  }
+};
+
+Colouring& shared_colouring() {
+  std::shared_ptr<void>& slot = context().heatmap_colouring;
+  if (!slot) slot = std::make_shared<Colouring>();
+  return *static_cast<Colouring*>(slot.get());
+}
+
+}  // namespace
+
+struct Heatmap::Gl {
+  gl::Texture values;  // cols x rows R32F
+  gl::Framebuffer target;
+  bool mips_valid = false;  // mip levels of target match the last colouring pass
+  GLint min_filter = GL_NEAREST;  // of target's colour texture
+
+  // Sets the colour texture's minification filter (magnification stays nearest); a change
+  // changes the pixels shown, so retained renderers are told.
+  void use_min_filter(GLint filter) {
+    if (filter == min_filter) return;
+    target.color().set_filter(filter, GL_NEAREST);
+    min_filter = filter;
+    mark_textures_changed();
   }
 };
 
@@ -253,7 +284,8 @@ bool Heatmap::update_colors() {
   const ImU32 mask = mask_color_ != 0 ? mask_color_ : palette(context().theme).mask;
   static_assert(sizeof(ImU32) == 4);
   if (!colors_dirty_ && mask == last_mask_) return true;
-  if (!gl_->ensure_program(error_)) return false;
+  Colouring& colouring = shared_colouring();
+  if (!colouring.ensure(error_)) return false;
   {
     gl::StateGuard guard;
     gl_->target.bind();
@@ -261,20 +293,20 @@ bool Heatmap::update_colors() {
     glDisable(GL_SCISSOR_TEST);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
-    gl_->program.use();
+    colouring.program.use();
     gl_->values.bind(0);
-    gl_->luts.bind(1);
-    glUniform1i(gl_->u_values, 0);
-    glUniform1i(gl_->u_luts, 1);
+    colouring.luts.bind(1);
+    glUniform1i(colouring.u_values, 0);
+    glUniform1i(colouring.u_luts, 1);
     const auto all = all_colormaps();
     const auto idx = static_cast<int>(std::find(all.begin(), all.end(), cmap_) - all.begin());
-    glUniform1i(gl_->u_cmap, idx);
-    glUniform1f(gl_->u_vmin, static_cast<float>(vmin_));
-    glUniform1f(gl_->u_vmax, static_cast<float>(vmax_));
-    glUniform1i(gl_->u_log, scale_ == ColorScale::kLog ? 1 : 0);
+    glUniform1i(colouring.u_cmap, idx);
+    glUniform1f(colouring.u_vmin, static_cast<float>(vmin_));
+    glUniform1f(colouring.u_vmax, static_cast<float>(vmax_));
+    glUniform1i(colouring.u_log, scale_ == ColorScale::kLog ? 1 : 0);
     const ImVec4 m = ImGui::ColorConvertU32ToFloat4(mask);
-    glUniform4f(gl_->u_mask, m.x, m.y, m.z, m.w);
-    glBindVertexArray(gl_->vao);
+    glUniform4f(colouring.u_mask, m.x, m.y, m.z, m.w);
+    glBindVertexArray(colouring.vao);
     glDrawArrays(GL_TRIANGLES, 0, 3);
   }
   // Mipmaps are built lazily by draw() when the image is shown more than halved; until then the
@@ -295,11 +327,53 @@ unsigned int Heatmap::color_texture() const {
   return gl_ && gl_->target.valid() ? gl_->target.color().id() : 0u;
 }
 
+namespace {
+
+// Draws `texture` through imgui_impl_opengl3 into the top-left pixel of the bound draw
+// framebuffer (as ImGui's own frames draw images), with the viewport's size as the display.
+void draw_image_pixel(unsigned int texture) {
+  GLint viewport[4] = {};
+  glGetIntegerv(GL_VIEWPORT, viewport);
+  if (viewport[2] <= 0 || viewport[3] <= 0) return;
+  ImDrawList list(ImGui::GetDrawListSharedData());
+  list._ResetForNewFrame();
+  list.PushClipRect(ImVec2(0.0f, 0.0f), ImVec2(1.0f, 1.0f));
+  list.AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture)), ImVec2(0.0f, 0.0f), ImVec2(1.0f, 1.0f));
+  list.PopClipRect();
+  ImDrawList* lists[1] = {&list};
+  ImDrawData data;
+  data.Valid = true;
+  data.CmdLists = lists;
+  data.CmdListsCount = 1;
+  data.TotalVtxCount = list.VtxBuffer.Size;
+  data.TotalIdxCount = list.IdxBuffer.Size;
+  data.DisplayPos = ImVec2(0.0f, 0.0f);
+  data.DisplaySize = ImVec2(static_cast<float>(viewport[2]), static_cast<float>(viewport[3]));
+  data.FramebufferScale = ImVec2(1.0f, 1.0f);
+  ImGui_ImplOpenGL3_RenderDrawData(&data);
+  glViewport(viewport[0], viewport[1], viewport[2], viewport[3]);  // the renderer set its own
+}
+
+}  // namespace
+
 void Heatmap::warm_up() {
-  Heatmap warm;
-  const float values[4] = {0.0f, 1.0f, 2.0f, 3.0f};
-  warm.set_data(values, 2, 2);
-  warm.update_colors();
+  // Software GL (llvmpipe) compiles a shader variant per texture kind (power-of-two sides or
+  // not, filters) and per target format, on the first draw that needs it: each compile took
+  // 4-15 ms inside the frame in which the first heatmap arrived.
+  const bool imgui_renderer = ImGui::GetCurrentContext() != nullptr && ImGui::GetIO().BackendRendererUserData != nullptr;
+  if (imgui_renderer) ImGui_ImplOpenGL3_NewFrame();  // creates its shader program if not yet done
+  for (const int side : {2, 3}) {
+    Heatmap warm;
+    const float values[9] = {0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f, 8.0f};
+    warm.set_data(values, side, side);
+    if (!warm.update_colors() || !imgui_renderer) continue;
+    // The three ways draw() shows a picture: nearest, bilinear, mipmaps.
+    for (const GLint filter : {GL_NEAREST, GL_LINEAR, GL_LINEAR_MIPMAP_LINEAR}) {
+      if (filter == GL_LINEAR_MIPMAP_LINEAR) warm.gl_->target.color().generate_mipmaps();
+      warm.gl_->use_min_filter(filter);
+      draw_image_pixel(warm.color_texture());
+    }
+  }
   glFinish();  // compiled and run now, not in the first frame
 }
 
@@ -426,6 +500,12 @@ ImVec2 image_in(ImVec2 size, const AxesGutters& g, bool square_image) {
 
 ImVec2 Heatmap::image_size_with_axes(ImVec2 size, int64_t rows, bool square_image) {
   return image_in(size, axes_gutters(rows, true, true), square_image);
+}
+
+ImVec2 Heatmap::item_size_with_axes(ImVec2 size, int64_t rows, bool square_image) {
+  const AxesGutters g = axes_gutters(rows, true, true);
+  const ImVec2 inner = image_in(size, g, square_image);
+  return ImVec2(g.left + inner.x + g.right, inner.y + g.bottom);
 }
 
 HeatmapHover Heatmap::draw_with_axes(const char* id, ImVec2 size, const char* x_label, const char* y_label,

@@ -106,6 +106,8 @@ class Heatmap {
   // The image part of draw_with_axes(size) for a matrix of `rows` logical rows (the row labels'
   // width depends on it), with both axis titles: what a caller sizing the image's texels needs.
   static ImVec2 image_size_with_axes(ImVec2 size, int64_t rows, bool square_image);
+  // The whole item draw_with_axes(size) lays out (image and gutters), with both axis titles.
+  static ImVec2 item_size_with_axes(ImVec2 size, int64_t rows, bool square_image);
 
   // GL-level access (tests and headless rendering; all return false / empty without GL).
   // Runs the colouring pass if anything changed since the last one; false with error() set on
@@ -115,10 +117,12 @@ class Heatmap {
   // The coloured image, rows * cols * 4 bytes, row 0 first (data row 0 = top of the widget).
   std::vector<uint8_t> read_colors();
 
-  // One colouring pass over a 2x2 picture, so that the driver has compiled the pass's shaders
-  // before the first real picture arrives (software GL compiles them on first use: that made the
-  // first heatmap's pass 5.3 ms instead of 1.3 ms in a frame). Needs a current GL context; leaves
-  // the GL state as it was.
+  // Colouring passes over a 2x2 and a 3x3 picture and, when imgui_impl_opengl3 is initialised,
+  // each picture drawn through it as draw() shows one (nearest, bilinear, mipmaps) into the top-left
+  // pixel of the bound draw framebuffer, so that the driver has compiled those shaders before the
+  // first real picture arrives (software GL compiles a variant per texture kind on first use: that
+  // made the first heatmap's frame 4-15 ms slower). Call it before a frame that clears the target.
+  // Needs a current GL context; leaves the rest of the GL state as it was.
   static void warm_up();
   // Counters for tests: data uploads, colouring passes and mipmap builds so far.
   int upload_count() const { return upload_count_; }

@@ -581,6 +581,36 @@ TEST_F(HeatmapGl, WarmUpLeavesTheGlStateAsItWas) {
   EXPECT_LE(max_channel_diff(pixel_at(rgba, 2, 1, 0), expected(Colormap::kViridis, 1.0)), 2);
 }
 
+// Every heatmap colours with one program (compiled once per context); disabling GL deletes it,
+// and the next context gets its own that colours the same.
+TEST_F(HeatmapGl, HeatmapsShareOneColouringProgramPerContext) {
+  const float values[2] = {0.0f, 1.0f};
+  const auto colours_of = [&](Heatmap& hm) {
+    hm.set_data(values, 1, 2);
+    hm.set_range(0.0, 1.0);
+    hm.set_colormap(Colormap::kViridis);
+    return hm.read_colors();
+  };
+  Heatmap a, b;
+  const std::vector<uint8_t> ca = colours_of(a);
+  const std::shared_ptr<void> shared = context().heatmap_colouring;
+  ASSERT_NE(shared, nullptr);
+  const std::vector<uint8_t> cb = colours_of(b);
+  EXPECT_EQ(context().heatmap_colouring, shared) << "the second heatmap made its own program";
+  EXPECT_EQ(ca, cb);
+  ASSERT_EQ(ca.size(), 8u);
+  EXPECT_LE(max_channel_diff(pixel_at(ca, 2, 1, 0), expected(Colormap::kViridis, 1.0)), 2);
+  a.release_gl();
+  b.release_gl();
+
+  set_gl_enabled(false);
+  EXPECT_EQ(context().heatmap_colouring, nullptr);
+  set_gl_enabled(true);
+  Heatmap c;
+  EXPECT_EQ(colours_of(c), ca);
+  EXPECT_NE(context().heatmap_colouring, nullptr);
+}
+
 TEST_F(HeatmapGl, OversizedDataIsAnErrorNotACrash) {
   const int too_big = gl::max_texture_size() + 1;
   std::string err;
