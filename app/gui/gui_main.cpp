@@ -80,6 +80,14 @@ bool env_flag(const char* name) {
 
 constexpr const char* kNoDisplay = "ropescope: cannot open a window: no X display (set DISPLAY or use xvfb-run -a)";
 constexpr float kFixedDeltaTime = 1.0f / 60.0f;
+// Frames drawn before the first one is shown: ImGui sizes auto-fitting windows in its first
+// frame and settles them (scrollbars) in the next two, and a software rasteriser compiles each
+// shader variant on its first draw. Only the last is shown, complete; the first buffer swap is
+// also slow once (the X server's shared image is set up). Shown one by one, these were the
+// slowest frames of a session (20-50 ms at 1920x1080 under llvmpipe) and the first was laid out
+// wrong; this way the frame cache starts from a complete picture and the frames that follow draw
+// only what changed.
+constexpr int kPreparedFrames = 3;
 
 // What the callbacks tell the frame loop since its last poll: files dropped on the window,
 // whether an event arrived that an idle loop must draw (input, a resize), and whether a worker
@@ -363,6 +371,7 @@ int run_gui(const GuiLaunch& launch) {
   int height = launch.height > 0 ? launch.height : state.ui.window_height;
 
   GuiHost host;
+  const auto window_start = std::chrono::steady_clock::now();
   const std::string ini = imgui_ini_path().string();
   if (int rc = host.init(width, height, true, !screenshot, screenshot ? nullptr : ini.c_str()); rc != 0) return rc;
   if (!screenshot && launch.width <= 0 && (state.ui.window_x != 0 || state.ui.window_y != 0))
@@ -410,6 +419,29 @@ int run_gui(const GuiLaunch& launch) {
        viz::software_renderer(reinterpret_cast<const char*>(glGetString(GL_RENDERER)))))
     frame_cache.emplace();
   viz::Heatmap::warm_up();
+  const auto apply_heat_view = [&] {
+    if (!heat_view) return;
+    // Before the first request, so the whole matrix is never computed.
+    const int64_t n = heatmap_tokens(state.params.config);
+    for (viz::Heatmap& hm : derived.heat_gl.maps) hm.set_logical_size(n, n);
+    derived.heat_gl.shared_view = viz::view_clamp(*heat_view, n, n);
+    heat_view.reset();
+  };
+  if (!screenshot) {
+    apply_heat_view();
+    for (int k = 0; k < kPreparedFrames; ++k) {
+      glfwPollEvents();
+      host.new_frame(false);
+      sync_derived(state, derived, workers);
+      draw_frame(state, derived);
+      host.render(clear_color(), true, frame_cache ? &*frame_cache : nullptr);
+    }
+    glfwSwapBuffers(host.window());
+    if (log_frames)
+      std::fprintf(stderr, "ropescope: first frame on screen %.1f ms after the window opened (%d frames laid out)\n",
+                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - window_start).count(),
+                   kPreparedFrames);
+  }
   for (int frame = 0; !glfwWindowShouldClose(host.window()) && !g_stop_requested.load(); ++frame) {
     if (!screenshot) {
       // Wait for the next frame; events that arrive meanwhile are dispatched to the callbacks
@@ -449,13 +481,7 @@ int run_gui(const GuiLaunch& launch) {
 
     const bool waits = screenshot && frame >= frames - 3 && frame < frames - 1;
     if (waits) wait_for_results(state, derived, workers);
-    if (heat_view) {
-      // Before the first request, so the whole matrix is never computed.
-      const int64_t n = heatmap_tokens(state.params.config);
-      for (viz::Heatmap& hm : derived.heat_gl.maps) hm.set_logical_size(n, n);
-      derived.heat_gl.shared_view = viz::view_clamp(*heat_view, n, n);
-      heat_view.reset();
-    }
+    apply_heat_view();
     if (const int64_t n = heatmap_tokens(state.params.config);
         heat_tour >= 0 && heat_tour < 180 && !waits && derived.heat_gl.maps[0].logical_rows() == n) {
       derived.heat_gl.shared_view = heat_tour_step(derived.heat_gl.shared_view, heat_tour++, n);
@@ -486,9 +512,10 @@ int run_gui(const GuiLaunch& launch) {
     const viz::FrameCache::Stats drawn_lists = host.render(clear_color(), true, frame_cache ? &*frame_cache : nullptr);
     glfwSwapBuffers(host.window());
     if (log_frames && !waits) {
-      cache_totals.lists_drawn += drawn_lists.lists_drawn;
+      cache_totals.lists_changed += drawn_lists.lists_changed;
+      cache_totals.lists_clipped += drawn_lists.lists_clipped;
       cache_totals.lists_reused += drawn_lists.lists_reused;
-      cache_totals.lists_direct += drawn_lists.lists_direct;
+      cache_totals.pixels_cleared += drawn_lists.pixels_cleared;
       full_redraws += drawn_lists.full ? 1 : 0;
       frame_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
       before_gl_ms.push_back(std::chrono::duration<double, std::milli>(drawn - frame_start).count());
@@ -516,9 +543,10 @@ int run_gui(const GuiLaunch& launch) {
     report_frame_times("frame times", frame_ms);
     report_frame_times("frame times before GL", before_gl_ms);
     if (frame_cache && !frame_ms.empty())
-      std::fprintf(stderr, "ropescope: frame cache over %zu frames: %d full redraws; window pictures %d drawn again, %d "
-                   "kept; %d lists drawn directly\n", frame_ms.size(), full_redraws, cache_totals.lists_drawn,
-                   cache_totals.lists_reused, cache_totals.lists_direct);
+      std::fprintf(stderr, "ropescope: frame cache over %zu frames: %d full redraws; lists %d changed, %d drawn again "
+                   "where a change reached them, %d kept; %.1f Mpixel cleared and drawn again in all\n",
+                   frame_ms.size(), full_redraws, cache_totals.lists_changed, cache_totals.lists_clipped,
+                   cache_totals.lists_reused, 1e-6 * static_cast<double>(cache_totals.pixels_cleared));
   }
   if (!screenshot) {
     glfwGetWindowPos(host.window(), &state.ui.window_x, &state.ui.window_y);

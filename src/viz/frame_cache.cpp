@@ -37,10 +37,9 @@ struct CmdKey {
   }
 };
 
-// What a list looked like when it was last drawn, and where: a window's rectangle, or for the
-// lists drawn over the windows (root window, tooltips, popups) their footprint.
+// What a list looked like when it was last drawn, and where (its place: a child window's
+// rectangle, or the footprint of any other list).
 struct Picture {
-  bool window_picture = false;
   PixelRect rect;
   std::vector<ImDrawVert> vtx;
   std::vector<ImDrawIdx> idx;
@@ -115,18 +114,39 @@ void render_lists(const ImDrawData* draw_data, ImDrawList** lists, int count) {
   ImGui_ImplOpenGL3_RenderDrawData(&part);
 }
 
-// Renders one list with every clip rectangle narrowed to `rect` (display coordinates), so
-// nothing of it lands outside the region that was cleared for it.
-void render_list_clipped(const ImDrawData* draw_data, ImDrawList* list, const ImVec4& rect) {
+// Renders the given lists with every clip rectangle narrowed to `rect` (display coordinates),
+// so that nothing of them lands outside it.
+void render_lists_clipped(const ImDrawData* draw_data, std::vector<ImDrawList*>& lists, const ImVec4& rect) {
   std::vector<ImVec4> saved;
-  saved.reserve(static_cast<size_t>(list->CmdBuffer.Size));
-  for (ImDrawCmd& c : list->CmdBuffer) {
-    saved.push_back(c.ClipRect);
-    c.ClipRect = ImVec4(std::max(c.ClipRect.x, rect.x), std::max(c.ClipRect.y, rect.y), std::min(c.ClipRect.z, rect.z),
-                        std::min(c.ClipRect.w, rect.w));
+  for (ImDrawList* list : lists) {
+    for (ImDrawCmd& c : list->CmdBuffer) {
+      saved.push_back(c.ClipRect);
+      c.ClipRect = ImVec4(std::max(c.ClipRect.x, rect.x), std::max(c.ClipRect.y, rect.y), std::min(c.ClipRect.z, rect.z),
+                          std::min(c.ClipRect.w, rect.w));
+    }
   }
-  render_lists(draw_data, &list, 1);
-  for (int i = 0; i < list->CmdBuffer.Size; ++i) list->CmdBuffer[i].ClipRect = saved[static_cast<size_t>(i)];
+  render_lists(draw_data, lists.data(), static_cast<int>(lists.size()));
+  size_t k = 0;
+  for (ImDrawList* list : lists)
+    for (ImDrawCmd& c : list->CmdBuffer) c.ClipRect = saved[k++];
+}
+
+// Merges rectangles that overlap into their bounding box until none overlap.
+void merge_overlapping(std::vector<PixelRect>& rects) {
+  std::erase_if(rects, [](const PixelRect& r) { return r.empty(); });
+  for (bool merged = true; merged;) {
+    merged = false;
+    for (size_t i = 0; i < rects.size() && !merged; ++i) {
+      for (size_t j = i + 1; j < rects.size(); ++j) {
+        if (!rects[i].overlaps(rects[j])) continue;
+        rects[i] = PixelRect{std::min(rects[i].x0, rects[j].x0), std::min(rects[i].y0, rects[j].y0),
+                             std::max(rects[i].x1, rects[j].x1), std::max(rects[i].y1, rects[j].y1)};
+        rects.erase(rects.begin() + static_cast<std::ptrdiff_t>(j));
+        merged = true;
+        break;
+      }
+    }
+  }
 }
 
 // Fills r (top-left origin) with an opaque colour; the scissor test is off again afterwards.
@@ -215,7 +235,7 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
   if (window_back_buffer && s.given_up) {
     render_draw_data_direct(draw_data, fb_width, fb_height, clear);
     stats.full = true;
-    stats.lists_direct = draw_data->CmdListsCount;
+    stats.lists_changed = draw_data->CmdListsCount;
     return stats;
   }
   if (full) s.pictures.clear();
@@ -225,88 +245,68 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
   s.clear = clear;
   stats.full = full;
 
-  // Which lists are windows with pictures of their own: visible child windows (not popups,
-  // tooltips, menus) that overlap no other such window and no list drawn before them. The
-  // others are drawn over them, in draw order.
+  // Where each list draws: a child window (not a popup, tooltip or menu) inside its rectangle
+  // (plus a pixel for its border's fringe); any other list (the root window, tooltips, popups)
+  // inside the footprint of its triangles.
   const ToPixels to_px{draw_data->DisplayPos, draw_data->FramebufferScale, fb_width, fb_height};
   struct Item {
     ImDrawList* list;
-    ImGuiWindow* window = nullptr;
     ImGuiID key = 0;
-    PixelRect rect;  // a window: its rectangle plus a pixel for its border's fringe; otherwise its footprint
-    bool window_picture = false;
+    PixelRect rect;
   };
   std::vector<Item> items;
   items.reserve(static_cast<size_t>(draw_data->CmdListsCount));
   constexpr ImGuiWindowFlags kOverlays =
       ImGuiWindowFlags_Popup | ImGuiWindowFlags_Tooltip | ImGuiWindowFlags_ChildMenu | ImGuiWindowFlags_Modal;
   for (int i = 0; i < draw_data->CmdListsCount; ++i) {
-    Item it{draw_data->CmdLists[i], nullptr, 0, {}, false};
+    Item it{draw_data->CmdLists[i], 0, {}};
+    ImGuiWindow* window = nullptr;
     for (ImGuiWindow* w : g->Windows) {
       if (w->DrawList == it.list) {
-        it.window = w;
+        window = w;
         break;
       }
     }
-    it.key = it.window ? it.window->ID : static_cast<ImGuiID>(reinterpret_cast<uintptr_t>(it.list));
-    if (it.window && (it.window->Flags & ImGuiWindowFlags_ChildWindow) && !(it.window->Flags & kOverlays)) {
-      const ImVec2 a = it.window->Pos;
-      it.rect = to_px(a.x, a.y, a.x + it.window->Size.x, a.y + it.window->Size.y, 1);
-      it.window_picture = !it.rect.empty();
+    it.key = window ? window->ID : static_cast<ImGuiID>(reinterpret_cast<uintptr_t>(it.list));
+    if (window && (window->Flags & ImGuiWindowFlags_ChildWindow) && !(window->Flags & kOverlays)) {
+      const ImVec2 a = window->Pos;
+      it.rect = to_px(a.x, a.y, a.x + window->Size.x, a.y + window->Size.y, 1);
+    } else {
+      it.rect = footprint(*it.list, to_px);
     }
     items.push_back(it);
   }
-  for (size_t i = 0; i < items.size(); ++i) {
-    for (size_t j = i + 1; j < items.size(); ++j) {
-      if (items[i].window_picture && items[j].window_picture && items[i].rect.overlaps(items[j].rect))
-        items[i].window_picture = items[j].window_picture = false;
-    }
-  }
-  for (Item& it : items) {
-    if (!it.window_picture) it.rect = footprint(*it.list, to_px);
-  }
-  // A window picture is drawn before the other lists, so none of those that come before it in
-  // draw order may reach into it.
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (items[i].window_picture) continue;
-      for (size_t j = i + 1; j < items.size(); ++j) {
-        if (items[j].window_picture && items[j].rect.overlaps(items[i].rect)) {
-          items[j].window_picture = false;
-          items[j].rect = footprint(*items[j].list, to_px);
-          changed = true;
-        }
-      }
-    }
-  }
 
-  // What changed since last frame. Its places (old and new) are dirty; anything that overlaps a
-  // dirty place is drawn again and its place becomes dirty too, until nothing more overlaps.
+  // What changed since last frame: its old and new places are dirty, and so are the places of
+  // lists that are gone.
   std::vector<PixelRect> dirty;
   if (window_back_buffer && s.mark_written) dirty.push_back(PixelRect{0, fb_height - 1, 1, fb_height});
-  std::vector<char> redraw(items.size(), 0);
-  std::vector<std::vector<CmdKey>> keys(items.size());
+  std::vector<char> changed(items.size(), 0);
   for (auto& [id, picture] : s.pictures) picture.seen = false;
   for (size_t i = 0; i < items.size(); ++i) {
     const Item& it = items[i];
     bool other_textures = false, callbacks = false;
-    keys[i].reserve(static_cast<size_t>(it.list->CmdBuffer.Size));
+    std::vector<CmdKey> keys;
+    keys.reserve(static_cast<size_t>(it.list->CmdBuffer.Size));
     for (const ImDrawCmd& c : it.list->CmdBuffer) {
       other_textures = other_textures || c.TextureId != font;
       callbacks = callbacks || c.UserCallback != nullptr;  // they may draw anything: every frame
-      keys[i].push_back(CmdKey{c.ClipRect, c.TextureId, c.VtxOffset, c.IdxOffset, c.ElemCount});
+      keys.push_back(CmdKey{c.ClipRect, c.TextureId, c.VtxOffset, c.IdxOffset, c.ElemCount});
     }
     auto [found, inserted] = s.pictures.try_emplace(it.key);
     Picture& p = found->second;
     p.seen = true;
-    redraw[i] = full || inserted || callbacks || p.window_picture != it.window_picture || p.rect != it.rect || p.cmds != keys[i] ||
-                !same_buffer(p.vtx, it.list->VtxBuffer) || !same_buffer(p.idx, it.list->IdxBuffer) ||
-                (other_textures && p.texture_generation != texture_generation);
-    if (redraw[i]) {
-      if (!inserted && p.rect != it.rect) dirty.push_back(p.rect);
-      dirty.push_back(it.rect);
-    }
+    changed[i] = full || inserted || callbacks || p.rect != it.rect || p.cmds != keys ||
+                 !same_buffer(p.vtx, it.list->VtxBuffer) || !same_buffer(p.idx, it.list->IdxBuffer) ||
+                 (other_textures && p.texture_generation != texture_generation);
+    if (!changed[i]) continue;
+    if (!inserted && p.rect != it.rect) dirty.push_back(p.rect);
+    dirty.push_back(it.rect);
+    p.rect = it.rect;
+    p.vtx.assign(it.list->VtxBuffer.Data, it.list->VtxBuffer.Data + it.list->VtxBuffer.Size);
+    p.idx.assign(it.list->IdxBuffer.Data, it.list->IdxBuffer.Data + it.list->IdxBuffer.Size);
+    p.cmds = std::move(keys);
+    p.texture_generation = texture_generation;
   }
   for (auto it = s.pictures.begin(); it != s.pictures.end();) {
     if (it->second.seen) {
@@ -316,56 +316,37 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
       it = s.pictures.erase(it);
     }
   }
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (redraw[i]) continue;
-      for (const PixelRect& d : dirty) {
-        if (d.overlaps(items[i].rect)) {
-          redraw[i] = 1;
-          dirty.push_back(items[i].rect);
-          grew = true;
-          break;
-        }
-      }
-    }
-  }
 
-  // Draw: everything as it comes when full; otherwise wipe the dirty places, draw the window
-  // pictures to draw again, then the other lists to draw again on top, in draw order.
+  // Draw: everything when full; otherwise each dirty place is cleared and every list that
+  // reaches into it is drawn again there, clipped to it, in draw order.
+  std::vector<char> drawn(items.size(), 0);
   if (full) {
     render_draw_data_direct(draw_data, fb_width, fb_height, clear);
+    std::fill(drawn.begin(), drawn.end(), 1);
   } else {
-    for (const PixelRect& d : dirty) clear_rect(d, fb_height, clear);
+    merge_overlapping(dirty);
+    std::vector<ImDrawList*> lists;
+    for (const PixelRect& d : dirty) {
+      clear_rect(d, fb_height, clear);
+      stats.pixels_cleared += static_cast<int64_t>(d.x1 - d.x0) * (d.y1 - d.y0);
+      lists.clear();
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (!items[i].rect.overlaps(d)) continue;
+        lists.push_back(items[i].list);
+        drawn[i] = 1;
+      }
+      const ImVec4 display(to_px.origin.x + static_cast<float>(d.x0) / to_px.scale.x,
+                           to_px.origin.y + static_cast<float>(d.y0) / to_px.scale.y,
+                           to_px.origin.x + static_cast<float>(d.x1) / to_px.scale.x,
+                           to_px.origin.y + static_cast<float>(d.y1) / to_px.scale.y);
+      render_lists_clipped(draw_data, lists, display);
+    }
   }
-  std::vector<ImDrawList*> direct;
   for (size_t i = 0; i < items.size(); ++i) {
-    Item& it = items[i];
-    if (!redraw[i]) {
-      if (it.window_picture) ++stats.lists_reused;
-      continue;
-    }
-    Picture& p = s.pictures[it.key];
-    p.window_picture = it.window_picture;
-    p.rect = it.rect;
-    p.vtx.assign(it.list->VtxBuffer.Data, it.list->VtxBuffer.Data + it.list->VtxBuffer.Size);
-    p.idx.assign(it.list->IdxBuffer.Data, it.list->IdxBuffer.Data + it.list->IdxBuffer.Size);
-    p.cmds = std::move(keys[i]);
-    p.texture_generation = texture_generation;
-    if (!it.window_picture) {
-      direct.push_back(it.list);
-      continue;
-    }
-    ++stats.lists_drawn;
-    if (full) continue;
-    const ImVec4 display(to_px.origin.x + static_cast<float>(it.rect.x0) / to_px.scale.x,
-                         to_px.origin.y + static_cast<float>(it.rect.y0) / to_px.scale.y,
-                         to_px.origin.x + static_cast<float>(it.rect.x1) / to_px.scale.x,
-                         to_px.origin.y + static_cast<float>(it.rect.y1) / to_px.scale.y);
-    render_list_clipped(draw_data, it.list, display);
+    if (changed[i]) ++stats.lists_changed;
+    else if (drawn[i]) ++stats.lists_clipped;
+    else ++stats.lists_reused;
   }
-  stats.lists_direct = static_cast<int>(direct.size());
-  if (!full) render_lists(draw_data, direct.data(), static_cast<int>(direct.size()));
 
   if (window_back_buffer) {
     // The check pixel (bottom-left corner, in the root window's padding): next frame it must

@@ -1,9 +1,9 @@
 #pragma once
 // Damage-based rendering of ImGui draw data for software GL (Mesa llvmpipe under Xvfb, where
 // every rasterised pixel costs CPU and one full-window pass of any kind costs about 13 ms at
-// 1920x1080): the framebuffer keeps last frame's pixels, and only the child windows whose draw
-// lists changed are cleared and drawn again. A frame then costs the windows that changed (an
-// animated view, a view whose heatmap arrived) instead of every line, glyph and fill.
+// 1920x1080): the framebuffer keeps last frame's pixels, and only the places where draw lists
+// changed are cleared and drawn again. A frame then costs the windows that changed (an animated
+// view, a map whose picture arrived) instead of every line, glyph and fill.
 //
 //   viz::FrameCache cache;                            // owned by the frame loop, not a static
 //   ImGui::Render();
@@ -11,18 +11,19 @@
 //   cache.render(ImGui::GetDrawData(), fb_w, fb_h, clear_color, viz::texture_generation(), true);
 //   glfwSwapBuffers(window);
 //
-// What is kept: every draw list's pixels, with what the list held. Visible child windows (not
-// popups, tooltips or menus) that overlap no other window are drawn first, each clipped to its
-// rectangle; the other lists (the root window, tooltips, popups) are drawn over them in draw
-// order. A list is drawn again when its vertices, indices, commands or place differ from last
-// frame's, or when it shows a texture other than the font atlas and texture_generation changed
-// (a heatmap re-coloured in place keeps its texture name). Its old and new places are then
-// wiped to the clear colour, and every list that overlaps a wiped place is drawn again too (a
-// window under a tooltip that moved), until nothing more overlaps. Every list draws over the
-// flat clear colour, so the picture is the one of clearing and drawing everything, provided the
-// root window has no background of its own (ImGuiWindowFlags_NoBackground) and draws nothing
-// under a child window (a list that would reach into a later window makes that window an
-// ordinary list).
+// What is kept: every draw list's pixels, with what the list held and where it draws (a child
+// window's rectangle; for any other list, such as the root window, a tooltip or a popup, the
+// footprint of its triangles). A list changed when its vertices, indices, commands or place
+// differ from last frame's, or when it shows a texture other than the font atlas and
+// texture_generation changed (a heatmap re-coloured in place keeps its texture name). The old and
+// new places of changed lists, and the places of lists that are gone, are dirty; overlapping
+// dirty places are merged. Each dirty place is wiped to the clear colour and every list that
+// reaches into it is drawn again there, clipped to it, in draw order. Everything outside the
+// dirty places is as last frame left it, and inside them it is drawn as a whole frame would draw
+// it, so the picture is the one of clearing and drawing everything, provided the root window has
+// no background of its own (ImGuiWindowFlags_NoBackground). Nested child windows cost only
+// what changed: a map inside a panel that changes wipes the map's rectangle, and the panel is
+// drawn again only there.
 //
 // Whether last frame's pixels are still there: an FBO keeps them. A window's back buffer keeps
 // them only if the swap copies (Mesa's software GLX does; a flipping driver does not, and GLX
@@ -43,10 +44,11 @@ namespace rope::viz {
 class FrameCache {
  public:
   struct Stats {
-    int lists_drawn = 0;   // child windows drawn again this frame
-    int lists_reused = 0;  // child windows left as they were
-    int lists_direct = 0;  // other lists (root window, popups, tooltips) drawn this frame
-    bool full = false;     // everything was cleared and drawn (first frame, size change, lost pixels)
+    int lists_changed = 0;  // lists that changed (or are new, or everything was drawn)
+    int lists_clipped = 0;  // unchanged lists drawn again where they reach into a changed place
+    int lists_reused = 0;   // lists not drawn at all: their pixels are last frame's
+    int64_t pixels_cleared = 0;  // pixels of the changed places (0 when full)
+    bool full = false;      // everything was cleared and drawn (first frame, size change, lost pixels)
   };
 
   FrameCache();

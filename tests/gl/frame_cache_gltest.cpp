@@ -23,6 +23,7 @@
 #include "viz/frame_cache.h"
 #include "viz/gl/framebuffer.h"
 #include "viz/gl/texture.h"
+#include "viz/heatmap.h"
 
 namespace rope::viz {
 namespace {
@@ -67,6 +68,7 @@ struct Script {
   bool tooltip = false;
   ImVec2 tooltip_pos{0, 0};
   std::string status = "status 0";
+  std::string inner_text = "in: 0";  // in a child window nested in window c
 };
 
 void draw_ui(const Script& s, GLuint image) {
@@ -94,6 +96,10 @@ void draw_ui(const Script& s, GLuint image) {
   ImGui::BeginChild("##c", ImVec2(220, 150), true);
   ImGui::TextUnformatted("window c: image");
   ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(image)), ImVec2(96, 96));
+  ImGui::SameLine();
+  ImGui::BeginChild("##c_inner", ImVec2(90, 40), true);
+  ImGui::TextUnformatted(s.inner_text.c_str());
+  ImGui::EndChild();
   ImGui::EndChild();
   ImGui::SetCursorPosY(io.DisplaySize.y - ImGui::GetFrameHeightWithSpacing());
   ImGui::TextUnformatted(s.status.c_str());
@@ -207,7 +213,7 @@ TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept
   create_targets();
   FrameCache fbo_cache, window_cache;
 
-  std::vector<Script> frames(17);
+  std::vector<Script> frames(19);
   frames[3].b_text = "b: 3 (changed)";                       // one window changes
   for (int f = 4; f < 14; ++f) frames[f].b_text = frames[3].b_text;
   frames[5].tooltip = true;                                  // a tooltip over window a
@@ -220,14 +226,16 @@ TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept
   frames[11].b_height = 60.0f;
   frames[12].b_height = 60.0f;
   frames[12].status = "status 12";                           // the root's line changes
-  for (int f = 13; f < 17; ++f) {
+  for (int f = 13; f < 19; ++f) {
     frames[f].b_height = 60.0f;
     frames[f].status = "status 12";
   }
-  for (int f = 14; f < 17; ++f) {                            // a tooltip that stays put
+  for (int f = 14; f < 19; ++f) {                            // a tooltip that stays put
     frames[f].tooltip = true;
     frames[f].tooltip_pos = ImVec2(40, 100);
   }
+  frames[17].inner_text = "in: 17";                          // the nested window changes
+  frames[18].inner_text = frames[17].inner_text;
 
   int kept_total = 0, window_kept_total = 0;
   for (size_t f = 0; f < frames.size(); ++f) {
@@ -255,27 +263,38 @@ TEST_F(FrameCacheGl, EveryFrameEqualsDrawingEverythingAndUnchangedWindowsAreKept
       EXPECT_TRUE(st.full);
     }
     if (f == 2 || f == 13) {
-      // Nothing changed since the frame before: every window keeps its picture.
+      // Nothing changed since the frame before: every list keeps its pixels (root, a, b, c and
+      // the window nested in c).
       EXPECT_FALSE(st.full) << "frame " << f;
-      EXPECT_EQ(st.lists_drawn, 0) << "frame " << f;
-      EXPECT_EQ(st.lists_reused, 3) << "frame " << f;
+      EXPECT_EQ(st.lists_changed, 0) << "frame " << f;
+      EXPECT_EQ(st.lists_clipped, 0) << "frame " << f;
+      EXPECT_EQ(st.lists_reused, 5) << "frame " << f;
+      EXPECT_EQ(st.pixels_cleared, 0) << "frame " << f;
     }
     if (f == 3) {
-      EXPECT_EQ(st.lists_drawn, 1) << "only window b changed";
+      EXPECT_EQ(st.lists_changed, 1) << "only window b changed";
+      EXPECT_LE(st.pixels_cleared, 152 * 122) << "only b's rectangle (150 x 120, and its fringe) is wiped";
     }
     if (f == 7) {
-      EXPECT_GE(st.lists_drawn, 1) << "window c shows a re-coloured texture";
+      EXPECT_GE(st.lists_changed, 1) << "window c shows a re-coloured texture";
     }
-    if (f == 16) {
-      // The tooltip and the window under it are as they were: nothing is drawn at all.
-      EXPECT_EQ(st.lists_drawn, 0);
-      EXPECT_EQ(st.lists_direct, 0);
+    if (f == 16 || f == 18) {
+      // The tooltip and the windows under it are as they were: nothing is drawn at all.
+      EXPECT_EQ(st.lists_changed, 0) << "frame " << f;
+      EXPECT_EQ(st.lists_clipped, 0) << "frame " << f;
+    }
+    if (f == 17) {
+      // Only the nested window changed: its rectangle is wiped, and window c (which holds it) is
+      // drawn again there only.
+      EXPECT_EQ(st.lists_changed, 1);
+      EXPECT_EQ(st.lists_clipped, 1);
+      EXPECT_LE(st.pixels_cleared, 92 * 42);
     }
   }
-  EXPECT_GT(kept_total, 25);
+  EXPECT_GT(kept_total, 35);
   // Mesa's software GLX keeps the back buffer across swaps; the cache saw that through its check
   // pixel and kept pictures in the window too.
-  std::printf("window back buffer: %d window pictures kept over %zu frames\n", window_kept_total, frames.size());
+  std::printf("window back buffer: %d lists kept over %zu frames\n", window_kept_total, frames.size());
   EXPECT_GT(window_kept_total, 0);
 }
 
@@ -341,7 +360,8 @@ TEST_F(FrameCacheGl, AFullRedrawBetweenLostFramesEndsTheRun) {
     EXPECT_TRUE(st.full || f == 6) << "frame " << f;
     if (f == 6) {
       EXPECT_FALSE(st.full) << "two lost frames, a whole one, two lost frames: no three in a row";
-      EXPECT_EQ(st.lists_reused, 3);
+      EXPECT_EQ(st.lists_changed, 0);
+      EXPECT_EQ(st.lists_reused, 5);
     }
   }
 }
@@ -380,6 +400,38 @@ TEST_F(FrameCacheGl, StateLeftByTheCallerDoesNotChangeThePicture) {
       EXPECT_FALSE(st.full) << "frame " << f << ": the check pixel was read from another framebuffer";
     }
   }
+}
+
+// Heatmap::warm_up draws its pictures through imgui_impl_opengl3 (as ImGui frames draw images)
+// into the top-left pixel of the bound framebuffer only, and leaves the viewport as it was.
+TEST_F(FrameCacheGl, HeatmapWarmUpDrawsOnlyTheTopLeftPixel) {
+  create_targets();
+  kept_.bind();
+  glViewport(0, 0, kWidth, kHeight);
+  glClearColor(1.0f, 0.0f, 1.0f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  glViewport(0, 0, kWidth, kHeight);
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  Heatmap::warm_up();
+  EXPECT_EQ(glGetError(), static_cast<GLenum>(GL_NO_ERROR));
+  GLint viewport[4] = {};
+  glGetIntegerv(GL_VIEWPORT, viewport);
+  EXPECT_EQ(viewport[2], kWidth);
+  EXPECT_EQ(viewport[3], kHeight);
+  const std::vector<uint8_t> px = kept_.read_rgba();  // GL order: row 0 at the bottom
+  long changed = 0;
+  for (int y = 0; y < kHeight; ++y) {
+    for (int x = 0; x < kWidth; ++x) {
+      const size_t i = (static_cast<size_t>(y) * kWidth + static_cast<size_t>(x)) * 4;
+      const bool magenta = px[i] == 255 && px[i + 1] == 0 && px[i + 2] == 255;
+      if (!magenta && !(x == 0 && y == kHeight - 1)) ++changed;
+    }
+  }
+  EXPECT_EQ(changed, 0) << "pixels other than the top-left one were drawn";
+  const size_t top_left = static_cast<size_t>(kHeight - 1) * kWidth * 4;
+  EXPECT_FALSE(px[top_left] == 255 && px[top_left + 1] == 0 && px[top_left + 2] == 255)
+      << "the warm-up drew nothing through ImGui's renderer";
 }
 
 TEST(SoftwareRenderer, NamesOfSoftwareRasterisersOnly) {
