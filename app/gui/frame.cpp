@@ -76,24 +76,30 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
   const float pad = ImGui::GetStyle().FramePadding.x;
   const float text_y = p0.y + (h - ImGui::GetFontSize()) * 0.5f;
   dl->AddText(ImVec2(p0.x + pad, text_y), ImGui::GetColorU32(ImGuiCol_Text), view_title(view));
-  char hint_text[96] = "";
-  std::snprintf(hint_text, sizeof hint_text, "%s%s", view_pending(derived, view) ? "computing\xE2\x80\xA6   " : "",
-                !allow_maximise ? "" : maximised ? "Esc: restore" : "");
-  std::string hint = hint_text;
-  if (allow_maximise && !maximised) {
-    char key[32];
-    std::snprintf(key, sizeof key, "F%d: maximise", v + 1);
-    hint += key;
-  } else if (allow_maximise) {
-    char key[32];
-    std::snprintf(key, sizeof key, " (or F%d)", v + 1);
-    hint += key;
-  }
+  // The hint at the strip's right end ("computing...", the maximise key) is a child window of
+  // its own, over the strip and as wide as its longest text: when it changes, the frame cache
+  // draws again only that corner, not the whole view. It takes no input (the strip below gets the
+  // double-click).
+  const bool pending = view_pending(derived, view);
+  char key_text[48] = "";
+  if (allow_maximise)
+    std::snprintf(key_text, sizeof key_text, maximised ? "Esc: restore (or F%d)" : "F%d: maximise", v + 1);
+  const std::string key = key_text;
+  const std::string computing = "computing\xE2\x80\xA6   ";
+  const std::string hint = (pending ? computing : std::string()) + key;
+  const float hint_w = ImGui::CalcTextSize((computing + key).c_str()).x + pad;
+  const ImVec2 after_strip = ImGui::GetCursorScreenPos();
+  ImGui::SetCursorScreenPos(ImVec2(p0.x + w - hint_w, p0.y));
+  const std::string hint_id = std::string("##hint_") + view_key(view);
+  ImGui::BeginChild(hint_id.c_str(), ImVec2(hint_w, h), false,
+                    ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoBackground);
   if (!hint.empty()) {
     const float hw = ImGui::CalcTextSize(hint.c_str()).x;
-    const ImU32 color = view_pending(derived, view) ? IM_COL32(240, 190, 60, 255) : ImGui::GetColorU32(ImGuiCol_TextDisabled);
-    dl->AddText(ImVec2(p0.x + w - hw - pad, text_y), color, hint.c_str());
+    const ImU32 color = pending ? IM_COL32(240, 190, 60, 255) : ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    ImGui::GetWindowDrawList()->AddText(ImVec2(p0.x + w - hw - pad, text_y), color, hint.c_str());
   }
+  ImGui::EndChild();
+  ImGui::SetCursorScreenPos(after_strip);
 
   switch (view) {
     case ViewId::kFrequencies: draw_frequencies_panel(state, derived); break;

@@ -116,6 +116,27 @@ void request_visible(Derived& derived, const MapsLayout& l) {
   derived.heat_window = visible_window(v.x0, v.x1, v.y0, v.y1, n, w_px, h_px);
 }
 
+// The parts of the panel that change while the view is open (a map's picture, range and colour
+// bar; the progress) are child windows of their own: under software GL the frame cache then
+// draws again only their rectangles when a result arrives or the percentage moves, not the whole
+// panel. No padding, background or scrolling: they look like the items they hold.
+constexpr ImGuiWindowFlags kPartFlags =
+    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoBackground;
+
+// A child window of its own, `width` x `text_h` pixels (plus the item spacing below, where
+// glyphs may reach), with what `draw` puts in it; the next line starts where it would after the
+// text alone.
+template <class Draw>
+void text_part(const char* id, float width, float text_h, Draw&& draw) {
+  const float below = ImGui::GetStyle().ItemSpacing.y;
+  ImGui::BeginChild(id, ImVec2(std::max(width, 1.0f), text_h + below), false, kPartFlags);
+  draw();
+  ImGui::EndChild();
+  ImGui::SetCursorPosY(ImGui::GetCursorPosY() - below);
+}
+
+float progress_width() { return ImGui::CalcTextSize("computing 100%").x; }
+
 int shown_count(const AppState& state) {
   return (state.show_absolute ? 1 : 0) + (state.show_rotary ? 1 : 0) + (state.show_difference ? 1 : 0);
 }
@@ -137,47 +158,64 @@ float heatmaps_view_height(const AppState& state, float width) {
 
 void draw_heatmaps_panel(AppState& state, Derived& derived) {
   const std::shared_ptr<const HeatmapResult> result = derived.heatmaps;
-  if (!result) {
-    if (!derived.heatmaps_error.empty()) ImGui::TextUnformatted(derived.heatmaps_error.c_str());
-    else ImGui::Text("Computing... %.0f%%", 100.0 * derived.heatmaps_progress);
-    ImGui::NewLine();  // where the header's second line goes, so the size asked for is the final one
-    if (derived.has_valid && shown_count(state) > 0) request_visible(derived, layout_maps(shown_count(state)));
+  if (!result && !derived.heatmaps_error.empty()) {
+    ImGui::TextUnformatted(derived.heatmaps_error.c_str());
     return;
   }
-  const HeatmapResult& r = *result;
-  if (derived.heat_gl.uploaded != result) upload(derived, result);
+  if (result && derived.heat_gl.uploaded != result) upload(derived, result);
+  // Until the first result arrives the panel is laid out as it will be then (the maps' places
+  // empty), so that its arrival changes only the parts, not the panel around them.
+  const HeatmapResult* r = result.get();
+  const ComputeParams& params = derived.valid_params;
+  const int64_t seq_len = r ? r->seq_len : heatmap_tokens(params.config);
+  const float line_h = ImGui::GetTextLineHeight();
+  const ImVec4 amber(0.95f, 0.75f, 0.20f, 1.0f);
+  const bool computing = derived.heatmaps_busy || !r;
 
-  // The context the sidebar says (the key holds the capped length where the picture is the same).
-  const int64_t context = derived.valid_params.config.seq_len;
-  ImGui::Text("%s, %s%s, seq_len %lld, content %s", r.key.softmax ? "softmax" : "logits",
-              r.key.causal ? "causal" : "no mask", r.key.softmax ? " (rows sum to 1)" : "",
-              static_cast<long long>(context), std::string(core::to_string(r.key.content)).c_str());
-  if (context > r.seq_len) {
-    ImGui::SameLine();
-    ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.20f, 1.0f), "(shown: positions 0..%lld)",
-                       static_cast<long long>(r.seq_len - 1));
-    const std::string tip = "The heatmaps stop at " + std::to_string(kMaxHeatmapTokens) +
-                            " positions; the frequency, rotation and decay views use the whole context. Frequencies "
-                            "(dynamic and longrope scaling) are those of the whole context.";
-    item_tooltip(tip.c_str());
-  }
+  // What is shown (the key of the shown picture; the context the sidebar says: the key holds the
+  // capped length where the picture is the same), then the progress at the line's end.
+  const float progress_w = progress_width();
+  text_part("##heat_what", ImGui::GetContentRegionAvail().x - progress_w - ImGui::GetStyle().ItemSpacing.x, line_h, [&] {
+    const bool softmax = r ? r->key.softmax : params.softmax;
+    const bool causal = r ? r->key.causal : params.causal;
+    const core::ContentKind content = r ? r->key.content : params.content;
+    const int64_t context = params.config.seq_len;
+    ImGui::Text("%s, %s%s, seq_len %lld, content %s", softmax ? "softmax" : "logits", causal ? "causal" : "no mask",
+                softmax ? " (rows sum to 1)" : "", static_cast<long long>(context),
+                std::string(core::to_string(content)).c_str());
+    if (context > seq_len) {
+      ImGui::SameLine();
+      ImGui::TextColored(amber, "(shown: positions 0..%lld)", static_cast<long long>(seq_len - 1));
+      const std::string tip = "The heatmaps stop at " + std::to_string(kMaxHeatmapTokens) +
+                              " positions; the frequency, rotation and decay views use the whole context. Frequencies "
+                              "(dynamic and longrope scaling) are those of the whole context.";
+      item_tooltip(tip.c_str());
+    }
+  });
+  ImGui::SameLine();
+  text_part("##heat_progress", progress_w, line_h, [&] {
+    if (!computing) return;
+    ImGui::TextColored(amber, "computing %.0f%%", 100.0 * derived.heatmaps_progress);
+    item_tooltip("The visible cells are being computed; the previous picture stays until they are ready.");
+  });
   if (ImGui::SmallButton("reset zoom##heat")) {
     for (viz::Heatmap& hm : derived.heat_gl.maps) hm.reset_view();
-    derived.heat_gl.shared_view = viz::view_full(r.seq_len, r.seq_len);
+    derived.heat_gl.shared_view = viz::view_full(seq_len, seq_len);
   }
   item_tooltip("Show the whole matrix again (or double-click a map).");
-  if (r.key.softmax) {
+  if (params.softmax) {
     ImGui::SameLine();
     ImGui::Checkbox("log colours##heat", &state.softmax_log_colors);
     item_tooltip("Softmax weights span many decades (each row sums to 1): colour them on a log scale.");
   }
-  if (derived.heatmaps_busy) {
-    ImGui::SameLine();
-    ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.20f, 1.0f), "computing %.0f%%", 100.0 * derived.heatmaps_progress);
-    item_tooltip("The visible cells are being computed; the previous picture stays until they are ready.");
-  }
   ImGui::SameLine();
-  ImGui::TextWrapped("Each texel: %s. Wheel: zoom, drag: pan.", r.summary.c_str());
+  {
+    // The summary of a partial result differs from the final one's.
+    const std::string summary = r ? "Each texel: " + r->summary + ". Wheel: zoom, drag: pan." : std::string();
+    const float wrap_w = std::max(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize());
+    const float text_h = std::max(line_h, ImGui::CalcTextSize(summary.c_str(), nullptr, false, wrap_w).y);
+    text_part("##heat_summary", wrap_w, text_h, [&] { ImGui::TextWrapped("%s", summary.c_str()); });
+  }
 
   const bool show[3] = {state.show_absolute, state.show_rotary, state.show_difference};
   const char* titles[3] = {"absolute (sinusoidal)", "rotary (RoPE)", "difference: rotary - absolute"};
@@ -190,34 +228,39 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float bar_w = layout.bar_w, side = layout.side;
   const bool with_axes = layout.with_axes;
-  request_visible(derived, layout);
+  // A map's part: title and range lines, then the map and its colour bar (as tall as the image).
+  const ImVec2 map_item = with_axes ? viz::Heatmap::item_size_with_axes(ImVec2(side, side), seq_len, true)
+                                    : ImVec2(side, side);
+  const ImVec2 part_size(map_item.x + spacing * 0.5f + bar_w, 2.0f * ImGui::GetTextLineHeightWithSpacing() + map_item.y);
+  if (derived.has_valid) request_visible(derived, layout);
 
   // Keep the three views in step.
   for (viz::Heatmap& hm : derived.heat_gl.maps)
-    if (hm.logical_rows() == r.seq_len && !(hm.view() == derived.heat_gl.shared_view))
+    if (hm.logical_rows() == seq_len && !(hm.view() == derived.heat_gl.shared_view))
       hm.set_view(derived.heat_gl.shared_view);
 
   int shown = 0;
   for (int k = 0; k < 3; ++k) {
     if (!show[k]) continue;
     if (shown++ % layout.per_row != 0) ImGui::SameLine();
-    ImGui::BeginGroup();
-    const HeatMatrix& m = r.map(k);
+    const std::string part_id = std::string("##heat_part") + std::to_string(k);
+    ImGui::BeginChild(part_id.c_str(), part_size, false, kPartFlags);
     ImGui::TextUnformatted(titles[k]);
     viz::Heatmap& hm = derived.heat_gl.maps[k];
-    if (!m.available && hm.logical_rows() != r.seq_len) {
-      // Still computing (only the rotary map has arrived) and no earlier picture of this size.
+    if (!r || (!r->map(k).available && hm.logical_rows() != r->seq_len)) {
+      // Still computing (nothing yet, or only the rotary map) and no earlier picture of this size.
       dim_text("computing %.0f%%", 100.0 * derived.heatmaps_progress);
       ImGui::Dummy(ImVec2(side + spacing * 0.5f + bar_w, side));
-      ImGui::EndGroup();
+      ImGui::EndChild();
       continue;
     }
+    const HeatMatrix& m = r->map(k);
     const viz::Colormap cmap = k == 2 ? state.diverging_colormap : state.colormap;
     hm.set_colormap(cmap);
     hm.set_transient(derived.heatmaps_pending);  // shown stretched until the newer cells arrive
     // Values: linear over [min, max], or log over [smallest positive, max] for softmax weights
     // (changing it recolours only; no recompute). A map still computing keeps its last picture.
-    const bool log_colors = m.available ? k < 2 && r.key.softmax && state.softmax_log_colors && m.min_positive > 0.0f
+    const bool log_colors = m.available ? k < 2 && r->key.softmax && state.softmax_log_colors && m.min_positive > 0.0f
                                         : hm.scale() == viz::ColorScale::kLog;
     if (k < 2 && m.available) {
       hm.set_scale(log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
@@ -231,10 +274,10 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     const viz::HeatmapHover hover =
         with_axes ? hm.draw_with_axes(id.c_str(), ImVec2(side, side), "n (key position)", "m (query position)", true)
                   : hm.draw(id.c_str(), ImVec2(side, side));
-    const float image_h = map_image(side, with_axes, r.seq_len).y;
+    const float image_h = map_image(side, with_axes, r->seq_len).y;
     if (hover.view_changed) derived.heat_gl.shared_view = hm.view();
     if (hover.hovered) {
-      const auto texel = r.texel_of(hover.row, hover.col);
+      const auto texel = r->texel_of(hover.row, hover.col);
       ImGui::BeginTooltip();
       ImGui::Text("m = %lld, n = %lld, m - n = %lld", static_cast<long long>(hover.row),
                   static_cast<long long>(hover.col), static_cast<long long>(hover.row - hover.col));
@@ -245,11 +288,11 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
         const float value = m.values[static_cast<size_t>(ti) * m.cols + tj];
         if (std::isnan(value)) ImGui::TextUnformatted("masked (n > m)");
         else ImGui::Text("value = %.6g", value);
-        if (!r.exact_cells()) {
-          const int64_t a = r.m0 + ti * r.rows_per_texel, c = r.n0 + tj * r.cols_per_texel;
+        if (!r->exact_cells()) {
+          const int64_t a = r->m0 + ti * r->rows_per_texel, c = r->n0 + tj * r->cols_per_texel;
           ImGui::Text("mean over m in [%lld, %lld), n in [%lld, %lld)", static_cast<long long>(a),
-                      static_cast<long long>(std::min(r.m1, a + r.rows_per_texel)), static_cast<long long>(c),
-                      static_cast<long long>(std::min(r.n1, c + r.cols_per_texel)));
+                      static_cast<long long>(std::min(r->m1, a + r->rows_per_texel)), static_cast<long long>(c),
+                      static_cast<long long>(std::min(r->n1, c + r->cols_per_texel)));
         }
       }
       ImGui::EndTooltip();
@@ -258,15 +301,24 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     const std::string bar_id = std::string("##bar") + std::to_string(k);
     viz::colorbar(bar_id.c_str(), cmap, hm.vmin(), hm.vmax(), ImVec2(bar_w, image_h),
                   log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
-    ImGui::EndGroup();
+    ImGui::EndChild();
   }
   dim_text_wrapped(0.0f, "rows: query position m; columns: key position n; grey: masked (n > m).");
-  dim_text_wrapped(0.0f,
-                   "%d x %d texels over m in [%lld, %lld), n in [%lld, %lld): only the visible cells are computed, "
-                   "at screen resolution; %s",
-                   r.rotary.cols, r.rotary.rows, static_cast<long long>(r.m0), static_cast<long long>(r.m1),
-                   static_cast<long long>(r.n0), static_cast<long long>(r.n1),
-                   r.exact_cells() ? "every texel is one cell." : "every texel is an exact block mean, never a sample.");
+  // What the texels cover (the window changes with zoom and pan).
+  std::string covered;
+  if (r) {
+    char text[320];
+    std::snprintf(text, sizeof text,
+                  "%d x %d texels over m in [%lld, %lld), n in [%lld, %lld): only the visible cells are computed, at "
+                  "screen resolution; %s",
+                  r->rotary.cols, r->rotary.rows, static_cast<long long>(r->m0), static_cast<long long>(r->m1),
+                  static_cast<long long>(r->n0), static_cast<long long>(r->n1),
+                  r->exact_cells() ? "every texel is one cell." : "every texel is an exact block mean, never a sample.");
+    covered = text;
+  }
+  const float wrap_w = std::max(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize());
+  const float covered_h = text_wrapped_height(covered, wrap_w);
+  text_part("##heat_covered", wrap_w, covered_h, [&] { dim_text_wrapped(0.0f, "%s", covered.c_str()); });
 }
 
 }  // namespace rope::app

@@ -102,6 +102,12 @@ void text_wrapped(float width, const char* fmt, ...) {
   va_end(args);
 }
 
+float text_wrapped_height(std::string_view text, float width) {
+  const auto measure = [](std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; };
+  const auto lines = static_cast<float>(std::max<size_t>(1, wrap_at_spaces(text, width, measure).size()));
+  return lines * ImGui::GetTextLineHeight() + (lines - 1.0f) * ImGui::GetStyle().ItemSpacing.y;
+}
+
 void dim_text_wrapped(float width, const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);

@@ -43,5 +43,7 @@ std::vector<std::string> wrap_at_spaces(std::string_view text, float width,
 // content region); dim: in the theme's "disabled" colour.
 void text_wrapped(float width, const char* fmt, ...);
 void dim_text_wrapped(float width, const char* fmt, ...);
+// The height text_wrapped(width, "%s", text) takes (at least one line).
+float text_wrapped_height(std::string_view text, float width);
 
 }  // namespace rope::app

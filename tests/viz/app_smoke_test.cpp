@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <imgui.h>
 #include <imgui_internal.h>
@@ -80,6 +82,20 @@ class GuiSmoke : public ::testing::Test {
       if (done()) return true;
     }
     return false;
+  }
+  // The heatmaps at seq_len, everything computed.
+  std::shared_ptr<const HeatmapResult> settled_heatmaps(int64_t seq_len) {
+    state_.params.config.seq_len = seq_len;
+    frames(2);
+    settle();
+    return derived_.heatmaps;
+  }
+  // A frame without sync_derived that hands the panels `result` as the heatmaps snapshot.
+  void draw_with(std::shared_ptr<const HeatmapResult> result) {
+    derived_.heatmaps = std::move(result);
+    ImGui::NewFrame();
+    draw_frame(state_, derived_);
+    ImGui::Render();
   }
   void press(int key, bool ctrl = false) {
     ImGuiIO& io = ImGui::GetIO();
@@ -386,23 +402,13 @@ TEST_F(GuiSmoke, HeatmapsAreRequestedOnlyWithThePanelsWindow) {
 // A map whose values did not change is not handed to its widget again: the rotary map of a
 // partial result comes again in the final one (each hand-over re-uploads and re-colours it).
 TEST_F(GuiSmoke, AnUnchangedMapIsNotUploadedAgain) {
-  state_.params.config.seq_len = 2048;
-  frames(2);
-  settle();
-  ASSERT_TRUE(derived_.heatmaps);
-  const auto final_result = derived_.heatmaps;
+  const auto final_result = settled_heatmaps(2048);
+  ASSERT_TRUE(final_result);
   HeatmapResult partial = *final_result;
   partial.partial = true;
   partial.absolute = HeatMatrix{};
   partial.difference = HeatMatrix{};
   const std::array<int, 3> before = derived_.heat_gl.uploads;
-  // Draw without sync_derived, so these snapshots are what the panel gets.
-  const auto draw_with = [&](std::shared_ptr<const HeatmapResult> result) {
-    derived_.heatmaps = std::move(result);
-    ImGui::NewFrame();
-    draw_frame(state_, derived_);
-    ImGui::Render();
-  };
   draw_with(std::make_shared<const HeatmapResult>(partial));
   EXPECT_EQ(derived_.heat_gl.uploads, before);  // the rotary map is the one shown; the others wait
   draw_with(final_result);
@@ -414,6 +420,45 @@ TEST_F(GuiSmoke, AnUnchangedMapIsNotUploadedAgain) {
   draw_with(std::make_shared<const HeatmapResult>(rebased));
   EXPECT_EQ(derived_.heat_gl.uploads[1], before[1] + 1);
   EXPECT_EQ(derived_.heat_gl.uploads[0], before[0] + 1);
+}
+
+// The heatmaps panel is laid out before its first result as it is afterwards: the arrival
+// changes only its child windows (maps, progress, summary), whose rectangles are all the frame
+// cache draws again under software GL. The panel's own draw list stays the same, vertex for vertex.
+TEST_F(GuiSmoke, TheFirstHeatmapsChangeOnlyTheirPartsOfThePanel) {
+  const auto result = settled_heatmaps(2048);
+  ASSERT_TRUE(result);
+  struct Seen {
+    std::vector<ImDrawVert> panel;  // the heatmaps view's own list
+    ImVec2 part_pos{-1.0f, -1.0f}, part_size{0.0f, 0.0f};  // the rotary map's part
+  };
+  const auto look = [] {
+    Seen seen;
+    for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+      const std::string name = w->Name;
+      if (!w->Active || name.find("##view_heatmaps") == std::string::npos) continue;
+      if (name.find("##heat_part1") != std::string::npos) {
+        seen.part_pos = w->Pos;
+        seen.part_size = w->Size;
+      } else if (name.find("/##heat_") == std::string::npos && name.find("/##hint_") == std::string::npos) {
+        seen.panel.assign(w->DrawList->VtxBuffer.Data, w->DrawList->VtxBuffer.Data + w->DrawList->VtxBuffer.Size);
+      }
+    }
+    return seen;
+  };
+  draw_with(nullptr);
+  draw_with(nullptr);
+  const Seen before = look();
+  draw_with(result);
+  const Seen after = look();
+  ASSERT_FALSE(before.panel.empty());
+  ASSERT_EQ(before.panel.size(), after.panel.size());
+  EXPECT_EQ(std::memcmp(before.panel.data(), after.panel.data(), before.panel.size() * sizeof(ImDrawVert)), 0);
+  EXPECT_GT(before.part_size.x, 100.0f);
+  EXPECT_EQ(before.part_pos.x, after.part_pos.x);
+  EXPECT_EQ(before.part_pos.y, after.part_pos.y);
+  EXPECT_EQ(before.part_size.x, after.part_size.x);
+  EXPECT_EQ(before.part_size.y, after.part_size.y);
 }
 
 TEST_F(GuiSmoke, LongSoftmaxShowsTheRotaryMapWhileTheAbsoluteOneComputes) {
