@@ -520,8 +520,9 @@ int run_gui(const GuiLaunch& launch) {
       frame_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
       before_gl_ms.push_back(std::chrono::duration<double, std::milli>(drawn - frame_start).count());
       if (frame_ms.back() > 20.0)
-        std::fprintf(stderr, "ropescope: frame %d: %.1f ms before GL, %.1f ms in all\n", frame, before_gl_ms.back(),
-                     frame_ms.back());
+        std::fprintf(stderr, "ropescope: frame %d: %.1f ms before GL, %.1f ms in all (%d lists changed, %.2f Mpixel "
+                     "drawn again)\n", frame, before_gl_ms.back(), frame_ms.back(), drawn_lists.lists_changed,
+                     1e-6 * static_cast<double>(drawn_lists.pixels_cleared));
     }
     if (bench.change_pending && (latency_open_before || derived.heat_latency_open) && !derived.heat_latency_open) {
       glFinish();

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "viz/context.h"
 #include "viz/gl/framebuffer.h"
 #include "viz/gl/gl.h"
 
@@ -131,7 +132,11 @@ void render_lists_clipped(const ImDrawData* draw_data, std::vector<ImDrawList*>&
     for (ImDrawCmd& c : list->CmdBuffer) c.ClipRect = saved[k++];
 }
 
-// Merges rectangles that overlap into their bounding box until none overlap.
+int64_t area(const PixelRect& r) { return r.empty() ? 0 : int64_t{r.x1 - r.x0} * (r.y1 - r.y0); }
+
+// Merges rectangles that overlap into their bounding box where it is no larger than the two
+// together, until no such pair is left. (Overlapping places drawn one after the other give the
+// same picture; merging saves a pass where it costs no pixels.)
 void merge_overlapping(std::vector<PixelRect>& rects) {
   std::erase_if(rects, [](const PixelRect& r) { return r.empty(); });
   for (bool merged = true; merged;) {
@@ -139,8 +144,10 @@ void merge_overlapping(std::vector<PixelRect>& rects) {
     for (size_t i = 0; i < rects.size() && !merged; ++i) {
       for (size_t j = i + 1; j < rects.size(); ++j) {
         if (!rects[i].overlaps(rects[j])) continue;
-        rects[i] = PixelRect{std::min(rects[i].x0, rects[j].x0), std::min(rects[i].y0, rects[j].y0),
-                             std::max(rects[i].x1, rects[j].x1), std::max(rects[i].y1, rects[j].y1)};
+        const PixelRect box{std::min(rects[i].x0, rects[j].x0), std::min(rects[i].y0, rects[j].y0),
+                            std::max(rects[i].x1, rects[j].x1), std::max(rects[i].y1, rects[j].y1)};
+        if (area(box) > area(rects[i]) + area(rects[j])) continue;
+        rects[i] = box;
         rects.erase(rects.begin() + static_cast<std::ptrdiff_t>(j));
         merged = true;
         break;
@@ -285,20 +292,22 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
   for (auto& [id, picture] : s.pictures) picture.seen = false;
   for (size_t i = 0; i < items.size(); ++i) {
     const Item& it = items[i];
-    bool other_textures = false, callbacks = false;
-    std::vector<CmdKey> keys;
-    keys.reserve(static_cast<size_t>(it.list->CmdBuffer.Size));
-    for (const ImDrawCmd& c : it.list->CmdBuffer) {
-      other_textures = other_textures || c.TextureId != font;
-      callbacks = callbacks || c.UserCallback != nullptr;  // they may draw anything: every frame
-      keys.push_back(CmdKey{c.ClipRect, c.TextureId, c.VtxOffset, c.IdxOffset, c.ElemCount});
-    }
     auto [found, inserted] = s.pictures.try_emplace(it.key);
     Picture& p = found->second;
     p.seen = true;
-    changed[i] = full || inserted || callbacks || p.rect != it.rect || p.cmds != keys ||
-                 !same_buffer(p.vtx, it.list->VtxBuffer) || !same_buffer(p.idx, it.list->IdxBuffer) ||
-                 (other_textures && p.texture_generation != texture_generation);
+    bool recoloured = false, callbacks = false;
+    std::vector<CmdKey> keys;
+    keys.reserve(static_cast<size_t>(it.list->CmdBuffer.Size));
+    for (const ImDrawCmd& c : it.list->CmdBuffer) {
+      // A texture other than the font atlas whose pixels changed since the list was drawn.
+      recoloured = recoloured || (c.TextureId != font && p.texture_generation != texture_generation &&
+                                  texture_changed_at(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(c.TextureId))) >
+                                      p.texture_generation);
+      callbacks = callbacks || c.UserCallback != nullptr;  // they may draw anything: every frame
+      keys.push_back(CmdKey{c.ClipRect, c.TextureId, c.VtxOffset, c.IdxOffset, c.ElemCount});
+    }
+    changed[i] = full || inserted || callbacks || recoloured || p.rect != it.rect || p.cmds != keys ||
+                 !same_buffer(p.vtx, it.list->VtxBuffer) || !same_buffer(p.idx, it.list->IdxBuffer);
     if (!changed[i]) continue;
     if (!inserted && p.rect != it.rect) dirty.push_back(p.rect);
     dirty.push_back(it.rect);
@@ -328,7 +337,7 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
     std::vector<ImDrawList*> lists;
     for (const PixelRect& d : dirty) {
       clear_rect(d, fb_height, clear);
-      stats.pixels_cleared += static_cast<int64_t>(d.x1 - d.x0) * (d.y1 - d.y0);
+      stats.pixels_cleared += area(d);
       lists.clear();
       for (size_t i = 0; i < items.size(); ++i) {
         if (!items[i].rect.overlaps(d)) continue;

@@ -109,7 +109,7 @@ struct Heatmap::Gl {
     if (filter == min_filter) return;
     target.color().set_filter(filter, GL_NEAREST);
     min_filter = filter;
-    mark_textures_changed();
+    mark_texture_changed(target.color().id());
   }
 };
 
@@ -319,7 +319,7 @@ bool Heatmap::update_colors() {
   colors_dirty_ = false;
   last_mask_ = mask;
   ++color_pass_count_;
-  mark_textures_changed();
+  mark_texture_changed(gl_->target.color().id());
   return true;
 }
 
@@ -436,7 +436,7 @@ HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
         gl_->target.color().generate_mipmaps();
         gl_->mips_valid = true;
         ++mipmap_count_;
-        mark_textures_changed();
+        mark_texture_changed(gl_->target.color().id());
       }
       gl_->use_min_filter(filter == MinFilter::kNearest  ? GL_NEAREST
                           : filter == MinFilter::kLinear ? GL_LINEAR

@@ -402,6 +402,36 @@ TEST_F(FrameCacheGl, StateLeftByTheCallerDoesNotChangeThePicture) {
   }
 }
 
+// A texture re-coloured in place makes only the lists that show it draw again.
+TEST_F(FrameCacheGl, OnlyListsShowingAChangedTextureAreDrawnAgain) {
+  fill_image(40);
+  const ImVec4 clear(0.11f, 0.12f, 0.14f, 1.0f);
+  create_targets();
+  FrameCache cache;
+  const Script script;
+  const std::vector<uint8_t> none(16 * 16 * 4, 0);
+  const gl::Texture unseen = gl::Texture::create(gl::TextureFormat::kRGBA8, 16, 16, none.data());
+  const auto frame = [&] {
+    ImDrawData* dd = build_frame(script);
+    const std::vector<uint8_t> want = reference_pixels(dd, clear);
+    kept_.bind();
+    const FrameCache::Stats st = cache.render(dd, kWidth, kHeight, clear, texture_generation(), false);
+    const Diff d = compare(kept_.read_rgba(), want, false);
+    EXPECT_EQ(d.count, 0) << describe(d);
+    return st;
+  };
+  frame();
+  frame();
+  mark_texture_changed(unseen.id());
+  EXPECT_EQ(frame().lists_changed, 0) << "no window shows that texture";
+  std::vector<uint8_t> rgba(16 * 16 * 4, 255);
+  image_.upload(rgba.data());
+  mark_texture_changed(image_.id());
+  const FrameCache::Stats st = frame();
+  EXPECT_EQ(st.lists_changed, 1) << "window c shows it";
+  EXPECT_LE(st.pixels_cleared, 222 * 152);
+}
+
 // Heatmap::warm_up draws its pictures through imgui_impl_opengl3 (as ImGui frames draw images)
 // into the top-left pixel of the bound framebuffer only, and leaves the viewport as it was.
 TEST_F(FrameCacheGl, HeatmapWarmUpDrawsOnlyTheTopLeftPixel) {
