@@ -85,9 +85,15 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
   if (allow_maximise)
     std::snprintf(key_text, sizeof key_text, maximised ? "Esc: restore (or F%d)" : "F%d: maximise", v + 1);
   const std::string key = key_text;
-  const std::string computing = "computing\xE2\x80\xA6   ";
+  // The heatmaps say how far they are (their panel has no room for it on narrow windows).
+  const bool with_percent = view == ViewId::kHeatmaps;
+  char computing_text[48];
+  std::snprintf(computing_text, sizeof computing_text, with_percent ? "computing %.0f%%   " : "computing\xE2\x80\xA6   ",
+                100.0 * derived.heatmaps_progress);
+  const std::string computing = computing_text;
+  const std::string widest = (with_percent ? std::string("computing 100%   ") : computing) + key;
   const std::string hint = (pending ? computing : std::string()) + key;
-  const float hint_w = ImGui::CalcTextSize((computing + key).c_str()).x + pad;
+  const float hint_w = ImGui::CalcTextSize(widest.c_str()).x + pad;
   const ImVec2 after_strip = ImGui::GetCursorScreenPos();
   ImGui::SetCursorScreenPos(ImVec2(p0.x + w - hint_w, p0.y));
   const std::string hint_id = std::string("##hint_") + view_key(view);

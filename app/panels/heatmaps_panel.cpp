@@ -116,26 +116,12 @@ void request_visible(Derived& derived, const MapsLayout& l) {
   derived.heat_window = visible_window(v.x0, v.x1, v.y0, v.y1, n, w_px, h_px);
 }
 
-// The parts of the panel that change while the view is open (a map's picture, range and colour
-// bar; the progress) are child windows of their own: under software GL the frame cache then
-// draws again only their rectangles when a result arrives or the percentage moves, not the whole
-// panel. No padding, background or scrolling: they look like the items they hold.
-constexpr ImGuiWindowFlags kPartFlags =
-    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoBackground;
-
-// A child window of its own, `width` x `text_h` pixels (plus the item spacing below, where
-// glyphs may reach), with what `draw` puts in it; the next line starts where it would after the
-// text alone.
+// Text that changes while the view is open (what is shown, the summary of a partial result),
+// `width` x `text_h` pixels, in a panel part of its own.
 template <class Draw>
 void text_part(const char* id, float width, float text_h, Draw&& draw) {
-  const float below = ImGui::GetStyle().ItemSpacing.y;
-  ImGui::BeginChild(id, ImVec2(std::max(width, 1.0f), text_h + below), false, kPartFlags);
-  draw();
-  ImGui::EndChild();
-  ImGui::SetCursorPosY(ImGui::GetCursorPosY() - below);
+  panel_part(id, ImVec2(width, text_h), draw, ImGui::GetStyle().ItemSpacing.y);
 }
-
-float progress_width() { return ImGui::CalcTextSize("computing 100%").x; }
 
 int shown_count(const AppState& state) {
   return (state.show_absolute ? 1 : 0) + (state.show_rotary ? 1 : 0) + (state.show_difference ? 1 : 0);
@@ -170,12 +156,11 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   const int64_t seq_len = r ? r->seq_len : heatmap_tokens(params.config);
   const float line_h = ImGui::GetTextLineHeight();
   const ImVec4 amber(0.95f, 0.75f, 0.20f, 1.0f);
-  const bool computing = derived.heatmaps_busy || !r;
 
-  // What is shown (the key of the shown picture; the context the sidebar says: the key holds the
-  // capped length where the picture is the same), then the progress at the line's end.
-  const float progress_w = progress_width();
-  text_part("##heat_what", ImGui::GetContentRegionAvail().x - progress_w - ImGui::GetStyle().ItemSpacing.x, line_h, [&] {
+  // What is shown: the key of the shown picture, and the context the sidebar says (the key holds
+  // the capped length where the picture is the same). How far the computation is, the view's
+  // title strip says.
+  text_part("##heat_what", ImGui::GetContentRegionAvail().x, line_h, [&] {
     const bool softmax = r ? r->key.softmax : params.softmax;
     const bool causal = r ? r->key.causal : params.causal;
     const core::ContentKind content = r ? r->key.content : params.content;
@@ -191,12 +176,6 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
                               "(dynamic and longrope scaling) are those of the whole context.";
       item_tooltip(tip.c_str());
     }
-  });
-  ImGui::SameLine();
-  text_part("##heat_progress", progress_w, line_h, [&] {
-    if (!computing) return;
-    ImGui::TextColored(amber, "computing %.0f%%", 100.0 * derived.heatmaps_progress);
-    item_tooltip("The visible cells are being computed; the previous picture stays until they are ready.");
   });
   if (ImGui::SmallButton("reset zoom##heat")) {
     for (viz::Heatmap& hm : derived.heat_gl.maps) hm.reset_view();
@@ -243,8 +222,12 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   for (int k = 0; k < 3; ++k) {
     if (!show[k]) continue;
     if (shown++ % layout.per_row != 0) ImGui::SameLine();
+    // The last part of a row reaches to the panel's edge: a title or range wider than the map
+    // is not cut short there.
+    const bool last_in_row = shown % layout.per_row == 0 || shown == count;
+    const ImVec2 size(last_in_row ? std::max(part_size.x, ImGui::GetContentRegionAvail().x) : part_size.x, part_size.y);
     const std::string part_id = std::string("##heat_part") + std::to_string(k);
-    ImGui::BeginChild(part_id.c_str(), part_size, false, kPartFlags);
+    ImGui::BeginChild(part_id.c_str(), size, false, kPanelPartFlags);
     ImGui::TextUnformatted(titles[k]);
     viz::Heatmap& hm = derived.heat_gl.maps[k];
     if (!r || (!r->map(k).available && hm.logical_rows() != r->seq_len)) {

@@ -2,6 +2,7 @@
 // rotating as the position advances (play/pause, speed) and its trace over positions 0..P.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -46,14 +47,21 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
   if (ImGui::Button("|<##rotreset")) r.position = 0.0;
   item_tooltip("Back to position 0.");
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(std::max(ImGui::GetFontSize() * 6.0f, ImGui::GetContentRegionAvail().x * 0.45f));
-  double pos = r.position;
-  const double pmin = 0.0;
-  if (ImGui::SliderScalar("position##rotpos", ImGuiDataType_Double, &pos, &pmin, &period, "%.2f")) {
-    r.position = pos;
-    r.playing = false;
-  }
-  item_tooltip("The query's position p: every pair i is rotated by the angle p x theta_i.");
+  // The slider moves with the animation: a panel part of its own (so are the three plots below),
+  // the buttons and the rest of the panel stay as they are.
+  const float slider_w = std::max(ImGui::GetFontSize() * 6.0f, ImGui::GetContentRegionAvail().x * 0.45f);
+  const char* slider_label = "position";
+  const float label_w = ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(slider_label).x;
+  panel_part("##rot_position", ImVec2(slider_w + label_w, ImGui::GetFrameHeight()), [&] {
+    ImGui::SetNextItemWidth(slider_w);
+    double pos = r.position;
+    const double pmin = 0.0;
+    if (ImGui::SliderScalar("position##rotpos", ImGuiDataType_Double, &pos, &pmin, &period, "%.2f")) {
+      r.position = pos;
+      r.playing = false;
+    }
+    item_tooltip("The query's position p: every pair i is rotated by the angle p x theta_i.");
+  });
   ImGui::SameLine();
   dim_text("P = %d, %.3g positions/s", r.trace_length, r.speed);
 
@@ -85,48 +93,56 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
       y = x0 * std::sin(angle) + y0 * std::cos(angle);
     };
     if (k > 0) ImGui::SameLine();
-    ImGui::BeginGroup();
     const double angle = r.position * theta;
-    text_wrapped(width, "%s: pair %d", r.auto_pairs ? names[k] : "pair", i);
-    text_wrapped(width, "\xCE\xB8 = %.3g rad/pos", theta);
-    text_wrapped(width, "%.3g rad = %.3g turns", angle, angle / kTwoPi);
-    // Narrow plots leave the axis titles out (they would take most of the plot); this line names
+    // Narrow plots leave the axis titles out (they would take most of the plot); a line names
     // the two features instead.
     const bool titled = width >= ImGui::GetFontSize() * 10.0f;
-    if (!titled) dim_text_wrapped(width, "features %d (x), %d (y)", d0, d1);
-    const double lim = radius * 1.25;
-    viz::AxisSpec ax{titled ? "x (feature " + std::to_string(d0) + ")" : std::string(), false, -lim, lim};
-    viz::AxisSpec ay{titled ? "y (feature " + std::to_string(d1) + ")" : std::string(), false, -lim, lim};
-    viz::PlotOptions options;
-    options.equal_aspect = true;
-    options.legend = viz::LegendCorner::kNone;
-    options.crosshair = false;
-    const std::string id = "##rotplot" + std::to_string(k);
+    char lines[4][96];
+    std::snprintf(lines[0], sizeof lines[0], "%s: pair %d", r.auto_pairs ? names[k] : "pair", i);
+    std::snprintf(lines[1], sizeof lines[1], "\xCE\xB8 = %.3g rad/pos", theta);
+    std::snprintf(lines[2], sizeof lines[2], "%.3g rad = %.3g turns", angle, angle / kTwoPi);
+    std::snprintf(lines[3], sizeof lines[3], "features %d (x), %d (y)", d0, d1);
+    const int line_count = titled ? 3 : 4;
+    float text_h = 0.0f;
+    for (int l = 0; l < line_count; ++l) text_h += text_wrapped_height(lines[l], width) + ImGui::GetStyle().ItemSpacing.y;
     // About square (the axes take about as much height as width): a taller box would only
     // stretch the y range of the equal-aspect plot.
-    const float plot_h = std::clamp(width, ImGui::GetFontSize() * 5.0f, std::max(ImGui::GetFontSize() * 5.0f, ImGui::GetContentRegionAvail().y));
-    if (viz::begin_plot(id.c_str(), ImVec2(width, plot_h), ax, ay, options)) {
-      std::vector<double> cx(kCircleSegments + 1), cy(kCircleSegments + 1);
-      for (int s = 0; s <= kCircleSegments; ++s) {
-        cx[s] = radius * std::cos(kTwoPi * s / kCircleSegments);
-        cy[s] = radius * std::sin(kTwoPi * s / kCircleSegments);
+    const float font = ImGui::GetFontSize();
+    const float plot_h = std::clamp(width, font * 5.0f, std::max(font * 5.0f, ImGui::GetContentRegionAvail().y - text_h));
+    const std::string part_id = "##rot_part" + std::to_string(k);
+    panel_part(part_id.c_str(), ImVec2(width, text_h + plot_h), [&] {
+      for (int l = 0; l < 3; ++l) text_wrapped(width, "%s", lines[l]);
+      if (!titled) dim_text_wrapped(width, "%s", lines[3]);
+      const double lim = radius * 1.25;
+      viz::AxisSpec ax{titled ? "x (feature " + std::to_string(d0) + ")" : std::string(), false, -lim, lim};
+      viz::AxisSpec ay{titled ? "y (feature " + std::to_string(d1) + ")" : std::string(), false, -lim, lim};
+      viz::PlotOptions options;
+      options.equal_aspect = true;
+      options.legend = viz::LegendCorner::kNone;
+      options.crosshair = false;
+      const std::string id = "##rotplot" + std::to_string(k);
+      if (viz::begin_plot(id.c_str(), ImVec2(width, plot_h), ax, ay, options)) {
+        std::vector<double> cx(kCircleSegments + 1), cy(kCircleSegments + 1);
+        for (int s = 0; s <= kCircleSegments; ++s) {
+          cx[s] = radius * std::cos(kTwoPi * s / kCircleSegments);
+          cy[s] = radius * std::sin(kTwoPi * s / kCircleSegments);
+        }
+        viz::plot_line("##circle", cx.data(), cy.data(), kCircleSegments + 1, pal.grid, 1.0f, true);
+        // Trace: integer positions 0..floor(position).
+        const int last = static_cast<int>(std::floor(r.position));
+        std::vector<double> tx(last + 1), ty(last + 1);
+        for (int p = 0; p <= last; ++p) rotated(p, tx[p], ty[p]);
+        viz::plot_line("##trace", tx.data(), ty.data(), last + 1, with_alpha_trace(pal.series[k]), 1.5f);
+        viz::plot_scatter("##dots", tx.data(), ty.data(), last + 1, pal.series[k], 2.5f);
+        double ex, ey;
+        rotated(r.position, ex, ey);
+        viz::plot_arrow(0.0, 0.0, x0, y0, pal.grid, 1.5f);
+        viz::plot_arrow(0.0, 0.0, ex, ey, pal.series[k], 3.0f);
+        const std::string label = "p = " + std::to_string(static_cast<int>(std::floor(r.position)));
+        viz::plot_annotation(ex, ey, label.c_str());
+        viz::end_plot();
       }
-      viz::plot_line("##circle", cx.data(), cy.data(), kCircleSegments + 1, pal.grid, 1.0f, true);
-      // Trace: integer positions 0..floor(position).
-      const int last = static_cast<int>(std::floor(r.position));
-      std::vector<double> tx(last + 1), ty(last + 1);
-      for (int p = 0; p <= last; ++p) rotated(p, tx[p], ty[p]);
-      viz::plot_line("##trace", tx.data(), ty.data(), last + 1, with_alpha_trace(pal.series[k]), 1.5f);
-      viz::plot_scatter("##dots", tx.data(), ty.data(), last + 1, pal.series[k], 2.5f);
-      double ex, ey;
-      rotated(r.position, ex, ey);
-      viz::plot_arrow(0.0, 0.0, x0, y0, pal.grid, 1.5f);
-      viz::plot_arrow(0.0, 0.0, ex, ey, pal.series[k], 3.0f);
-      const std::string label = "p = " + std::to_string(static_cast<int>(std::floor(r.position)));
-      viz::plot_annotation(ex, ey, label.c_str());
-      viz::end_plot();
-    }
-    ImGui::EndGroup();
+    });
   }
 }
 

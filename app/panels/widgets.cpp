@@ -108,6 +108,13 @@ float text_wrapped_height(std::string_view text, float width) {
   return lines * ImGui::GetTextLineHeight() + (lines - 1.0f) * ImGui::GetStyle().ItemSpacing.y;
 }
 
+void panel_part(const char* id, ImVec2 size, const std::function<void()>& draw, float below) {
+  ImGui::BeginChild(id, ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f) + below), false, kPanelPartFlags);
+  draw();
+  ImGui::EndChild();
+  if (below > 0.0f) ImGui::SetCursorPosY(ImGui::GetCursorPosY() - below);
+}
+
 void dim_text_wrapped(float width, const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <imgui.h>
+
 namespace rope::app {
 
 // Tooltip for the last item, wrapped at a readable width.
@@ -45,5 +47,15 @@ void text_wrapped(float width, const char* fmt, ...);
 void dim_text_wrapped(float width, const char* fmt, ...);
 // The height text_wrapped(width, "%s", text) takes (at least one line).
 float text_wrapped_height(std::string_view text, float width);
+
+// A part of a panel that changes while the rest stays (an animated plot, a progress read-out, a
+// map whose picture arrives) in a child window of its own, `size` pixels, holding what `draw`
+// puts there: under software GL the frame cache then draws again only its rectangle, not the
+// whole panel. No padding, background or scrolling: it looks like the items it holds. The child
+// also takes `below` pixels under `size` (glyphs that reach below the line height) without
+// moving the next line down.
+inline constexpr ImGuiWindowFlags kPanelPartFlags =
+    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoBackground;
+void panel_part(const char* id, ImVec2 size, const std::function<void()>& draw, float below = 0.0f);
 
 }  // namespace rope::app
