@@ -83,6 +83,22 @@ class GuiSmoke : public ::testing::Test {
     }
     return false;
   }
+  // The active window whose name contains `part`, or null.
+  static ImGuiWindow* window_named(const std::string& part) {
+    for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows)
+      if (w->Active && std::string(w->Name).find(part) != std::string::npos) return w;
+    return nullptr;
+  }
+  // The vertices of a view's own draw list (not those of the child windows in it).
+  static std::vector<ImDrawVert> view_own_vertices(const std::string& view) {
+    for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+      const std::string name = w->Name;
+      const size_t at = name.find("##view_" + view);
+      if (w->Active && at != std::string::npos && name.find('/', at) == std::string::npos)
+        return {w->DrawList->VtxBuffer.Data, w->DrawList->VtxBuffer.Data + w->DrawList->VtxBuffer.Size};
+    }
+    return {};
+  }
   // The heatmaps at seq_len, everything computed.
   std::shared_ptr<const HeatmapResult> settled_heatmaps(int64_t seq_len) {
     state_.params.config.seq_len = seq_len;
@@ -434,15 +450,10 @@ TEST_F(GuiSmoke, TheFirstHeatmapsChangeOnlyTheirPartsOfThePanel) {
   };
   const auto look = [] {
     Seen seen;
-    for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
-      const std::string name = w->Name;
-      if (!w->Active || name.find("##view_heatmaps") == std::string::npos) continue;
-      if (name.find("##heat_part1") != std::string::npos) {
-        seen.part_pos = w->Pos;
-        seen.part_size = w->Size;
-      } else if (name.find("/##heat_") == std::string::npos && name.find("/##hint_") == std::string::npos) {
-        seen.panel.assign(w->DrawList->VtxBuffer.Data, w->DrawList->VtxBuffer.Data + w->DrawList->VtxBuffer.Size);
-      }
+    seen.panel = view_own_vertices("heatmaps");
+    if (const ImGuiWindow* part = window_named("##heat_part1")) {
+      seen.part_pos = part->Pos;
+      seen.part_size = part->Size;
     }
     return seen;
   };
@@ -459,6 +470,30 @@ TEST_F(GuiSmoke, TheFirstHeatmapsChangeOnlyTheirPartsOfThePanel) {
   EXPECT_EQ(before.part_pos.y, after.part_pos.y);
   EXPECT_EQ(before.part_size.x, after.part_size.x);
   EXPECT_EQ(before.part_size.y, after.part_size.y);
+}
+
+// The rotation animates in its parts (the position slider, the three plots); the view's own draw
+// list stays the same from frame to frame, so under software GL only those parts are drawn again.
+TEST_F(GuiSmoke, TheRotationAnimatesOnlyItsParts) {
+  state_.rotation.playing = true;
+  frames(3);
+  const std::vector<ImDrawVert> view = view_own_vertices("rotation");
+  const ImGuiWindow* plot = window_named("##rot_part0");
+  ASSERT_NE(plot, nullptr);
+  const std::vector<ImDrawVert> plot_before(plot->DrawList->VtxBuffer.Data,
+                                            plot->DrawList->VtxBuffer.Data + plot->DrawList->VtxBuffer.Size);
+  const double position = state_.rotation.position;
+  frame();
+  EXPECT_GT(state_.rotation.position, position);
+  const std::vector<ImDrawVert> view_after = view_own_vertices("rotation");
+  ASSERT_FALSE(view.empty());
+  ASSERT_EQ(view.size(), view_after.size());
+  EXPECT_EQ(std::memcmp(view.data(), view_after.data(), view.size() * sizeof(ImDrawVert)), 0);
+  const std::vector<ImDrawVert> plot_after(plot->DrawList->VtxBuffer.Data,
+                                           plot->DrawList->VtxBuffer.Data + plot->DrawList->VtxBuffer.Size);
+  EXPECT_TRUE(plot_before.size() != plot_after.size() ||
+              std::memcmp(plot_before.data(), plot_after.data(), plot_before.size() * sizeof(ImDrawVert)) != 0)
+      << "the fast pair's plot did not move";
 }
 
 TEST_F(GuiSmoke, LongSoftmaxShowsTheRotaryMapWhileTheAbsoluteOneComputes) {
