@@ -38,10 +38,11 @@ struct CmdKey {
   }
 };
 
-// What a list looked like when it was last drawn, and where (its place: a child window's
-// rectangle, or the footprint of any other list).
+// What a list looked like when it was last drawn, and where: its place (a child window's
+// rectangle, or the footprint of any other list) and the footprint of its triangles then.
 struct Picture {
   PixelRect rect;
+  PixelRect drawn;
   std::vector<ImDrawVert> vtx;
   std::vector<ImDrawIdx> idx;
   std::vector<CmdKey> cmds;
@@ -309,9 +310,13 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
     changed[i] = full || inserted || callbacks || recoloured || p.rect != it.rect || p.cmds != keys ||
                  !same_buffer(p.vtx, it.list->VtxBuffer) || !same_buffer(p.idx, it.list->IdxBuffer);
     if (!changed[i]) continue;
-    if (!inserted && p.rect != it.rect) dirty.push_back(p.rect);
-    dirty.push_back(it.rect);
+    // Where its pixels change: where its triangles were and where they are (within a child
+    // window's rectangle, often much less: a line of text that changes in an empty panel).
+    const PixelRect drawn = footprint(*it.list, to_px);
+    if (!inserted) dirty.push_back(p.drawn);
+    dirty.push_back(drawn);
     p.rect = it.rect;
+    p.drawn = drawn;
     p.vtx.assign(it.list->VtxBuffer.Data, it.list->VtxBuffer.Data + it.list->VtxBuffer.Size);
     p.idx.assign(it.list->IdxBuffer.Data, it.list->IdxBuffer.Data + it.list->IdxBuffer.Size);
     p.cmds = std::move(keys);
@@ -321,7 +326,7 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
     if (it->second.seen) {
       ++it;
     } else {
-      dirty.push_back(it->second.rect);
+      dirty.push_back(it->second.drawn);
       it = s.pictures.erase(it);
     }
   }

@@ -16,9 +16,10 @@
 // footprint of its triangles). A list changed when its vertices, indices, commands or place
 // differ from last frame's, or when it shows a texture other than the font atlas whose pixels
 // changed since it was drawn (viz::mark_texture_changed: a heatmap re-coloured in place keeps its
-// texture name; texture_generation is viz::texture_generation()). The old and new places of
-// changed lists, and the places of lists that are gone, are dirty; two dirty places that overlap
-// are merged where their bounding box is no larger than the two together. Each dirty place is wiped to the clear colour and every list that
+// texture name; texture_generation is viz::texture_generation()). Where the triangles of changed
+// lists were and are (the bounding boxes of their triangles, inside their clip rectangles), and
+// where those of lists that are gone were, is dirty; two dirty places that overlap are merged
+// where their bounding box is no larger than the two together. Each dirty place is wiped to the clear colour and every list that
 // reaches into it is drawn again there, clipped to it, in draw order. Everything outside the
 // dirty places is as last frame left it, and inside them it is drawn as a whole frame would draw
 // it, so the picture is the one of clearing and drawing everything, provided the root window has
