@@ -299,11 +299,12 @@ void draw_controls_panel(AppState& state, Derived& derived) {
                   1.0);
     ImGui::TextUnformatted("layout");
     item_tooltip(kTipLayout);
-    same_line_if_radio_fits("NeoX (j, j+d/2)##layout");
+    RadioRow layout_row;
+    layout_row.next("NeoX (j, j+d/2)##layout");
     int layout = c.layout == core::Layout::kGptj ? 1 : 0;
     if (ImGui::RadioButton("NeoX (j, j+d/2)##layout", &layout, 0)) c.layout = core::Layout::kNeox;
     item_tooltip(kTipLayout);
-    same_line_if_radio_fits("GPT-J (2j, 2j+1)##layout");
+    layout_row.next("GPT-J (2j, 2j+1)##layout");
     if (ImGui::RadioButton("GPT-J (2j, 2j+1)##layout", &layout, 1)) c.layout = core::Layout::kGptj;
     item_tooltip(kTipLayout);
     scaling_controls(c);
@@ -319,14 +320,15 @@ void draw_controls_panel(AppState& state, Derived& derived) {
   if (ImGui::CollapsingHeader("Content and attention##hdr", ImGuiTreeNodeFlags_DefaultOpen)) {
     ImGui::TextUnformatted("content");
     item_tooltip(kTipContent);
-    same_line_if_radio_fits("constant##content");
+    RadioRow content_row;
+    content_row.next("constant##content");
     int content = p.content == core::ContentKind::kRandom ? 1 : p.content == core::ContentKind::kOnes ? 2 : 0;
     if (ImGui::RadioButton("constant##content", &content, 0)) p.content = core::ContentKind::kConstant;
     item_tooltip(kTipContent);
-    same_line_if_radio_fits("random##content");
+    content_row.next("random##content");
     if (ImGui::RadioButton("random##content", &content, 1)) p.content = core::ContentKind::kRandom;
     item_tooltip(kTipContent);
-    same_line_if_radio_fits("ones##content");
+    content_row.next("ones##content");
     if (ImGui::RadioButton("ones##content", &content, 2)) p.content = core::ContentKind::kOnes;
     item_tooltip(kTipContent);
     ImGui::TextUnformatted("seed");
@@ -338,11 +340,12 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     item_tooltip(kTipSeed);
     ImGui::Checkbox("causal mask##causal", &p.causal);
     item_tooltip(kTipCausal);
-    same_line_if_radio_fits("logits##mode");
+    RadioRow mode_row;
+    mode_row.next("logits##mode");
     int sm = p.softmax ? 1 : 0;
     if (ImGui::RadioButton("logits##mode", &sm, 0)) p.softmax = false;
     item_tooltip(kTipSoftmax);
-    same_line_if_radio_fits("softmax##mode");
+    mode_row.next("softmax##mode");
     if (ImGui::RadioButton("softmax##mode", &sm, 1)) p.softmax = true;
     item_tooltip(kTipSoftmax);
     ImGui::TextUnformatted("colormap (values)");
@@ -362,11 +365,12 @@ void draw_controls_panel(AppState& state, Derived& derived) {
   // ---- Views ----
   if (ImGui::CollapsingHeader("Views##hdr", ImGuiTreeNodeFlags_DefaultOpen)) {
     ImGui::TextUnformatted("frequencies");
-    same_line_if_radio_fits("theta_i##faxis");
+    RadioRow faxis_row;
+    faxis_row.next("theta_i##faxis");
     int axis = state.freq_axis == FreqAxis::kWavelength ? 1 : 0;
     if (ImGui::RadioButton("theta_i##faxis", &axis, 0)) state.freq_axis = FreqAxis::kTheta;
     item_tooltip("Plot the angle per position theta_i (radians, log scale) of each pair.");
-    same_line_if_radio_fits("wavelength##faxis");
+    faxis_row.next("wavelength##faxis");
     if (ImGui::RadioButton("wavelength##faxis", &axis, 1)) state.freq_axis = FreqAxis::kWavelength;
     item_tooltip("Plot the wavelength 2 pi / theta_i (positions per full turn) against the context lengths.");
     slider_int64("decay: max distance", "decaymax", &p.decay_max_distance, 16, kMaxDecayDistance, true, kTipDecayMax,
@@ -404,7 +408,8 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     }
     int theme = state.ui.theme == viz::Theme::kLight ? 1 : 0;
     if (ImGui::RadioButton("dark##theme", &theme, 0)) state.ui.theme = viz::Theme::kDark;
-    same_line_if_radio_fits("light##theme");
+    RadioRow theme_row;
+    theme_row.next("light##theme");
     if (ImGui::RadioButton("light##theme", &theme, 1)) state.ui.theme = viz::Theme::kLight;
     item_tooltip("Light is usually better on a projector.");
     dim_text("F1-F4 maximise a view, Esc restores;");

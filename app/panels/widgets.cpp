@@ -36,11 +36,16 @@ void help_marker(const char* text) {
   item_tooltip(text);
 }
 
-void same_line_if_radio_fits(const char* label) {
+void RadioRow::next(const char* label) {
   const ImGuiStyle& style = ImGui::GetStyle();
   const float width = ImGui::GetFrameHeight() + style.ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
   const float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-  if (ImGui::GetItemRectMax().x + style.ItemSpacing.x + width <= right_edge) ImGui::SameLine();
+  if (ImGui::GetItemRectMax().x + style.ItemSpacing.x + width <= right_edge) {
+    ImGui::SameLine();
+  } else if (first_x_ >= 0.0f && first_x_ + width <= right_edge) {
+    ImGui::SetCursorScreenPos(ImVec2(first_x_, ImGui::GetCursorScreenPos().y));
+  }
+  if (first_x_ < 0.0f) first_x_ = ImGui::GetCursorScreenPos().x;
 }
 
 void dim_text(const char* fmt, ...) {

@@ -28,9 +28,20 @@ bool slider_int(const char* label, const char* id, int* value, int min, int max,
 bool slider_float(const char* label, const char* id, float* value, float min, float max, const char* format,
                   const char* tooltip, bool log = false);
 
-// Puts the next radio button labelled `label` on the line of the last item when it fits there,
-// else on the next line (a row of options wraps instead of running past the panel's edge).
-void same_line_if_radio_fits(const char* label);
+// A row of radio buttons (after a label or another item) that wraps instead of running past the
+// panel's edge; an option that goes to the next line starts under the row's first option.
+//   RadioRow row;
+//   row.next("NeoX##layout");  ImGui::RadioButton("NeoX##layout", ...);
+//   row.next("GPT-J##layout"); ImGui::RadioButton("GPT-J##layout", ...);
+class RadioRow {
+ public:
+  // Before the radio button labelled `label`: on the line of the last item when it fits there,
+  // else on the next line.
+  void next(const char* label);
+
+ private:
+  float first_x_ = -1.0f;  // where the row's first option starts (screen x)
+};
 
 // Text in the colour of the theme's "disabled" text.
 void dim_text(const char* fmt, ...);
