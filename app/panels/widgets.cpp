@@ -88,13 +88,15 @@ std::vector<std::string> wrap_at_spaces(std::string_view text, float width,
 
 namespace {
 
+// The width of `s` in the current font (the measure wrap_at_spaces breaks lines by).
+float text_width(std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; }
+
 void text_wrapped_v(float width, bool dim, const char* fmt, va_list args) {
   char buf[2048];
   std::vsnprintf(buf, sizeof buf, fmt, args);
   if (width <= 0.0f) width = ImGui::GetContentRegionAvail().x;
   if (dim) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  const auto measure = [](std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; };
-  for (const std::string& line : wrap_at_spaces(buf, width, measure)) ImGui::TextUnformatted(line.c_str());
+  for (const std::string& line : wrap_at_spaces(buf, width, text_width)) ImGui::TextUnformatted(line.c_str());
   if (dim) ImGui::PopStyleColor();
 }
 
@@ -108,8 +110,7 @@ void text_wrapped(float width, const char* fmt, ...) {
 }
 
 float text_wrapped_height(std::string_view text, float width) {
-  const auto measure = [](std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; };
-  const auto lines = static_cast<float>(std::max<size_t>(1, wrap_at_spaces(text, width, measure).size()));
+  const auto lines = static_cast<float>(std::max<size_t>(1, wrap_at_spaces(text, width, text_width).size()));
   return lines * ImGui::GetTextLineHeight() + (lines - 1.0f) * ImGui::GetStyle().ItemSpacing.y;
 }
 

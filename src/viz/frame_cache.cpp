@@ -285,8 +285,8 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
     items.push_back(it);
   }
 
-  // What changed since last frame: its old and new places are dirty, and so are the places of
-  // lists that are gone.
+  // What changed since last frame: where its triangles were and are is dirty, and so is where
+  // the triangles of lists that are gone were.
   std::vector<PixelRect> dirty;
   if (window_back_buffer && s.mark_written) dirty.push_back(PixelRect{0, fb_height - 1, 1, fb_height});
   std::vector<char> changed(items.size(), 0);
