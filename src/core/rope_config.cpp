@@ -155,7 +155,8 @@ void validate(const RopeConfig& c) {
       const double low = require(s.low_freq_factor, "low_freq_factor", s.type);
       const double high = require(s.high_freq_factor, "high_freq_factor", s.type);
       if (!s.original_max) fail("llama3 scaling requires original_max_position_embeddings (--original-max)");
-      if (high <= low) fail("llama3 scaling requires high_freq_factor > low_freq_factor");
+      // Hugging Face warns on high == low and still computes (the band between them is then empty).
+      if (high < low) fail("llama3 scaling requires high_freq_factor >= low_freq_factor");
       break;
     }
     case ScalingType::kLongrope: {
@@ -261,7 +262,7 @@ RopeFrequencies compute_frequencies(const RopeConfig& c) {
         } else if (wavelen < f.llama3_high_freq_wavelen) {
           f.inv_freq[j] = theta;
         } else {
-          const double smooth = (orig / wavelen - low) / (high - low);
+          const double smooth = high > low ? (orig / wavelen - low) / (high - low) : 1.0;
           f.inv_freq[j] = (1.0 - smooth) * theta / f.factor + smooth * theta;
         }
       }

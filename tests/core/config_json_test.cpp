@@ -3,12 +3,17 @@
 // Fixtures live in tests/data/configs/{models,synthetic,malformed}.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "core/config_json.h"
 #include "core/error.h"
+#include "core/model_rules.h"
 #include "core/rope_config.h"
 
 namespace rope::core {
@@ -253,6 +258,305 @@ TEST(ConfigJson, EveryModelFixtureParses) {
                            "models/phi-3-mini-128k-instruct.json", "models/deepseek-v2-lite.json"}) {
     SCOPED_TRACE(file);
     EXPECT_EQ(error_of_fixture(file), "");
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Paths and messages
+// ------------------------------------------------------------------------------------------
+
+TEST(ConfigJson, DirectoryIsSaidToBeADirectory) {
+  const std::string message = error_of_fixture("models");
+  EXPECT_NE(message.find("is a directory"), std::string::npos) << message;
+  EXPECT_EQ(message.find("64 MiB"), std::string::npos) << message;
+}
+
+TEST(ConfigJson, NewlineInsideAStringIsNamedNotCoded) {
+  const std::string message = error_of_text("{\"model_type\": \"lla\nma\"}");
+  EXPECT_NE(message.find("<newline>"), std::string::npos) << message;
+  EXPECT_EQ(message.find("<U+000A>"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// ------------------------------------------------------------------------------------------
+// Layer types
+// ------------------------------------------------------------------------------------------
+
+std::vector<int> full_every_sixth(int layers) {
+  std::vector<int> out;
+  for (int i = 0; i < layers; ++i) {
+    if ((i + 1) % 6 == 0) out.push_back(i);
+  }
+  return out;
+}
+
+void expect_gemma3_270m(const ModelRope& m) {
+  ASSERT_EQ(m.layer_types.size(), 2u);
+  const LayerTypeRope* full = m.find("full_attention");
+  const LayerTypeRope* sliding = m.find("sliding_attention");
+  ASSERT_TRUE(full && sliding);
+  EXPECT_EQ(full->config.base, 1e6);
+  EXPECT_EQ(sliding->config.base, 1e4);
+  EXPECT_EQ(full->config.head_dim, 256);
+  EXPECT_EQ(full->layers, (std::vector<int>{5, 11, 17}));
+  EXPECT_EQ(sliding->layers.size(), 15u);
+  EXPECT_EQ(m.layer_set.size(), 18u);
+  EXPECT_EQ(&m.select(std::nullopt), full);  // the views default to the global layers
+  EXPECT_EQ(&m.select("sliding_attention"), sliding);
+}
+
+TEST(ConfigJsonLayerTypes, Gemma3RopeLocalBaseFreqGivesTwoSets) {
+  const ModelRope m = load_hf_model(fixture("models/gemma-3-270m.json"));
+  expect_gemma3_270m(m);
+  EXPECT_TRUE(m.warnings.empty()) << m.warnings.front();
+}
+
+TEST(ConfigJsonLayerTypes, V5NestedRopeParametersPerLayerType) {
+  const ModelRope v5 = load_hf_model(fixture("synthetic/gemma-3-270m-v5.json"));
+  expect_gemma3_270m(v5);
+  const ModelRope v4 = load_hf_model(fixture("models/gemma-3-270m.json"));
+  for (const char* name : {"full_attention", "sliding_attention"}) {
+    EXPECT_EQ(v5.find(name)->config, v4.find(name)->config) << name;
+    EXPECT_EQ(v5.find(name)->layers, v4.find(name)->layers) << name;
+  }
+  // The old reader's failure: plain RoPE at base 10000 for the whole model.
+  EXPECT_EQ(load_hf_config(fixture("synthetic/gemma-3-270m-v5.json")).base, 1e6);
+}
+
+TEST(ConfigJsonLayerTypes, SlidingWindowPatternPlacesTheGlobalLayers) {
+  const ModelRope m = load_hf_model(fixture("synthetic/gemma3_pattern_only.json"));
+  EXPECT_EQ(m.find("full_attention")->layers, full_every_sixth(26));
+  EXPECT_EQ(m.find("sliding_attention")->layers.size(), 22u);
+}
+
+TEST(ConfigJsonLayerTypes, OneRopeForEveryListedLayerType) {
+  const ModelRope m = load_hf_model(fixture("synthetic/gemma2_layer_types_one_rope.json"));
+  ASSERT_EQ(m.layer_types.size(), 2u);
+  EXPECT_EQ(m.layer_types[0].name, "full_attention");  // listed first although layer 0 slides
+  EXPECT_EQ(m.layer_types[0].config, m.layer_types[1].config);
+  EXPECT_EQ(m.layer_types[0].config.head_dim, 256);  // Gemma2Config's head_dim, not 2304 / 8
+  EXPECT_EQ(m.layer_types[1].layers.front(), 0);
+}
+
+TEST(ConfigJsonLayerTypes, UnknownLayerTypeNamesTheAvailableOnes) {
+  const ModelRope m = load_hf_model(fixture("models/gemma-3-270m.json"));
+  try {
+    (void)m.select("chunked_attention");
+    FAIL() << "no error";
+  } catch (const RopeError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("chunked_attention"), std::string::npos) << message;
+    EXPECT_NE(message.find("full_attention, sliding_attention"), std::string::npos) << message;
+  }
+}
+
+TEST(ConfigJsonLayerTypes, NestedSetMissingForAListedLayerTypeIsAnError) {
+  const std::string message = error_of_text(R"({"head_dim": 64, "layer_types": ["full_attention", "sliding_attention"],
+      "rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 1e6}}})");
+  EXPECT_NE(message.find("sliding_attention"), std::string::npos) << message;
+}
+
+// ------------------------------------------------------------------------------------------
+// Wrappers and architecture rules
+// ------------------------------------------------------------------------------------------
+
+TEST(ConfigJsonRules, Gemma3MultimodalWrapperUsesTextConfigAndClassDefaults) {
+  const ModelRope m = load_hf_model(fixture("models/gemma-3-4b-it.json"));
+  EXPECT_EQ(m.text_config, "text_config");
+  EXPECT_EQ(m.model_type, "gemma3_text");
+  const LayerTypeRope& full = m.select(std::nullopt);
+  EXPECT_EQ(full.config.head_dim, 256);  // Gemma3TextConfig default; 2560 / 8 would be 320
+  EXPECT_EQ(full.config.base, 1e6);      // class default rope_theta
+  EXPECT_EQ(full.config.scaling.type, ScalingType::kLinear);
+  EXPECT_EQ(full.config.scaling.factor.value_or(-1), 8.0);
+  const LayerTypeRope* sliding = m.find("sliding_attention");
+  ASSERT_TRUE(sliding);
+  EXPECT_EQ(sliding->config.base, 1e4);
+  EXPECT_EQ(sliding->config.scaling.type, ScalingType::kNone);  // local layers are not scaled
+  EXPECT_EQ(full.layers, full_every_sixth(34));
+  const auto head = std::find_if(full.origins.begin(), full.origins.end(), [](const ValueOrigin& o) { return o.field == "head_dim"; });
+  ASSERT_NE(head, full.origins.end());
+  EXPECT_NE(head->origin.find("Gemma3TextConfig"), std::string::npos) << head->origin;
+}
+
+TEST(ConfigJsonRules, GptjAliasesAbsoluteRotaryDimAndInterleavedPairs) {
+  const RopeConfig c = load_hf_config(fixture("models/gpt-j-6b.json"));
+  EXPECT_EQ(c.head_dim, 256);  // n_embd / n_head
+  EXPECT_EQ(c.rotary_dim(), 64);
+  EXPECT_EQ(c.layout, Layout::kGptj);
+  EXPECT_EQ(c.max_position_embeddings.value_or(-1), 2048);  // n_positions
+  EXPECT_EQ(load_hf_model(fixture("models/gpt-j-6b.json")).num_layers, 28);
+}
+
+TEST(ConfigJsonRules, AbsoluteRotaryDimSurvivesFloatTruncation) {
+  // 80 features per head, 64 rotate: int(80 * (64 / 80)) must be 64.
+  for (int rd : {2, 6, 10, 14, 22, 26, 30, 34, 38, 42, 46, 50, 54, 58, 62, 64, 78}) {
+    const RopeConfig c = parse_hf_config(R"({"model_type": "codegen", "n_embd": 2560, "n_head": 32, "rotary_dim": )" +
+                                         std::to_string(rd) + "}");
+    EXPECT_EQ(c.rotary_dim(), rd);
+  }
+}
+
+TEST(ConfigJsonRules, FalconNHeadAndAlibi) {
+  const RopeConfig c = load_hf_config(fixture("models/falcon-7b.json"));
+  EXPECT_EQ(c.head_dim, 64);  // 4544 / n_head 71
+  EXPECT_EQ(c.layout, Layout::kNeox);
+  const std::string alibi = error_of_text(R"({"model_type": "falcon", "hidden_size": 8192, "n_head": 128, "alibi": true})");
+  EXPECT_NE(alibi.find("alibi"), std::string::npos) << alibi;
+  EXPECT_NE(alibi.find("ALiBi"), std::string::npos) << alibi;
+}
+
+TEST(ConfigJsonRules, DeepSeekRopeHeadDimAndInterleave) {
+  const RopeConfig v3 = load_hf_config(fixture("models/deepseek-v3.json"));
+  EXPECT_EQ(v3.head_dim, 64);
+  EXPECT_EQ(v3.layout, Layout::kGptj);  // DeepseekV3Config rope_interleave defaults to true
+  EXPECT_EQ(v3.scaling.type, ScalingType::kYarn);
+  EXPECT_EQ(load_hf_config(fixture("models/deepseek-v2-lite.json")).layout, Layout::kGptj);
+  const RopeConfig off = parse_hf_config(R"({"model_type": "deepseek_v3", "hidden_size": 7168,
+      "num_attention_heads": 128, "qk_rope_head_dim": 64, "rope_interleave": false})");
+  EXPECT_EQ(off.layout, Layout::kNeox);
+  EXPECT_EQ(off.head_dim, 64);
+}
+
+TEST(ConfigJsonRules, Glm4HalfRotaryInterleaved) {
+  const RopeConfig c = load_hf_config(fixture("models/glm-4-9b-0414.json"));
+  EXPECT_EQ(c.head_dim, 128);
+  EXPECT_EQ(c.rotary_dim(), 64);
+  EXPECT_EQ(c.layout, Layout::kGptj);
+  // GlmConfig's default fraction 0.5 when config.json leaves it out.
+  EXPECT_EQ(parse_hf_config(R"({"model_type": "glm", "hidden_size": 4096, "num_attention_heads": 32})").rotary_dim(), 64);
+}
+
+TEST(ConfigJsonRules, Qwen3HeadDimClassDefault) {
+  EXPECT_EQ(load_hf_config(fixture("synthetic/qwen3_no_head_dim.json")).head_dim, 128);  // not 1024 / 16
+  EXPECT_EQ(load_hf_config(fixture("models/qwen3-0.6b.json")).head_dim, 128);
+}
+
+TEST(ConfigJsonRules, Phi3SuAndYarnAreLongrope) {
+  const RopeConfig reference = load_hf_config(fixture("models/phi-3-mini-128k-instruct.json"));
+  for (const char* file : {"synthetic/phi3_su.json", "synthetic/phi3_yarn_is_longrope.json"}) {
+    SCOPED_TRACE(file);
+    const RopeConfig c = load_hf_config(fixture(file));
+    EXPECT_EQ(c.scaling.type, ScalingType::kLongrope);
+    EXPECT_EQ(c, reference);
+  }
+  // Outside Phi-3, yarn stays yarn.
+  EXPECT_EQ(parse_hf_config(R"({"model_type": "llama", "head_dim": 64, "max_position_embeddings": 8192,
+      "rope_scaling": {"type": "yarn", "factor": 2.0, "original_max_position_embeddings": 4096}})").scaling.type,
+            ScalingType::kYarn);
+}
+
+TEST(ConfigJsonRules, GptNeoxOwnNamesWinForItsModelType) {
+  const RopeConfig c = parse_hf_config(
+      R"({"model_type": "gpt_neox", "hidden_size": 6144, "num_attention_heads": 64, "rotary_emb_base": 20000})");
+  EXPECT_EQ(c.base, 20000.0);
+  EXPECT_DOUBLE_EQ(c.rotary_fraction, 0.25);  // GPTNeoXConfig's default rotary_pct
+}
+
+TEST(ConfigJsonRules, FieldOfAModelsOwnCodeIsRefusedNotIgnored) {
+  const std::string message = error_of_text(R"({"model_type": "chatglm", "hidden_size": 4096,
+      "num_attention_heads": 32, "rope_ratio": 500})");
+  EXPECT_NE(message.find("rope_ratio"), std::string::npos) << message;
+}
+
+TEST(ConfigJsonRules, EveryRuleCitesItsClassAndFile) {
+  for (const ModelRule& rule : model_rules()) {
+    SCOPED_TRACE(std::string(rule.model_type) + " " + std::string(rule.key) + " " + std::string(rule.target));
+    EXPECT_FALSE(rule.config_class.empty());
+    EXPECT_NE(rule.source.find(".py"), std::string_view::npos);
+  }
+}
+
+TEST(ConfigJsonRules, TopLevelPartialRotaryFactorWinsOverTheBlock) {
+  const RopeConfig c = parse_hf_config(R"({"head_dim": 64, "partial_rotary_factor": 0.5,
+      "rope_parameters": {"rope_type": "default", "rope_theta": 10000, "partial_rotary_factor": 0.25}})");
+  EXPECT_EQ(c.rotary_dim(), 32);
+}
+
+// ------------------------------------------------------------------------------------------
+// Warnings and errors
+// ------------------------------------------------------------------------------------------
+
+bool has_warning(const ModelRope& m, const std::string& needle) {
+  for (const std::string& w : m.warnings) {
+    if (w.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(ConfigJsonWarnings, HuggingFaceValidationWarningsAreKept) {
+  const ModelRope yarn = parse_hf_model(R"({"model_type": "llama", "head_dim": 64, "max_position_embeddings": 65536,
+      "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 8192, "foo": 1}})", "y.json");
+  EXPECT_TRUE(has_warning(yarn, "differs from max_position_embeddings / original_max_position_embeddings = 8")) << yarn.warnings.size();
+  EXPECT_TRUE(has_warning(yarn, "rope_scaling.foo"));
+  EXPECT_TRUE(has_warning(yarn, "y.json: "));
+  const ModelRope llama3 = parse_hf_model(R"({"model_type": "llama", "head_dim": 64, "max_position_embeddings": 8192,
+      "rope_theta": 500000, "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 2.0, "high_freq_factor": 2.0}})");
+  EXPECT_TRUE(has_warning(llama3, "original_max_position_embeddings (8192) should be less than max_position_embeddings (8192)"));
+  EXPECT_TRUE(has_warning(llama3, "high_freq_factor (2) should be greater than low_freq_factor (2)"));
+  // Computed, not refused: with an empty band every pair is either scaled or kept.
+  const RopeFrequencies f = compute_frequencies(llama3.select(std::nullopt).config);
+  for (size_t j = 0; j < f.inv_freq.size(); ++j) {
+    const double ratio = f.inv_freq_unscaled[j] / f.inv_freq[j];
+    EXPECT_TRUE(std::abs(ratio - 1.0) < 1e-12 || std::abs(ratio - 8.0) < 1e-12) << j << " " << ratio;
+  }
+}
+
+TEST(ConfigJsonWarnings, AssumedBaseIsSaidUnlessTheClassDefinesIt) {
+  EXPECT_TRUE(has_warning(parse_hf_model(R"({"model_type": "mystery", "head_dim": 64})"), "rope_theta is not in the file"));
+  EXPECT_TRUE(load_hf_model(fixture("models/llama-2-7b-hf.json")).warnings.empty());  // LlamaConfig's default
+}
+
+TEST(ConfigJsonWarnings, EveryModelFixtureLoadsWithoutSurprise) {
+  for (const auto& entry : std::filesystem::directory_iterator(fixture("models"))) {
+    SCOPED_TRACE(entry.path().string());
+    const ModelRope m = load_hf_model(entry.path().string());
+    EXPECT_FALSE(m.layer_types.empty());
+    for (const std::string& w : m.warnings) ADD_FAILURE() << w;
+  }
+}
+
+TEST(ConfigJsonWarnings, ErrorNamesEveryMissingField) {
+  const std::string message = error_of_text(R"({"rope_scaling": {"rope_type": "llama3"}})");
+  for (const char* field : {"head_dim", "factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
+    EXPECT_NE(message.find(field), std::string::npos) << field << ": " << message;
+  }
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// ------------------------------------------------------------------------------------------
+// Golden: tests/golden/layer_types.json (make_layer_types_golden.py, float64 numpy)
+// ------------------------------------------------------------------------------------------
+
+TEST(ConfigJsonGolden, LayerTypesMatchTheReference) {
+  std::ifstream in(std::string(ROPE_GOLDEN_DIR) + "/layer_types.json");
+  ASSERT_TRUE(in) << "layer_types.json missing";
+  const nlohmann::json golden = nlohmann::json::parse(in);
+  ASSERT_GE(golden.at("cases").size(), 10u);
+  for (const nlohmann::json& c : golden.at("cases")) {
+    const std::string file = c.at("config_file").get<std::string>();
+    SCOPED_TRACE(file);
+    const ModelRope m = load_hf_model(fixture(file));
+    ASSERT_EQ(m.layer_types.size(), c.at("layer_types").size());
+    for (const auto& [name, e] : c.at("layer_types").items()) {
+      SCOPED_TRACE(name);
+      const LayerTypeRope* t = m.find(name);
+      ASSERT_TRUE(t);
+      RopeConfig config = t->config;
+      config.seq_len = c.at("seq_len").get<int64_t>();
+      const RopeFrequencies f = compute_frequencies(config);
+      EXPECT_EQ(f.head_dim, e.at("head_dim").get<int>());
+      EXPECT_EQ(f.rotary_dim, e.at("rotary_dim").get<int>());
+      EXPECT_EQ(std::string(to_string(f.layout)), e.at("layout").get<std::string>());
+      EXPECT_EQ(f.base, e.at("base").get<double>());
+      EXPECT_NEAR(f.attention_factor, e.at("attention_factor").get<double>(), 1e-12);
+      EXPECT_EQ(t->layers, e.at("layers").get<std::vector<int>>());
+      const auto want = e.at("inv_freq").get<std::vector<double>>();
+      ASSERT_EQ(f.inv_freq.size(), want.size());
+      for (size_t j = 0; j < want.size(); ++j) {
+        EXPECT_NEAR(f.inv_freq[j], want[j], 1e-9 * want[j]) << "pair " << j;  // relative 1e-9
+      }
+    }
   }
 }
 
