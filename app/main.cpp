@@ -78,6 +78,13 @@ int main(int argc, char** argv) {
   scores->add_flag("--softmax", scores_opts.softmax, "Row softmax instead of logits");
   scores->add_option("-o,--output", scores_opts.out_path, "Output .npy")->required();
 
+  std::string resolve_path;
+  auto* resolve = app.add_subcommand("resolve", "Every value the rotation uses and where it came from (file key, rule, default, flag)");
+  add_rope_options(*resolve, rope);
+  resolve->add_option("config", resolve_path, "The model's config.json (or give --model-config)");
+  resolve->add_flag("--json", out.json, "JSON output");
+  resolve->add_option("-o,--output", out.path, "Write to FILE instead of stdout");
+
   std::optional<int64_t> max_distance;
   auto* decay = app.add_subcommand("decay", "RoFormer decay bound and mean cosine against relative distance");
   add_output(decay, true);
@@ -119,7 +126,11 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*freqs) return run_freqs(resolve_rope_config(rope), out);
+    if (*freqs) return run_freqs(resolve_rope(rope), out);
+    if (*resolve) {
+      if (!resolve_path.empty()) rope.model_config = resolve_path;
+      return run_resolve(resolve_rope(rope), out);
+    }
     if (*scores) return run_scores(resolve_rope_config(rope), scores_opts, rope.seq_len.has_value());
     if (*decay) return run_decay(resolve_rope_config(rope), max_distance, out);
     if (*analyze) return run_analyze(resolve_rope_config(rope), context, out);

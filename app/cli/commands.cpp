@@ -57,29 +57,198 @@ void write_output(const std::string& path, const std::string& text) {
   if (!out) throw RopeError(path + ": write failed");
 }
 
+namespace {
+
+// What `freqs --json` prints for one config (compact).
+std::string freqs_json(const core::RopeConfig& config) {
+  const core::RopeFrequencies f = core::compute_frequencies(config);
+  const double context = static_cast<double>(config.seq_len);
+  json j = frequencies_header(f);
+  j["scaling"] = json::parse(core::scaling_to_json(f, config));
+  j["seq_len"] = f.seq_len;
+  j["inv_freq"] = f.inv_freq;
+  j["inv_freq_unscaled"] = f.inv_freq_unscaled;
+  std::vector<double> wavelength, wavelength_unscaled, rotations;
+  for (size_t i = 0; i < f.inv_freq.size(); ++i) {
+    wavelength.push_back(kTwoPi / f.inv_freq[i]);
+    wavelength_unscaled.push_back(kTwoPi / f.inv_freq_unscaled[i]);
+    rotations.push_back(context * f.inv_freq[i] / kTwoPi);
+  }
+  j["wavelength"] = wavelength;
+  j["wavelength_unscaled"] = wavelength_unscaled;
+  j["rotations_in_seq_len"] = rotations;
+  return j.dump();
+}
+
+// One layer type of a model: its name, layers and resolved parameters at `seq_len`.
+json layer_type_json(const core::LayerTypeRope& t, int64_t seq_len) {
+  core::RopeConfig c = t.config;
+  c.seq_len = seq_len;
+  const core::RopeFrequencies f = core::compute_frequencies(c);
+  json j = frequencies_header(f);
+  j["name"] = t.name;
+  j["layers"] = t.layers;
+  j["scaling"] = json::parse(core::scaling_to_json(f, c));
+  j["inv_freq"] = f.inv_freq;
+  return j;
+}
+
+// "5, 11, 17" (or "0-25" for a run).
+std::string layer_list(const std::vector<int>& layers) {
+  if (layers.empty()) return "layers not given in the file";
+  bool run = true;
+  for (size_t i = 1; i < layers.size(); ++i) run = run && layers[i] == layers[i - 1] + 1;
+  if (run && layers.size() > 2) return "layers " + std::to_string(layers.front()) + "-" + std::to_string(layers.back());
+  std::string s = "layers ";
+  for (size_t i = 0; i < layers.size(); ++i) s += (i ? ", " : "") + std::to_string(layers[i]);
+  return s;
+}
+
+}  // namespace
+
+int run_freqs(const ResolvedRope& r, const OutputOptions& out) {
+  if (!r.model) return run_freqs(r.config, out);
+  if (out.format() != TableFormat::kJson) {
+    if (r.model->layer_types.size() > 1 && out.format() == TableFormat::kText && out.path.empty()) {
+      std::string others;
+      for (const core::LayerTypeRope& t : r.model->layer_types) {
+        if (t.name != r.layer_type) others += (others.empty() ? "" : ", ") + t.name;
+      }
+      const core::LayerTypeRope* t = r.model->find(r.layer_type);
+      std::cout << "layer type " << r.layer_type << " (" << layer_list(t->layers) << " of " << r.model->num_layers
+                << "); also in this model: " << others << " (--layer-type)\n";
+    }
+    return run_freqs(r.config, out);
+  }
+  json j = json::parse(freqs_json(r.config));
+  j["layer_type"] = r.layer_type;
+  j["num_layers"] = r.model->num_layers;
+  json types = json::array();
+  for (const core::LayerTypeRope& t : r.model->layer_types) types.push_back(layer_type_json(t, r.config.seq_len));
+  j["layer_types"] = types;
+  j["warnings"] = r.warnings;
+  write_output(out.path, j.dump(2) + "\n");
+  return 0;
+}
+
+namespace {
+
+// The origin the reader recorded for `field`, a flag that replaced it, or what a default or a
+// formula says.
+std::string origin_of(const ResolvedRope& r, const core::LayerTypeRope* set, const std::string& field,
+                      const std::string& fallback) {
+  for (const auto& [f, flag] : r.overridden) {
+    if (f == field) return "flag " + flag;
+  }
+  if (set) {
+    for (const core::ValueOrigin& o : set->origins) {
+      if (o.field == field) return o.origin;
+    }
+  }
+  return fallback;
+}
+
+std::string attention_factor_formula(core::ScalingType type) {
+  switch (type) {
+    case core::ScalingType::kYarn:
+      return "derived: mscale(factor, mscale) / mscale(factor, mscale_all_dim) when both are given, else 0.1 ln(factor) + 1";
+    case core::ScalingType::kLongrope: return "derived: sqrt(1 + ln(factor) / ln(original_max_position_embeddings)) for factor > 1, else 1";
+    default: return "1 for this rope type";
+  }
+}
+
+}  // namespace
+
+int run_resolve(const ResolvedRope& r, const OutputOptions& out) {
+  if (!r.model) throw RopeError("resolve: give a config.json (ropescope resolve CONFIG)");
+  const core::LayerTypeRope* set = r.model->find(r.layer_type);
+  const core::RopeConfig& c = r.config;
+  const core::RopeFrequencies f = core::compute_frequencies(c);
+  const core::RopeScaling& s = c.scaling;
+  using core::ScalingType;
+  json values = json::array();
+  const auto add = [&](const std::string& field, json value, const std::string& origin) {
+    values.push_back({{"field", field}, {"value", std::move(value)}, {"origin", origin}});
+  };
+  add("head_dim", f.head_dim, origin_of(r, set, "head_dim", "ropescope default"));
+  add("rotary_dim", f.rotary_dim,
+      "derived: int(head_dim * rotary_fraction), rotary_fraction " + fmt(c.rotary_fraction) + " from " +
+          origin_of(r, set, "rotary_fraction", "Hugging Face default 1.0"));
+  add("base", f.base, origin_of(r, set, "base", "ropescope default"));
+  add("layout", std::string(core::to_string(f.layout)), origin_of(r, set, "layout", "ropescope default"));
+  add("rope_type", std::string(core::to_string(f.scaling)), origin_of(r, set, "rope_type", "ropescope default"));
+  if (c.max_position_embeddings) {
+    add("max_position_embeddings", *c.max_position_embeddings, origin_of(r, set, "max_position_embeddings", ""));
+  }
+  if (s.type != ScalingType::kNone && s.type != ScalingType::kNtk) {
+    const bool derived_factor = !s.factor && (s.type == ScalingType::kYarn || s.type == ScalingType::kLongrope);
+    add("factor", f.factor,
+        derived_factor ? "derived: max_position_embeddings / original_max_position_embeddings" : origin_of(r, set, "factor", ""));
+  }
+  if (s.type == ScalingType::kYarn || s.type == ScalingType::kLlama3 || s.type == ScalingType::kLongrope ||
+      s.type == ScalingType::kDynamic) {
+    add(s.type == ScalingType::kDynamic ? "original context (max_position_embeddings)" : "original_max_position_embeddings",
+        f.original_max, origin_of(r, set, "original_max_position_embeddings", "max_position_embeddings"));
+  }
+  if (s.type == ScalingType::kLlama3) {
+    add("low_freq_factor", *s.low_freq_factor, origin_of(r, set, "low_freq_factor", ""));
+    add("high_freq_factor", *s.high_freq_factor, origin_of(r, set, "high_freq_factor", ""));
+  }
+  if (s.type == ScalingType::kYarn) {
+    add("beta_fast", s.beta_fast, origin_of(r, set, "beta_fast", "Hugging Face default 32"));
+    add("beta_slow", s.beta_slow, origin_of(r, set, "beta_slow", "Hugging Face default 1"));
+    if (s.mscale) add("mscale", *s.mscale, origin_of(r, set, "mscale", ""));
+    if (s.mscale_all_dim) add("mscale_all_dim", *s.mscale_all_dim, origin_of(r, set, "mscale_all_dim", ""));
+    add("truncate", s.truncate, origin_of(r, set, "truncate", "Hugging Face default true"));
+  }
+  if (s.type == ScalingType::kLongrope) {
+    const bool uses_long = f.seq_len > f.original_max;
+    add("factors in use", uses_long ? "long_factor" : "short_factor",
+        "seq_len " + std::to_string(f.seq_len) + (uses_long ? " > " : " <= ") + "original_max_position_embeddings");
+  }
+  if (f.effective_base != f.base) add("effective_base", f.effective_base, "derived (" + std::string(core::to_string(f.scaling)) + ")");
+  add("attention_factor", f.attention_factor,
+      s.attention_factor ? origin_of(r, set, "attention_factor", "") : attention_factor_formula(s.type));
+
+  std::ostringstream text;
+  if (out.json) {
+    json j;
+    j["model_type"] = r.model->model_type;
+    j["text_config"] = r.model->text_config;
+    j["layer_type"] = r.layer_type;
+    json names = json::array();
+    for (const core::LayerTypeRope& t : r.model->layer_types) names.push_back({{"name", t.name}, {"layers", t.layers}});
+    j["layer_types"] = names;
+    j["seq_len"] = f.seq_len;
+    j["values"] = values;
+    j["warnings"] = r.warnings;
+    text << j.dump(2) << "\n";
+  } else {
+    text << "model_type " << (r.model->model_type.empty() ? "(none)" : r.model->model_type);
+    if (!r.model->text_config.empty()) text << " (from " << r.model->text_config << ")";
+    text << ", layer type " << r.layer_type << " (" << layer_list(set->layers) << " of " << r.model->num_layers << ")";
+    for (const core::LayerTypeRope& t : r.model->layer_types) {
+      if (t.name != r.layer_type) text << "; also " << t.name << " (" << layer_list(t.layers) << ")";
+    }
+    text << "\n";
+    for (const json& v : values) {
+      const std::string value = v["value"].is_number() ? fmt(v["value"].get<double>()) : v["value"].is_string() ? v["value"].get<std::string>() : v["value"].dump();
+      char line[96];
+      std::snprintf(line, sizeof line, "  %-34s %-22s ", v["field"].get<std::string>().c_str(), value.c_str());
+      text << line << v["origin"].get<std::string>() << "\n";
+    }
+    for (const std::string& w : r.warnings) text << "warning: " << w << "\n";
+  }
+  write_output(out.path, text.str());
+  return 0;
+}
+
 int run_freqs(const core::RopeConfig& config, const OutputOptions& out) {
   const core::RopeFrequencies f = core::compute_frequencies(config);
   const double context = static_cast<double>(config.seq_len);
   std::ostringstream s;
   switch (out.format()) {
-    case TableFormat::kJson: {
-      json j = frequencies_header(f);
-      j["scaling"] = json::parse(core::scaling_to_json(f, config));
-      j["seq_len"] = f.seq_len;
-      j["inv_freq"] = f.inv_freq;
-      j["inv_freq_unscaled"] = f.inv_freq_unscaled;
-      std::vector<double> wavelength, wavelength_unscaled, rotations;
-      for (size_t i = 0; i < f.inv_freq.size(); ++i) {
-        wavelength.push_back(kTwoPi / f.inv_freq[i]);
-        wavelength_unscaled.push_back(kTwoPi / f.inv_freq_unscaled[i]);
-        rotations.push_back(context * f.inv_freq[i] / kTwoPi);
-      }
-      j["wavelength"] = wavelength;
-      j["wavelength_unscaled"] = wavelength_unscaled;
-      j["rotations_in_seq_len"] = rotations;
-      s << j.dump(2) << "\n";
-      break;
-    }
+    case TableFormat::kJson: s << json::parse(freqs_json(config)).dump(2) << "\n"; break;
     case TableFormat::kCsv:
       s << "pair,inv_freq,inv_freq_unscaled,wavelength,wavelength_unscaled,rotations_in_seq_len\n";
       for (size_t i = 0; i < f.inv_freq.size(); ++i) {

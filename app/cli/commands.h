@@ -37,6 +37,11 @@ struct BenchOptions {
 };
 
 int run_freqs(const core::RopeConfig& config, const OutputOptions& out);
+// With the model: the JSON also lists its layer types and the warnings.
+int run_freqs(const ResolvedRope& resolved, const OutputOptions& out);
+// Every value the rotation uses and where it came from (file key, architecture rule, default,
+// derived, or a flag), then the warnings.
+int run_resolve(const ResolvedRope& resolved, const OutputOptions& out);
 int run_scores(const core::RopeConfig& config, const ScoresOptions& options, bool seq_len_given);
 int run_decay(const core::RopeConfig& config, std::optional<int64_t> max_distance, const OutputOptions& out);
 int run_analyze(const core::RopeConfig& config, std::optional<int64_t> context, const OutputOptions& out);

@@ -1,5 +1,7 @@
 #include "cli/rope_options.h"
 
+#include <iostream>
+
 #include "core/config_json.h"
 #include "core/error.h"
 
@@ -16,7 +18,7 @@ void add(CLI::App& app, const std::string& name, std::optional<T>& target, const
 bool RopeCliOptions::any() const {
   return model_config || head_dim || base || rotary_fraction || layout || seq_len || scaling || factor || alpha ||
          original_max || low_freq_factor || high_freq_factor || beta_fast || beta_slow || mscale || mscale_all_dim ||
-         attention_factor;
+         attention_factor || layer_type;
 }
 
 void add_rope_options(CLI::App& app, RopeCliOptions& o) {
@@ -42,12 +44,46 @@ void add_rope_options(CLI::App& app, RopeCliOptions& o) {
   opt(o.mscale, "--mscale", "yarn mscale");
   opt(o.mscale_all_dim, "--mscale-all-dim", "yarn mscale_all_dim");
   opt(o.attention_factor, "--attention-factor", "Attention factor a (yarn, longrope): cos and sin are multiplied by a");
+  opt(o.layer_type, "--layer-type", "Which of the model's rope sets: full_attention (default), sliding_attention, ...");
+  app.add_flag("--strict", o.strict, "Treat the config's warnings as errors (exit 2)")->group(group);
 }
 
-core::RopeConfig resolve_rope_config(const RopeCliOptions& o) {
+core::RopeConfig resolve_rope_config(const RopeCliOptions& o) { return resolve_rope(o).config; }
+
+ResolvedRope resolve_rope(const RopeCliOptions& o) {
   using core::RopeError;
-  core::RopeConfig c;
-  if (o.model_config) c = core::load_hf_config(*o.model_config);
+  ResolvedRope r;
+  core::RopeConfig& c = r.config;
+  if (o.model_config) {
+    r.model = core::load_hf_model(*o.model_config);
+    const core::LayerTypeRope& set = r.model->select(o.layer_type);
+    c = set.config;
+    r.layer_type = set.name;
+    r.warnings = r.model->warnings;
+  } else if (o.layer_type) {
+    throw RopeError("--layer-type needs --model-config (a model with layer types)");
+  }
+  for (const std::string& w : r.warnings) {
+    if (o.strict) throw RopeError(w + " (a warning; --strict makes it an error)");
+    std::cerr << "ropescope: warning: " << w << "\n";
+  }
+  const auto given = [&](bool present, const char* field, const char* flag) {
+    if (present) r.overridden.emplace_back(field, flag);
+  };
+  given(o.head_dim.has_value(), "head_dim", "--head-dim");
+  given(o.base.has_value(), "base", "--base");
+  given(o.rotary_fraction.has_value(), "rotary_fraction", "--rotary-fraction");
+  given(o.layout.has_value(), "layout", "--layout");
+  given(o.scaling.has_value(), "rope_type", "--scaling");
+  given(o.factor.has_value(), "factor", "--factor");
+  given(o.original_max.has_value(), "original_max_position_embeddings", "--original-max");
+  given(o.low_freq_factor.has_value(), "low_freq_factor", "--low-freq-factor");
+  given(o.high_freq_factor.has_value(), "high_freq_factor", "--high-freq-factor");
+  given(o.beta_fast.has_value(), "beta_fast", "--beta-fast");
+  given(o.beta_slow.has_value(), "beta_slow", "--beta-slow");
+  given(o.mscale.has_value(), "mscale", "--mscale");
+  given(o.mscale_all_dim.has_value(), "mscale_all_dim", "--mscale-all-dim");
+  given(o.attention_factor.has_value(), "attention_factor", "--attention-factor");
   if (o.head_dim) c.head_dim = *o.head_dim;
   if (o.base) c.base = *o.base;
   if (o.rotary_fraction) c.rotary_fraction = *o.rotary_fraction;
@@ -81,7 +117,7 @@ core::RopeConfig resolve_rope_config(const RopeCliOptions& o) {
   if (o.mscale_all_dim) s.mscale_all_dim = *o.mscale_all_dim;
   if (o.attention_factor) s.attention_factor = *o.attention_factor;
   core::validate(c);
-  return c;
+  return r;
 }
 
 }  // namespace rope::app

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config_json.h"
 #include "core/rope_config.h"
 
 namespace rope::app {
@@ -22,6 +23,8 @@ struct RopeCliOptions {
   std::optional<int64_t> original_max;
   std::optional<double> low_freq_factor, high_freq_factor, beta_fast, beta_slow;
   std::optional<double> mscale, mscale_all_dim, attention_factor;
+  std::optional<std::string> layer_type;  // which of the model's rope sets (default full_attention)
+  bool strict = false;                    // warnings are errors
 
   // True when any option was given (the GUI then starts from them instead of its saved state).
   bool any() const;
@@ -29,8 +32,20 @@ struct RopeCliOptions {
 
 void add_rope_options(CLI::App& app, RopeCliOptions& options);
 
+// What the options resolve to, with the model they started from.
+struct ResolvedRope {
+  core::RopeConfig config;
+  std::optional<core::ModelRope> model;     // when --model-config was given
+  std::string layer_type;                   // the model's set `config` starts from ("" without a model)
+  std::vector<std::string> warnings;        // the model's, one line each
+  std::vector<std::pair<std::string, std::string>> overridden;  // (field, flag) a flag set over the file
+};
+
 // The built-in default (Llama-2-like: head_dim 128, base 10000, neox, seq_len 1024), then the
-// model config, then explicit flags. Throws core::RopeError on any invalid result.
+// model config's set for --layer-type, then explicit flags. Prints each warning as one
+// "ropescope: warning:" line on stderr; with --strict a warning is an error. Throws
+// core::RopeError on any invalid result.
+ResolvedRope resolve_rope(const RopeCliOptions& options);
 core::RopeConfig resolve_rope_config(const RopeCliOptions& options);
 
 }  // namespace rope::app

@@ -243,4 +243,94 @@ TEST_F(Cli, BadInputExitsTwoWithOneLine) {
   expect_bad_input("analyze --context 0", "context");
 }
 
+std::string model_file(const std::string& rel) { return std::string(ROPE_TEST_DATA_DIR) + "/configs/" + rel; }
+
+TEST_F(Cli, FreqsJsonListsLayerTypesAndLayerTypeChoosesOne) {
+  const std::string gemma = model_file("models/gemma-3-270m.json");
+  RunResult r = run("freqs --json --model-config " + gemma);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["layer_type"], "full_attention");
+  EXPECT_EQ(j["base"], 1e6);
+  EXPECT_EQ(j["num_layers"], 18);
+  ASSERT_EQ(j["layer_types"].size(), 2u);
+  EXPECT_EQ(j["layer_types"][0]["name"], "full_attention");
+  EXPECT_EQ(j["layer_types"][0]["layers"], json::array({5, 11, 17}));
+  EXPECT_EQ(j["layer_types"][1]["name"], "sliding_attention");
+  EXPECT_EQ(j["layer_types"][1]["base"], 1e4);
+  EXPECT_EQ(j["layer_types"][1]["layers"].size(), 15u);
+  EXPECT_TRUE(j["warnings"].empty());
+  r = run("freqs --json --layer-type sliding_attention --model-config " + gemma);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = json::parse(r.out);
+  EXPECT_EQ(j["layer_type"], "sliding_attention");
+  EXPECT_EQ(j["base"], 1e4);
+  EXPECT_DOUBLE_EQ(j["inv_freq"][1].get<double>(), std::pow(1e4, -2.0 / 256));
+  expect_bad_input("freqs --layer-type chunked_attention --model-config " + gemma, "full_attention, sliding_attention");
+  expect_bad_input("freqs --layer-type sliding_attention", "--model-config");
+}
+
+TEST_F(Cli, ArchitectureFixesTheLayoutFromTheConfig) {
+  RunResult r = run("freqs --json --model-config " + model_file("models/deepseek-v3.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["layout"], "gptj");
+  r = run("freqs --json --model-config " + model_file("models/glm-4-9b-0414.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["layout"], "gptj");
+  EXPECT_EQ(json::parse(r.out)["rotary_dim"], 64);
+  r = run("freqs --json --layout neox --model-config " + model_file("models/deepseek-v3.json"));
+  EXPECT_EQ(json::parse(r.out)["layout"], "neox");  // an explicit flag still wins
+}
+
+TEST_F(Cli, WarningsGoToStderrAndJsonAndStrictMakesThemErrors) {
+  write_file("yarn.json", R"({"model_type": "llama", "head_dim": 64, "max_position_embeddings": 65536,
+      "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 8192}})");
+  RunResult r = run("freqs --json --model-config " + path("yarn.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.rfind("ropescope: warning: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one warning, one line: " << r.err;
+  EXPECT_NE(r.err.find("differs from max_position_embeddings"), std::string::npos) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["warnings"].size(), 1u);
+  EXPECT_NE(j["warnings"][0].get<std::string>().find("yarn.json"), std::string::npos);
+  expect_bad_input("freqs --strict --model-config " + path("yarn.json"), "--strict");
+}
+
+TEST_F(Cli, ConfigErrorsNameEveryMissingFieldAndDirectories) {
+  write_file("llama3.json", R"({"head_dim": 64, "rope_scaling": {"rope_type": "llama3"}})");
+  SCOPED_TRACE("missing fields");
+  const RunResult r = run("freqs --model-config " + path("llama3.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  for (const char* field : {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
+    EXPECT_NE(r.err.find(field), std::string::npos) << field << ": " << r.err;
+  }
+  expect_bad_input("freqs --model-config " + dir_.string(), "is a directory");
+}
+
+json resolved_value(const json& j, const std::string& field) {
+  for (const json& v : j["values"]) {
+    if (v["field"] == field) return v;
+  }
+  return json();
+}
+
+TEST_F(Cli, ResolveSaysWhereEachValueCameFrom) {
+  RunResult r = run("resolve --json " + model_file("models/gemma-3-4b-it.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["text_config"], "text_config");
+  EXPECT_EQ(resolved_value(j, "head_dim")["value"], 256);
+  EXPECT_NE(resolved_value(j, "head_dim")["origin"].get<std::string>().find("Gemma3TextConfig"), std::string::npos);
+  EXPECT_EQ(resolved_value(j, "factor")["origin"], "file: text_config.rope_scaling.factor");
+  r = run("resolve --json --base 5e5 " + model_file("models/gpt-j-6b.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = json::parse(r.out);
+  EXPECT_EQ(resolved_value(j, "base")["origin"], "flag --base");
+  EXPECT_EQ(resolved_value(j, "base")["value"], 5e5);
+  EXPECT_EQ(resolved_value(j, "layout")["value"], "gptj");
+  EXPECT_NE(resolved_value(j, "layout")["origin"].get<std::string>().find("GPTJAttention"), std::string::npos);
+  EXPECT_NE(resolved_value(j, "rotary_dim")["origin"].get<std::string>().find("absolute"), std::string::npos);
+  expect_bad_input("resolve", "config.json");
+}
+
 }  // namespace
