@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/config_json.h"
@@ -321,6 +322,19 @@ TEST(ConfigJsonLayerTypes, V5NestedRopeParametersPerLayerType) {
   }
   // The old reader's failure: plain RoPE at base 10000 for the whole model.
   EXPECT_EQ(load_hf_config(fixture("synthetic/gemma-3-270m-v5.json")).base, 1e6);
+  EXPECT_TRUE(v5.warnings.empty()) << v5.warnings.front();
+  // Values no class default could supply: each set is read from its own block.
+  const ModelRope m = parse_hf_model(R"({"model_type": "mystery", "head_dim": 64, "max_position_embeddings": 4096,
+      "layer_types": ["sliding_attention", "full_attention"],
+      "rope_parameters": {"sliding_attention": {"rope_type": "default", "rope_theta": 20000},
+                          "full_attention": {"rope_type": "linear", "factor": 4.0, "rope_theta": 500000}}})");
+  ASSERT_EQ(m.layer_types.size(), 2u);
+  EXPECT_EQ(m.layer_types[0].name, "full_attention");
+  EXPECT_EQ(m.layer_types[0].config.base, 5e5);
+  EXPECT_EQ(m.layer_types[0].config.scaling.factor.value_or(-1), 4.0);
+  EXPECT_EQ(m.layer_types[0].layers, std::vector<int>{1});
+  EXPECT_EQ(m.layer_types[1].config.base, 2e4);
+  EXPECT_EQ(m.layer_types[1].config.scaling.type, ScalingType::kNone);
 }
 
 TEST(ConfigJsonLayerTypes, SlidingWindowPatternPlacesTheGlobalLayers) {
@@ -389,11 +403,12 @@ TEST(ConfigJsonRules, GptjAliasesAbsoluteRotaryDimAndInterleavedPairs) {
 }
 
 TEST(ConfigJsonRules, AbsoluteRotaryDimSurvivesFloatTruncation) {
-  // 80 features per head, 64 rotate: int(80 * (64 / 80)) must be 64.
-  for (int rd : {2, 6, 10, 14, 22, 26, 30, 34, 38, 42, 46, 50, 54, 58, 62, 64, 78}) {
-    const RopeConfig c = parse_hf_config(R"({"model_type": "codegen", "n_embd": 2560, "n_head": 32, "rotary_dim": )" +
-                                         std::to_string(rd) + "}");
-    EXPECT_EQ(c.rotary_dim(), rd);
+  // 44 features per head, 30 rotate: in float64 44 * (30 / 44) is just below 30, so the fraction
+  // must be nudged for int(head_dim * fraction) to give 30 back (likewise 49 and 16).
+  for (auto [hidden, heads, rd] : {std::tuple{352, 8, 30}, std::tuple{392, 8, 16}, std::tuple{2560, 32, 64}}) {
+    const RopeConfig c = parse_hf_config(R"({"model_type": "codegen", "n_embd": )" + std::to_string(hidden) +
+                                         R"(, "n_head": )" + std::to_string(heads) + R"(, "rotary_dim": )" + std::to_string(rd) + "}");
+    EXPECT_EQ(c.rotary_dim(), rd) << hidden << " / " << heads;
   }
 }
 
