@@ -288,16 +288,18 @@ RopeConfig read_block(const Reader& r, const TextConfig& tc, const Common& commo
   // Rope type (v5 rope_type, legacy type), renamed by the architecture where its class does so.
   std::string type_name = "default";
   std::string type_origin = "Hugging Face default (no rope block)";
+  bool legacy_key = false;
   for (const char* key : {"rope_type", "type"}) {
     if (Reader::present(block, key)) {
       if (!block.at(key).is_string()) r.fail(bp + key, "expected a string");
       type_name = block.at(key).get<std::string>();
       type_origin = from_block(key);
+      legacy_key = std::string_view(key) == "type";
       break;
     }
   }
   for (const ModelRule* alias : tc.type_aliases) {
-    if (type_name == alias->key) {
+    if (legacy_key && type_name == alias->key) {
       type_origin += ", '" + type_name + "' read as " + std::string(alias->target) + " by " + rule_citation(*alias);
       type_name = std::string(alias->target);
     }

@@ -104,7 +104,7 @@ constexpr std::array kRules = {
     ModelRule{"gemma3_text", K::kDefault, "", "rope_local_base_freq", 10000, "Gemma3TextConfig", kGemma3},
     ModelRule{"gemma3_text", K::kDefault, "", "sliding_window_pattern", 6, "Gemma3TextConfig", kGemma3},
     ModelRule{"gemma3", K::kTextConfigType, "text_config", "gemma3_text", 0, "Gemma3Config", kGemma3},
-    // Phi-3: old checkpoints name longrope su or yarn.
+    // Phi-3: old checkpoints name longrope su or yarn in the legacy `type` key (not in rope_type).
     ModelRule{"phi3", K::kRopeTypeAlias, "su", "longrope", 0, "Phi3Config", kPhi3},
     ModelRule{"phi3", K::kRopeTypeAlias, "yarn", "longrope", 0, "Phi3Config", kPhi3},
     ModelRule{"phi3", K::kDefault, "", "rope_theta", 10000, "Phi3Config", kPhi3},

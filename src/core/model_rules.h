@@ -21,7 +21,7 @@ enum class RuleKind {
   kAbsoluteRotaryDim,  // `key` is the number of rotated features, not a fraction (GPT-J rotary_dim)
   kLayout,         // the architecture fixes the pair layout: value 1 = interleaved (2j, 2j+1), 0 = half split
   kLayoutKey,      // boolean `key` chooses interleaved (true) or half split; `value` is its class default
-  kRopeTypeAlias,  // the rope type name `key` is read as `target` (Phi-3: su and yarn -> longrope)
+  kRopeTypeAlias,  // the legacy `type` name `key` is read as `target` (Phi-3: su and yarn -> longrope)
   kTextConfigType, // a wrapper of this model_type holds a language model of type `target` (when it omits one)
   kNoRope,         // boolean `key` true means the model has no rotary embedding (Falcon's alibi)
   kUnsupported,    // `key` changes the rotation in the model's own code and is not modelled: refused

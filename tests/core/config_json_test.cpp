@@ -455,6 +455,10 @@ TEST(ConfigJsonRules, Phi3SuAndYarnAreLongrope) {
     EXPECT_EQ(c.scaling.type, ScalingType::kLongrope);
     EXPECT_EQ(c, reference);
   }
+  // Phi3Config renames only the legacy `type` key; rope_type yarn is yarn.
+  EXPECT_EQ(parse_hf_config(R"({"model_type": "phi3", "head_dim": 96, "max_position_embeddings": 8192,
+      "rope_scaling": {"rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": 4096}})").scaling.type,
+            ScalingType::kYarn);
   // Outside Phi-3, yarn stays yarn.
   EXPECT_EQ(parse_hf_config(R"({"model_type": "llama", "head_dim": 64, "max_position_embeddings": 8192,
       "rope_scaling": {"type": "yarn", "factor": 2.0, "original_max_position_embeddings": 4096}})").scaling.type,
