@@ -115,6 +115,7 @@ struct TextConfig {
   const ModelRule* absolute_rotary = nullptr;
   std::vector<const ModelRule*> type_aliases;
   bool rule_set_theta = false;
+  std::set<std::string> consumed;  // keys a rule read (aliases, overrides, layout keys, ...)
 
   std::string origin_of(const std::string& key) const {
     const auto it = origin.find(key);
@@ -144,7 +145,7 @@ TextConfig normalise(const Reader& r, const json& root) {
       if (rule->kind == RuleKind::kTextConfigType) tc.model_type = std::string(rule->target);
     }
   }
-  std::set<std::string> consumed;
+  std::set<std::string>& consumed = tc.consumed;
   json& cfg = tc.cfg;
   for (const ModelRule* rule : rules_for(tc.model_type)) {
     const std::string key(rule->key), target(rule->target);
@@ -164,12 +165,16 @@ TextConfig normalise(const Reader& r, const json& root) {
         tc.origin[target] = "class default " + format_number(rule->value) + " of " + rule_citation(*rule);
         if (target == "rope_theta") tc.rule_set_theta = true;
         break;
-      case RuleKind::kAbsoluteRotaryDim: tc.absolute_rotary = rule; break;
+      case RuleKind::kAbsoluteRotaryDim:
+        tc.absolute_rotary = rule;
+        consumed.insert(key);
+        break;
       case RuleKind::kLayout:
         tc.layout = rule->value != 0.0 ? Layout::kGptj : Layout::kNeox;
         tc.layout_origin = "architecture: " + rule_citation(*rule);
         break;
       case RuleKind::kLayoutKey:
+        consumed.insert(key);
         if (has_key) {
           if (!cfg.at(key).is_boolean()) r.fail(tc.prefix + key, "expected true or false");
           tc.layout = cfg.at(key).get<bool>() ? Layout::kGptj : Layout::kNeox;
@@ -182,6 +187,7 @@ TextConfig normalise(const Reader& r, const json& root) {
       case RuleKind::kRopeTypeAlias: tc.type_aliases.push_back(rule); break;
       case RuleKind::kTextConfigType: break;
       case RuleKind::kNoRope:
+        consumed.insert(key);
         if (has_key && cfg.at(key).is_boolean() && cfg.at(key).get<bool>()) {
           r.fail(tc.prefix + key, "is true: this model uses ALiBi position biases, not a rotary embedding (" + rule_citation(*rule) + ")");
         }
@@ -195,6 +201,26 @@ TextConfig normalise(const Reader& r, const json& root) {
     }
   }
   return tc;
+}
+
+// Top-level keys that look like rope parameters but that neither the reader nor a rule of this
+// model_type reads: said, so that a field which changes the rotation is never dropped silently.
+void warn_unread_rope_keys(const TextConfig& tc, Notes& notes) {
+  static const std::set<std::string> kRead = {
+      "rope_theta", "rope_scaling", "rope_parameters", "partial_rotary_factor", "rope_local_base_freq",
+      "max_position_embeddings", "original_max_position_embeddings", "head_dim", "hidden_size", "num_attention_heads",
+      "rotary",  // GPT-J / CodeGen: a flag saying the model is rotary
+  };
+  std::vector<std::string> unread;
+  for (const auto& [key, value] : tc.cfg.items()) {
+    const bool looks_rope = key.find("rope") != std::string::npos || key.find("rotary") != std::string::npos;
+    if (looks_rope && !value.is_null() && !kRead.contains(key) && !tc.consumed.contains(key) && !tc.origin.contains(key)) {
+      unread.push_back(tc.prefix + key);
+    }
+  }
+  if (!unread.empty()) {
+    notes.warnings.push_back("not read for model_type '" + tc.model_type + "' (no architecture rule; check whether it changes the rotation): " + join(unread));
+  }
 }
 
 // Values every rope set of the model shares.
@@ -526,6 +552,7 @@ ModelRope parse_hf_model(std::string_view json_text, std::string_view origin) {
   const json& cfg = tc.cfg;
   Notes notes;
   const Common common = read_common(r, tc, notes);
+  warn_unread_rope_keys(tc, notes);
 
   // The rope block: v4 `rope_scaling` or v5 `rope_parameters` (either may be null). Hugging Face
   // v5 builds its parameters as `rope_scaling or rope_parameters`, so the legacy key wins.

@@ -521,6 +521,16 @@ TEST(ConfigJsonWarnings, HuggingFaceValidationWarningsAreKept) {
   }
 }
 
+TEST(ConfigJsonWarnings, RopeKeysNoRuleReadsAreSaid) {
+  // Qwen (v1, its own code) names its base rotary_emb_base; no rule reads it for model_type qwen.
+  const ModelRope qwen = parse_hf_model(R"({"model_type": "qwen", "hidden_size": 4096, "num_attention_heads": 32,
+      "rotary_emb_base": 10000, "rotary_pct": 1.0, "rope_theta": 10000})");
+  EXPECT_TRUE(has_warning(qwen, "rotary_emb_base, rotary_pct")) << (qwen.warnings.empty() ? "" : qwen.warnings.front());
+  // Read by GPTNeoXConfig's rules: nothing to say.
+  EXPECT_FALSE(has_warning(parse_hf_model(R"({"model_type": "gpt_neox", "hidden_size": 4096, "num_attention_heads": 32,
+      "rotary_emb_base": 10000, "rotary_pct": 0.25})"), "not read"));
+}
+
 TEST(ConfigJsonWarnings, AssumedBaseIsSaidUnlessTheClassDefinesIt) {
   EXPECT_TRUE(has_warning(parse_hf_model(R"({"model_type": "mystery", "head_dim": 64})"), "rope_theta is not in the file"));
   EXPECT_TRUE(load_hf_model(fixture("models/llama-2-7b-hf.json")).warnings.empty());  // LlamaConfig's default
