@@ -165,6 +165,16 @@ TextConfig normalise(const Reader& r, const json& root) {
         tc.origin[target] = "class default " + format_number(rule->value) + " of " + rule_citation(*rule);
         if (target == "rope_theta") tc.rule_set_theta = true;
         break;
+      case RuleKind::kMultiplier:
+        if (!has_key) break;
+        if (!cfg.at(key).is_number() || !Reader::present(cfg, target.c_str()) || !cfg.at(target).is_number()) {
+          r.fail(tc.prefix + key, "expected a number multiplying " + target);
+        }
+        tc.origin[target] = tc.origin_of(target) + " times " + tc.prefix + key + " = " + format_number(cfg.at(key).get<double>()) +
+                            " (" + rule_citation(*rule) + ")";
+        cfg[target] = cfg.at(target).get<double>() * cfg.at(key).get<double>();
+        consumed.insert(key);
+        break;
       case RuleKind::kAbsoluteRotaryDim:
         tc.absolute_rotary = rule;
         consumed.insert(key);
@@ -190,6 +200,12 @@ TextConfig normalise(const Reader& r, const json& root) {
         consumed.insert(key);
         if (has_key && cfg.at(key).is_boolean() && cfg.at(key).get<bool>()) {
           r.fail(tc.prefix + key, "is true: this model uses ALiBi position biases, not a rotary embedding (" + rule_citation(*rule) + ")");
+        }
+        break;
+      case RuleKind::kRequiredTrue:
+        consumed.insert(key);
+        if (has_key && !(cfg.at(key).is_boolean() && cfg.at(key).get<bool>())) {
+          r.fail(tc.prefix + key, "is not true: it selects a rotation in " + rule_citation(*rule) + " that ropescope does not model");
         }
         break;
       case RuleKind::kUnsupported:

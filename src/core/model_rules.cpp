@@ -33,7 +33,7 @@ constexpr std::string_view kDeepseekV3 = "models/deepseek_v3/configuration_deeps
 constexpr std::string_view kGlm = "models/glm/configuration_glm.py, modeling_glm.py (rotate_half on x[..., 0::2], x[..., 1::2])";
 constexpr std::string_view kGlm4 = "models/glm4/configuration_glm4.py, modeling_glm4.py (as GLM)";
 constexpr std::string_view kCohere = "models/cohere/modeling_cohere.py (rotate_half on x[..., ::2], x[..., 1::2])";
-constexpr std::string_view kChatglm = "THUDM chatglm modeling_chatglm.py (the model's own code: base * rope_ratio)";
+constexpr std::string_view kChatglm = "THUDM glm-4-9b-chat modeling_chatglm.py (the model's own code)";
 
 constexpr std::array kRules = {
     // GPT-J: attribute names of GPT-2, an absolute rotary_dim, adjacent pairs, base 10000 in code.
@@ -129,6 +129,16 @@ constexpr std::array kRules = {
     ModelRule{"glm4", K::kLayout, "", "", 1, "Glm4Attention", kGlm4},
     // Cohere (Command-R): adjacent pairs.
     ModelRule{"cohere", K::kLayout, "", "", 1, "CohereAttention", kCohere},
+    // ChatGLM (its own code): head_dim is kv_channels, half of it rotates in adjacent pairs, and the
+    // base 10000 is multiplied by rope_ratio.
+    ModelRule{"chatglm", K::kAlias, "kv_channels", "head_dim", 0, "ChatGLMConfig", kChatglm},
+    ModelRule{"chatglm", K::kAlias, "seq_length", "max_position_embeddings", 0, "ChatGLMConfig", kChatglm},
+    ModelRule{"chatglm", K::kAlias, "num_layers", "num_hidden_layers", 0, "ChatGLMConfig", kChatglm},
+    ModelRule{"chatglm", K::kDefault, "", "partial_rotary_factor", 0.5, "ChatGLMModel", kChatglm},
+    ModelRule{"chatglm", K::kDefault, "", "rope_theta", 10000, "ChatGLMModel", kChatglm},
+    ModelRule{"chatglm", K::kMultiplier, "rope_ratio", "rope_theta", 0, "ChatGLMModel", kChatglm},
+    ModelRule{"chatglm", K::kLayout, "", "", 1, "ChatGLMModel", kChatglm},
+    ModelRule{"chatglm", K::kRequiredTrue, "original_rope", "", 0, "ChatGLMModel", kChatglm},
     // Fields of models with their own code that change the rotation and are not modelled.
     ModelRule{"*", K::kUnsupported, "rope_ratio", "", 0, "ChatGLMConfig", kChatglm},
     ModelRule{"*", K::kUnsupported, "rope_pct", "", 0, "StableLMEpochConfig", kStablelmEpoch},

@@ -18,12 +18,14 @@ enum class RuleKind {
   kAlias,          // `key` is read as `target` when `target` is absent (GPT-J's n_embd -> hidden_size)
   kOverride,       // `key`, when present, replaces `target` (DeepSeek's qk_rope_head_dim -> head_dim)
   kDefault,        // `target` takes `value` when absent (the class's default; Qwen3's head_dim 128)
+  kMultiplier,     // `key`, when present, multiplies `target` (ChatGLM's rope_ratio times the base)
   kAbsoluteRotaryDim,  // `key` is the number of rotated features, not a fraction (GPT-J rotary_dim)
   kLayout,         // the architecture fixes the pair layout: value 1 = interleaved (2j, 2j+1), 0 = half split
   kLayoutKey,      // boolean `key` chooses interleaved (true) or half split; `value` is its class default
   kRopeTypeAlias,  // the legacy `type` name `key` is read as `target` (Phi-3: su and yarn -> longrope)
   kTextConfigType, // a wrapper of this model_type holds a language model of type `target` (when it omits one)
   kNoRope,         // boolean `key` true means the model has no rotary embedding (Falcon's alibi)
+  kRequiredTrue,   // boolean `key`, when present, must be true: false selects code that is not modelled
   kUnsupported,    // `key` changes the rotation in the model's own code and is not modelled: refused
 };
 

@@ -473,9 +473,23 @@ TEST(ConfigJsonRules, GptNeoxOwnNamesWinForItsModelType) {
 }
 
 TEST(ConfigJsonRules, FieldOfAModelsOwnCodeIsRefusedNotIgnored) {
-  const std::string message = error_of_text(R"({"model_type": "chatglm", "hidden_size": 4096,
+  const std::string message = error_of_text(R"({"model_type": "internlm2", "hidden_size": 4096,
       "num_attention_heads": 32, "rope_ratio": 500})");
   EXPECT_NE(message.find("rope_ratio"), std::string::npos) << message;
+}
+
+TEST(ConfigJsonRules, ChatGlmRopeRatioKvChannelsAndHalfInterleaved) {
+  const ModelRope m = load_hf_model(fixture("models/glm-4-9b-chat.json"));
+  const RopeConfig& c = m.select(std::nullopt).config;
+  EXPECT_EQ(c.head_dim, 128);    // kv_channels
+  EXPECT_EQ(c.rotary_dim(), 64);  // RotaryEmbedding(rotary_dim // 2)
+  EXPECT_EQ(c.base, 10000.0 * 500);
+  EXPECT_EQ(c.layout, Layout::kGptj);
+  EXPECT_EQ(c.max_position_embeddings.value_or(-1), 131072);  // seq_length
+  EXPECT_EQ(m.num_layers, 40);
+  EXPECT_TRUE(m.warnings.empty()) << m.warnings.front();
+  const std::string other = error_of_text(R"({"model_type": "chatglm", "kv_channels": 128, "original_rope": false})");
+  EXPECT_NE(other.find("original_rope"), std::string::npos) << other;
 }
 
 TEST(ConfigJsonRules, EveryRuleCitesItsClassAndFile) {

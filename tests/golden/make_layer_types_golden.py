@@ -33,6 +33,7 @@ FILES = [
     "synthetic/phi3_su.json",
     "synthetic/phi3_yarn_is_longrope.json",
     "synthetic/gemma2_layer_types_one_rope.json",
+    "models/glm-4-9b-chat.json",
 ]
 
 # Gemma3TextConfig's defaults (models/gemma3/configuration_gemma3.py).
@@ -63,6 +64,10 @@ def architecture(cfg):
         cfg.setdefault("num_hidden_layers", cfg.get("n_layer"))
         head_dim = cfg["hidden_size"] // cfg["num_attention_heads"]
         return head_dim, cfg.get("rotary_dim", 64), 10000.0, "gptj", cfg
+    if t == "chatglm":  # modeling_chatglm.py: RotaryEmbedding(kv_channels // 2), base 10000 * rope_ratio
+        head_dim = cfg.get("kv_channels") or cfg["hidden_size"] // cfg["num_attention_heads"]
+        cfg.setdefault("num_hidden_layers", cfg.get("num_layers"))
+        return head_dim, head_dim // 2, 10000.0 * cfg.get("rope_ratio", 1), "gptj", cfg
     if t in ("falcon", "RefinedWebModel", "RefinedWeb"):  # attribute_map n_head, n_layer
         cfg.setdefault("num_attention_heads", cfg.get("n_head"))
         cfg.setdefault("num_hidden_layers", cfg.get("n_layer"))
