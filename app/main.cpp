@@ -100,6 +100,16 @@ int main(int argc, char** argv) {
   bench->add_option("--n", bench_opts.n, "Sequence length of the full scenario (default 4096)");
   bench->add_option("--repetitions", bench_opts.repetitions, "Timed repetitions per stage (default 30)");
 
+  PrecisionOptions precision_opts;
+  auto* precision = app.add_subcommand("precision", "Phase error of a reduced-precision angle path, per pair");
+  add_output(precision, true);
+  precision->add_option("--path", precision_opts.path, "fp32|bf16-inv-freq|fp16-positions|bf16-tables (default fp32)");
+  precision->add_option("--positions", precision_opts.positions,
+                        "Positions to report, P1,P2,... (default 1024,4096,32768,131072); the largest error is over "
+                        "[0, seq_len)")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+
   std::string render_view = "all", render_png, render_size = "1600x1000";
   auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");
   add_rope_options(*render, rope);
@@ -124,6 +134,7 @@ int main(int argc, char** argv) {
     if (*decay) return run_decay(resolve_rope_config(rope), max_distance, out);
     if (*analyze) return run_analyze(resolve_rope_config(rope), context, out);
     if (*bench) return run_bench(resolve_rope_config(rope), bench_opts);
+    if (*precision) return run_precision(resolve_rope_config(rope), precision_opts, out);
 #ifdef ROPE_HAVE_GUI
     if (*render) {
       RenderRequest request;

@@ -3,6 +3,7 @@
 // line) on bad input; main turns that into exit code 2.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/rope_options.h"
 
@@ -36,11 +37,18 @@ struct BenchOptions {
   bool json = false;
 };
 
+struct PrecisionOptions {
+  std::string path = "fp32";  // core::AnglePath name
+  std::vector<int64_t> positions = {1024, 4096, 32768, 131072};
+};
+
 int run_freqs(const core::RopeConfig& config, const OutputOptions& out);
 int run_scores(const core::RopeConfig& config, const ScoresOptions& options, bool seq_len_given);
 int run_decay(const core::RopeConfig& config, std::optional<int64_t> max_distance, const OutputOptions& out);
 int run_analyze(const core::RopeConfig& config, std::optional<int64_t> context, const OutputOptions& out);
 int run_bench(const core::RopeConfig& config, const BenchOptions& options);
+// Phase errors of a reduced-precision angle path (core/precision.h) per pair.
+int run_precision(const core::RopeConfig& config, const PrecisionOptions& options, const OutputOptions& out);
 
 // Writes text to path, or stdout when path is empty.
 void write_output(const std::string& path, const std::string& text);

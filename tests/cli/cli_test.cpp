@@ -243,4 +243,35 @@ TEST_F(Cli, BadInputExitsTwoWithOneLine) {
   expect_bad_input("analyze --context 0", "context");
 }
 
+TEST_F(Cli, PrecisionReportsPerPairPhaseErrorsAndTheirMaximum) {
+  const RunResult r = run("precision --path bf16-inv-freq --seq-len 5000 --positions 0,4096 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("path"), "bf16-inv-freq");
+  EXPECT_EQ(j.at("rounding"), "round-to-nearest-even");
+  EXPECT_EQ(j.at("positions"), json::array({0, 4096}));
+  EXPECT_EQ(j.at("max_over"), json::array({0, 5000}));
+  ASSERT_EQ(j.at("pairs").size(), 64u);
+  double largest = 0.0;
+  for (const json& p : j.at("pairs")) {
+    EXPECT_EQ(p.at("phase_error")[0].get<double>(), 0.0);
+    EXPECT_LE(p.at("phase_error")[1].get<double>(), p.at("max_phase_error").get<double>() + 1e-15);
+    EXPECT_LT(p.at("max_position").get<int64_t>(), 5000);
+    largest = std::max(largest, p.at("max_phase_error").get<double>());
+  }
+  EXPECT_EQ(j.at("max_phase_error").get<double>(), largest);
+  // float16 positions overflow from 65520 on: reported as null, the first such position named.
+  const RunResult o = run("precision --path fp16-positions --seq-len 70000 --positions 65519,65520 --json");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const json k = json::parse(o.out);
+  EXPECT_TRUE(k.at("pairs")[0].at("phase_error")[1].is_null());
+  EXPECT_FALSE(k.at("pairs")[0].at("phase_error")[0].is_null());
+  EXPECT_EQ(k.at("max_position"), 65520);
+  const RunResult csv = run("precision --csv --positions 7");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')), "pair,inv_freq,phase_error_at_7,max_phase_error,max_position");
+  expect_bad_input("precision --path fp8", "fp8");
+  expect_bad_input("precision --positions 3,-1", "positions");
+}
+
 }  // namespace
