@@ -110,6 +110,22 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
 
+  KvCacheCliOptions kv_opts;
+  auto* kvcache = app.add_subcommand("kvcache", "A decode step by step: cached keys against recomputed ones");
+  add_rope_options(*kvcache, rope);
+  kvcache->add_flag("--json", out.json, "JSON output");
+  kvcache->add_option("-o,--output", out.path, "Write to FILE instead of stdout");
+  kvcache->add_option("--mode", kv_opts.mode, "dynamic|longrope|shift (default dynamic)");
+  kvcache->add_option("--prompt", kv_opts.prompt,
+                      "Prompt tokens (shift: the cache length); default the original context (shift: 4096)");
+  kvcache->add_option("--steps", kv_opts.steps, "Decode steps (dynamic, longrope; default 256)");
+  kvcache->add_option("--shift", kv_opts.shift, "shift: positions dropped per shift (default prompt / 4)");
+  kvcache->add_option("--repeat", kv_opts.repeat, "shift: number of shifts (default 8)");
+  kvcache->add_flag("--recompute-at-switch", kv_opts.recompute_at_switch,
+                    "longrope: rotate the whole cache again when the long factors take over");
+  kvcache->add_option("--content", kv_opts.content, "constant|random|ones (default constant)");
+  kvcache->add_option("--seed", kv_opts.seed, "Seed of the content (default 0)");
+
   std::string render_view = "all", render_png, render_size = "1600x1000";
   auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");
   add_rope_options(*render, rope);
@@ -135,6 +151,7 @@ int main(int argc, char** argv) {
     if (*analyze) return run_analyze(resolve_rope_config(rope), context, out);
     if (*bench) return run_bench(resolve_rope_config(rope), bench_opts);
     if (*precision) return run_precision(resolve_rope_config(rope), precision_opts, out);
+    if (*kvcache) return run_kvcache(resolve_rope_config(rope), kv_opts, out);
 #ifdef ROPE_HAVE_GUI
     if (*render) {
       RenderRequest request;

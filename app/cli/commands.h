@@ -42,6 +42,14 @@ struct PrecisionOptions {
   std::vector<int64_t> positions = {1024, 4096, 32768, 131072};
 };
 
+struct KvCacheCliOptions {
+  std::string mode = "dynamic";
+  int64_t prompt = 0, steps = 256, shift = 0, repeat = 8;
+  bool recompute_at_switch = false;
+  std::string content = "constant";
+  uint64_t seed = 0;
+};
+
 int run_freqs(const core::RopeConfig& config, const OutputOptions& out);
 int run_scores(const core::RopeConfig& config, const ScoresOptions& options, bool seq_len_given);
 int run_decay(const core::RopeConfig& config, std::optional<int64_t> max_distance, const OutputOptions& out);
@@ -49,6 +57,8 @@ int run_analyze(const core::RopeConfig& config, std::optional<int64_t> context, 
 int run_bench(const core::RopeConfig& config, const BenchOptions& options);
 // Phase errors of a reduced-precision angle path (core/precision.h) per pair.
 int run_precision(const core::RopeConfig& config, const PrecisionOptions& options, const OutputOptions& out);
+// A KV-cache decode simulated step by step (core/kvcache.h).
+int run_kvcache(const core::RopeConfig& config, const KvCacheCliOptions& options, const OutputOptions& out);
 
 // Writes text to path, or stdout when path is empty.
 void write_output(const std::string& path, const std::string& text);

@@ -274,4 +274,23 @@ TEST_F(Cli, PrecisionReportsPerPairPhaseErrorsAndTheirMaximum) {
   expect_bad_input("precision --positions 3,-1", "positions");
 }
 
+TEST_F(Cli, KvCacheReportsEveryStep) {
+  const RunResult r = run("kvcache --scaling dynamic --factor 4 --original-max 512 --head-dim 64 --steps 5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("mode"), "dynamic");
+  EXPECT_EQ(j.at("prompt"), 512);  // the original context by default
+  ASSERT_EQ(j.at("steps").size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(j.at("steps")[i].at("length"), 513 + static_cast<int>(i));
+    EXPECT_GT(j.at("steps")[i].at("max_phase_error").get<double>(), 0.0);
+  }
+  const RunResult shift = run("kvcache --mode shift --prompt 256 --shift 32 --repeat 3 --json");
+  ASSERT_EQ(shift.exit_code, 0) << shift.err;
+  EXPECT_EQ(json::parse(shift.out).at("steps").size(), 4u);  // step 0 and three shifts
+  expect_bad_input("kvcache --mode dynamic", "dynamic scaling");
+  expect_bad_input("kvcache --mode sideways", "sideways");
+  expect_bad_input("kvcache --mode shift --prompt 64 --shift 64", "shift");
+}
+
 }  // namespace
