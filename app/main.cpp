@@ -126,6 +126,16 @@ int main(int argc, char** argv) {
   kvcache->add_option("--content", kv_opts.content, "constant|random|ones (default constant)");
   kvcache->add_option("--seed", kv_opts.seed, "Seed of the content (default 0)");
 
+  TemperatureOptions temp_opts;
+  auto* temperature = app.add_subcommand("temperature", "Softmax entropy and largest probability against context length");
+  add_output(temperature, true);
+  temperature->add_option("--lengths", temp_opts.lengths,
+                          "Context lengths L1,L2,... (default powers of two up to seq_len, seq_len, the original context)")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  temperature->add_option("--content", temp_opts.content, "constant|random|ones (default constant)");
+  temperature->add_option("--seed", temp_opts.seed, "Seed of the content (default 0)");
+
   std::string render_view = "all", render_png, render_size = "1600x1000";
   auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");
   add_rope_options(*render, rope);
@@ -152,6 +162,7 @@ int main(int argc, char** argv) {
     if (*bench) return run_bench(resolve_rope_config(rope), bench_opts);
     if (*precision) return run_precision(resolve_rope_config(rope), precision_opts, out);
     if (*kvcache) return run_kvcache(resolve_rope_config(rope), kv_opts, out);
+    if (*temperature) return run_temperature(resolve_rope_config(rope), temp_opts, out);
 #ifdef ROPE_HAVE_GUI
     if (*render) {
       RenderRequest request;

@@ -50,6 +50,12 @@ struct KvCacheCliOptions {
   uint64_t seed = 0;
 };
 
+struct TemperatureOptions {
+  std::vector<int64_t> lengths;  // empty: core::default_temperature_lengths
+  std::string content = "constant";
+  uint64_t seed = 0;
+};
+
 int run_freqs(const core::RopeConfig& config, const OutputOptions& out);
 int run_scores(const core::RopeConfig& config, const ScoresOptions& options, bool seq_len_given);
 int run_decay(const core::RopeConfig& config, std::optional<int64_t> max_distance, const OutputOptions& out);
@@ -59,6 +65,8 @@ int run_bench(const core::RopeConfig& config, const BenchOptions& options);
 int run_precision(const core::RopeConfig& config, const PrecisionOptions& options, const OutputOptions& out);
 // A KV-cache decode simulated step by step (core/kvcache.h).
 int run_kvcache(const core::RopeConfig& config, const KvCacheCliOptions& options, const OutputOptions& out);
+// Softmax entropy and largest probability against context length (core/temperature.h).
+int run_temperature(const core::RopeConfig& config, const TemperatureOptions& options, const OutputOptions& out);
 
 // Writes text to path, or stdout when path is empty.
 void write_output(const std::string& path, const std::string& text);

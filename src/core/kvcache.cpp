@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/precision.h"
+#include "core/rotate_f64.h"
 #include "core/thread_pool.h"
 
 namespace rope::core {
@@ -16,24 +17,6 @@ constexpr int64_t kMaxSteps = 65536;
 
 double wrap_abs(double d) { return std::min(std::fabs(std::remainder(d, 2.0 * std::numbers::pi)), std::numbers::pi); }
 double f32(double x) { return static_cast<double>(static_cast<float>(x)); }
-
-// The features of pair i: (i, i + rotary_dim / 2) in the NeoX layout, (2i, 2i + 1) in GPT-J's.
-std::pair<int, int> pair_features(const RopeFrequencies& f, int i) {
-  return f.layout == Layout::kGptj ? std::pair{2 * i, 2 * i + 1} : std::pair{i, i + f.rotary_dim / 2};
-}
-
-// x rotated to `position` with inv_freq (cos and sin times `factor`), in float64.
-void rotate(const RopeFrequencies& f, const std::vector<double>& inv_freq, double factor, const double* x,
-            int64_t position, double* out) {
-  std::copy(x, x + f.head_dim, out);
-  for (int i = 0; i < f.rotary_dim / 2; ++i) {
-    const auto [a, b] = pair_features(f, i);
-    const double angle = static_cast<double>(position) * inv_freq[static_cast<size_t>(i)];
-    const double c = factor * std::cos(angle), s = factor * std::sin(angle);
-    out[a] = x[a] * c - x[b] * s;
-    out[b] = x[a] * s + x[b] * c;
-  }
-}
 
 double dot(const double* a, const double* b, int n) {
   double s = 0.0;
@@ -90,7 +73,7 @@ KvCacheReport simulate_growing(const RopeConfig& config, KvCacheOptions o) {
   std::vector<int64_t> cached_len(static_cast<size_t>(max_len), o.prompt);  // length at which each was rotated
   const auto cache_key = [&](int64_t n, int64_t len) {
     const RopeFrequencies& f = freqs_for(len);
-    rotate(f, f.inv_freq, f.attention_factor, &keys[static_cast<size_t>(n * d)], n, &cached[static_cast<size_t>(n * d)]);
+    rotate_f64(f, f.inv_freq.data(), f.attention_factor, &keys[static_cast<size_t>(n * d)], n, &cached[static_cast<size_t>(n * d)]);
     cached_len[static_cast<size_t>(n)] = len;
   };
   for (int64_t n = 0; n < o.prompt; ++n) cache_key(n, o.prompt);
@@ -108,7 +91,7 @@ KvCacheReport simulate_growing(const RopeConfig& config, KvCacheOptions o) {
     std::vector<double> q(static_cast<size_t>(d));
     {
       const std::vector<double> raw = rows_of(content, false, m, m + 1);
-      rotate(now, now.inv_freq, now.attention_factor, raw.data(), m, q.data());
+      rotate_f64(now, now.inv_freq.data(), now.attention_factor, raw.data(), m, q.data());
     }
     std::vector<double> logit_cached(static_cast<size_t>(len)), logit_exact(static_cast<size_t>(len));
     constexpr int64_t kBlock = 512;
@@ -120,7 +103,7 @@ KvCacheReport simulate_growing(const RopeConfig& config, KvCacheOptions o) {
       for (int64_t n = blk * kBlock; n < std::min(len, (blk + 1) * kBlock); ++n) {
         const double* kc = &cached[static_cast<size_t>(n * d)];
         logit_cached[static_cast<size_t>(n)] = dot(q.data(), kc, d) * scale;
-        rotate(now, now.inv_freq, now.attention_factor, &keys[static_cast<size_t>(n * d)], n, tmp.data());
+        rotate_f64(now, now.inv_freq.data(), now.attention_factor, &keys[static_cast<size_t>(n * d)], n, tmp.data());
         logit_exact[static_cast<size_t>(n)] = dot(q.data(), tmp.data(), d) * scale;
         const std::vector<double>& then = freqs_for(cached_len[static_cast<size_t>(n)]).inv_freq;
         for (int i = 0; i < pairs; ++i) {
@@ -173,7 +156,7 @@ KvCacheReport simulate_shift(const RopeConfig& config, KvCacheOptions o) {
   std::vector<double> exact(static_cast<size_t>(d));
   const auto rotate_exact = [&](int64_t token, int64_t position, double* out) {
     const std::vector<double> raw = rows_of(content, true, token, token + 1);
-    rotate(f, f.inv_freq, f.attention_factor, raw.data(), position, out);
+    rotate_f64(f, f.inv_freq.data(), f.attention_factor, raw.data(), position, out);
   };
   const auto store = [&](int64_t token, int64_t slot) {
     double* out = &cached[static_cast<size_t>(slot * d)];
@@ -204,7 +187,7 @@ KvCacheReport simulate_shift(const RopeConfig& config, KvCacheOptions o) {
     std::vector<double> q(static_cast<size_t>(d));
     {
       const std::vector<double> raw = rows_of(content, false, first + P - 1, first + P);
-      rotate(f, f.inv_freq, f.attention_factor, raw.data(), P - 1, q.data());
+      rotate_f64(f, f.inv_freq.data(), f.attention_factor, raw.data(), P - 1, q.data());
     }
     KvCacheStep step;
     step.step = r;
