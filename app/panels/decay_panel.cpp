@@ -26,9 +26,9 @@ void pinned_distance_readout(ExactState& exact, const DecayResult& d, const std:
   if (i < 0) return;
   char text[400];
   std::snprintf(text, sizeof text,
-                "pinned r = %.0f%s: RoFormer bound %.17g (raw %.17g), mean cos %.17g, actual score %.17g (raw %.17g)",
+                "r = %.0f%s: RoFormer bound %.17g, mean cos %.17g, actual score %.17g (raw: bound %.17g, score %.17g)",
                 d.distance[i], d.distance[i] == static_cast<double>(*exact.pinned_distance) ? "" : " (nearest sample)",
-                bound[i], d.roformer_bound[i], d.mean_cos[i], actual[i], d.actual[i]);
+                bound[i], d.mean_cos[i], actual[i], d.roformer_bound[i], d.actual[i]);
   char copy[400];
   std::snprintf(copy, sizeof copy,
                 "distance\troformer_bound_shown\troformer_bound\tmean_cos\tactual_shown\tactual\n%.0f\t%.17g\t%.17g\t%."

@@ -48,11 +48,11 @@ void pinned_pair_readout(ExactState& exact, const Derived& derived) {
   const core::PairInfo& p = table[static_cast<size_t>(*exact.pinned_pair)];
   char text[640];
   std::snprintf(text, sizeof text,
-                "pinned pair %d (features %d, %d): \xCE\xB8 = %.17g, unscaled %.17g, ratio %.17g, wavelength %.17g, "
-                "rotations within %.0f: %.17g, band %s %.17g",
-                p.pair, p.feature0, p.feature1, p.inv_freq, p.inv_freq_unscaled, p.ratio, p.wavelength,
-                pair_table_context(derived), p.rotations_in_context, std::string(core::to_string(p.band)).c_str(),
-                p.band_value);
+                "pair %d: \xCE\xB8 = %.17g, wavelength %.17g, rotations within %.0f: %.17g, unscaled \xCE\xB8 %.17g, "
+                "ratio %.17g, band %s %.17g, features %d, %d",
+                p.pair, p.inv_freq, p.wavelength, pair_table_context(derived), p.rotations_in_context,
+                p.inv_freq_unscaled, p.ratio, std::string(core::to_string(p.band)).c_str(), p.band_value, p.feature0,
+                p.feature1);
   if (pin_readout("##pair_pin", text, core::pair_table_text({p}, '\t'))) exact.pinned_pair.reset();
 }
 

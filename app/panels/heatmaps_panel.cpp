@@ -201,7 +201,7 @@ void pinned_cell_readout(ExactState& exact, const HeatmapResult* r, const bool s
   const auto [m, n] = *exact.pinned_cell;
   const char* names[3] = {"absolute", "rotary", "difference"};
   char head[160];
-  std::snprintf(head, sizeof head, "pinned m = %lld, n = %lld, m - n = %lld", static_cast<long long>(m),
+  std::snprintf(head, sizeof head, "m = %lld, n = %lld, m - n = %lld", static_cast<long long>(m),
                 static_cast<long long>(n), static_cast<long long>(m - n));
   std::string text = head, copy = "m\tn\tm-n", values = std::to_string(m) + "\t" + std::to_string(n) + "\t" +
                                                       std::to_string(m - n);
@@ -426,7 +426,7 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   if (exact.pinned_cell)
     pinned_cell_readout(exact, r, show);
   else
-    dim_text_wrapped(0.0f, "rows: query position m; columns: key position n; grey: masked (n > m). Click: pin a cell.");
+    dim_text_wrapped(0.0f, "rows: query position m; columns: key position n; grey: masked (n > m).");
   // What the texels cover (the window changes with zoom and pan).
   std::string covered;
   if (r) {
