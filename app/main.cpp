@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
   std::string render_view = "all", render_png, render_size = "1600x1000";
   auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");
   add_rope_options(*render, rope);
-  render->add_option("--view", render_view, "frequencies|rotation|decay|heatmaps|all");
+  render->add_option("--view", render_view, "frequencies|rotation|decay|heatmaps|pair-table|all");
   render->add_option("--png", render_png, "Output PNG")->required();
   render->add_option("--size", render_size, "Image size WxH (default 1600x1000)");
 
@@ -173,8 +173,9 @@ int main(int argc, char** argv) {
         throw rope::core::RopeError("--size: expected WxH with 64..16384 pixels per side (got '" + render_size + "')");
       }
       if (render_view != "frequencies" && render_view != "rotation" && render_view != "decay" &&
-          render_view != "heatmaps" && render_view != "all") {
-        throw rope::core::RopeError("--view: expected frequencies, rotation, decay, heatmaps or all (got '" + render_view + "')");
+          render_view != "heatmaps" && render_view != "pair-table" && render_view != "all") {
+        throw rope::core::RopeError("--view: expected frequencies, rotation, decay, heatmaps, pair-table or all (got '" +
+                                    render_view + "')");
       }
       return run_render(request);
     }

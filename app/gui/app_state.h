@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/content.h"
 #include "core/rope_config.h"
@@ -17,10 +18,11 @@
 
 namespace rope::app {
 
-enum class ViewId : int { kFrequencies = 0, kRotation = 1, kDecay = 2, kHeatmaps = 3 };
-inline constexpr int kViewCount = 4;
+enum class ViewId : int { kFrequencies = 0, kRotation = 1, kDecay = 2, kHeatmaps = 3, kPairTable = 4 };
+inline constexpr int kViewCount = 5;
 const char* view_title(ViewId view);
-// "frequencies" | "rotation" | "decay" | "heatmaps" (the names `ropescope render --view` takes).
+// "frequencies" | "rotation" | "decay" | "heatmaps" | "pair-table" (the names `ropescope render
+// --view` takes).
 const char* view_key(ViewId view);
 std::optional<ViewId> parse_view_key(const std::string& key);
 
@@ -50,6 +52,19 @@ struct UiPrefs {
   bool operator==(const UiPrefs&) const = default;
 };
 
+// Exact values (not persisted): typed go-to entries, their messages and the pinned read-outs of
+// the frequencies, decay and heatmap views.
+struct ExactState {
+  bool freq_cell_shows_table = false;  // the frequencies cell of the grid shows the pair table
+  std::string table_csv_path = "pairs.csv";
+  std::string goto_pair_input, goto_pair_error;
+  std::optional<int> pinned_pair;
+  std::optional<int64_t> pinned_distance;  // decay view
+  std::string goto_cell_input, goto_cell_error;        // "m, n"
+  std::string window_input, window_error;               // "m0 m1 n0 n1"
+  std::optional<std::pair<int64_t, int64_t>> pinned_cell;  // (m, n)
+};
+
 struct AppState {
   ComputeParams params;                      // everything the worker computes from
   viz::Colormap colormap = viz::Colormap::kViridis;       // sequential: values
@@ -60,6 +75,7 @@ struct AppState {
   bool softmax_log_colors = true;            // log colour scale for softmax maps (rows sum to 1)
   RotationState rotation;
   UiPrefs ui;
+  ExactState exact;
 
   // Transient (not persisted).
   std::string config_path_input;    // the "open config.json" entry

@@ -28,6 +28,7 @@
 #include "gui/session.h"
 #include "gui/settings.h"
 #include "gui/worker.h"
+#include "panels/pins.h"
 #include "viz/context.h"
 #include "viz/heatmap.h"
 #include "viz/font.h"
@@ -406,6 +407,7 @@ int run_gui(const GuiLaunch& launch) {
   viz::FrameCache::Stats cache_totals;
   int full_redraws = 0;
   std::optional<viz::HeatmapView> heat_view = heat_view_from_env();
+  apply_pins_from_env(state.exact);
   int heat_tour = std::getenv("ROPESCOPE_HEAT_TOUR") ? 0 : -1;  // next step, -1 when off
   if (const char* n = std::getenv("ROPESCOPE_BENCH_LATENCY"); n && !screenshot) bench.remaining = std::max(0, std::atoi(n));
   const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
@@ -565,7 +567,7 @@ int run_render(const RenderRequest& request) {
   if (request.view != "all") {
     view = parse_view_key(request.view);
     if (!view) {
-      std::fprintf(stderr, "ropescope: unknown view '%s' (frequencies|rotation|decay|heatmaps|all)\n",
+      std::fprintf(stderr, "ropescope: unknown view '%s' (frequencies|rotation|decay|heatmaps|pair-table|all)\n",
                    request.view.c_str());
       return 2;
     }

@@ -412,7 +412,7 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     theme_row.next("light##theme");
     if (ImGui::RadioButton("light##theme", &theme, 1)) state.ui.theme = viz::Theme::kLight;
     item_tooltip("Light is usually better on a projector.");
-    dim_text("F1-F4 maximise a view, Esc restores;");
+    dim_text("F1-F5 maximise a view, Esc restores;");
     dim_text("double-click a view's title does both.");
   }
 }

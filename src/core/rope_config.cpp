@@ -232,9 +232,8 @@ RopeFrequencies compute_frequencies(const RopeConfig& c) {
       high = std::min(high, static_cast<double>(rotary_dim - 1));
       f.yarn_low = low;
       f.yarn_high = high;
-      if (high == low) high += 0.001;  // as Hugging Face guards a zero-width ramp
       for (size_t j = 0; j < pairs; ++j) {
-        const double ramp = std::clamp((static_cast<double>(j) - low) / (high - low), 0.0, 1.0);
+        const double ramp = yarn_ramp(static_cast<double>(j), low, high);
         const double theta = f.inv_freq_unscaled[j];
         f.inv_freq[j] = theta * (1.0 - ramp) + (theta / f.factor) * ramp;
       }
@@ -281,6 +280,11 @@ RopeFrequencies compute_frequencies(const RopeConfig& c) {
     }
   }
   return f;
+}
+
+double yarn_ramp(double j, double low, double high) {
+  if (high == low) high += 0.001;  // as Hugging Face guards a zero-width ramp
+  return std::clamp((j - low) / (high - low), 0.0, 1.0);
 }
 
 }  // namespace rope::core

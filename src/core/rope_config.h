@@ -84,4 +84,8 @@ struct RopeFrequencies {
 // Validates, resolves defaults and computes inv_freq and the attention factor.
 RopeFrequencies compute_frequencies(const RopeConfig& config);
 
+// yarn's ramp for pair j between the edges low and high (RopeFrequencies::yarn_low / yarn_high):
+// clip((j - low) / (high - low), 0, 1), with high = low widened by 0.001 as Hugging Face does.
+double yarn_ramp(double j, double low, double high);
+
 }  // namespace rope::core

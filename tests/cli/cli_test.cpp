@@ -214,6 +214,22 @@ TEST_F(Cli, AnalyzeReportsCriticalDimensionAndBaseBound) {
   EXPECT_NEAR(j["base_lower_bound"].get<double>(), 2.695e4, 100.0);
   EXPECT_EQ(j["pairs_within_context"], 46);
   EXPECT_EQ(j["base_sufficient_for_context"], false);
+  // The pair table's rows (core::pair_table), as the GUI's table shows them.
+  ASSERT_EQ(j["pairs"].size(), 64u);
+  EXPECT_EQ(j["pairs"][1]["feature_b"], 65);
+  EXPECT_EQ(j["pairs"][1]["band"], "unscaled");
+  EXPECT_DOUBLE_EQ(j["pairs"][1]["ratio"].get<double>(), 1.0);
+}
+
+TEST_F(Cli, AnalyzeListsLlama3BandsPerPair) {
+  const RunResult r = run("analyze --json --scaling llama3 --factor 8 --low-freq-factor 1 --high-freq-factor 4 "
+                          "--original-max 8192 --base 500000 --seq-len 131072");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["pairs"].size(), 64u);
+  EXPECT_EQ(j["pairs"][0]["band"], "kept");
+  EXPECT_EQ(j["pairs"][63]["band"], "divided");
+  EXPECT_NEAR(j["pairs"][63]["ratio"].get<double>(), 1.0 / 8.0, 1e-15);
 }
 
 TEST_F(Cli, HelpExitsZero) {
