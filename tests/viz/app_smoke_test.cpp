@@ -3,6 +3,7 @@
 // the derived results arrive from the worker threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -331,7 +332,10 @@ TEST_F(GuiTyping, AnOutOfRangeValueStaysAtItsFieldWithTheReasonAndOtherEditsAppl
   ASSERT_EQ(errors.size(), 1u);
   ASSERT_NE(derived_.field_error(core::ConfigField::kBase), nullptr);
   EXPECT_EQ(std::string(derived_.field_error(core::ConfigField::kBase)), errors[0].message);
-  EXPECT_GT(sidebar_error_vertices(), 0);
+  // The entry's "-5" and, under it, the reason: a quad per glyph of both.
+  const std::string& reason = errors[0].message;
+  const auto glyphs = std::count_if(reason.begin(), reason.end(), [](char ch) { return ch != ' '; });
+  EXPECT_GE(sidebar_error_vertices(), 4 * (glyphs + 2));
   EXPECT_EQ(derived_.valid_params.config.base, 10000.0);
   EXPECT_EQ(derived_.freqs.base, 10000.0);
   // Another field still applies.
