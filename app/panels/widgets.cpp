@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -184,12 +185,29 @@ bool slider_entry(const char* label, const char* id, T* value, T min, T max, boo
       step > 0 ? &step_fast : nullptr, entry_format,
       std::is_floating_point_v<T> ? ImGuiInputTextFlags_CharsScientific : ImGuiInputTextFlags_None);
   if (error) ImGui::PopStyleColor();
+  // A typed value outside [entry_min, entry_max] is clamped, and says so under the field for as
+  // long as the field holds the clamped value (the window's storage keeps which value that was).
+  ImGuiStorage* storage = ImGui::GetStateStorage();
+  const ImGuiID clamped_id = ImGui::GetID(id_of("##clamped", id).c_str());
+  const ImGuiID clamped_flag = ImGui::GetID(id_of("##clampedflag", id).c_str());
   if (entered) {
     *value = std::clamp(typed, entry_min, entry_max);
     changed = true;
+    if (*value != typed) {
+      storage->SetFloat(clamped_id, static_cast<float>(*value));
+      storage->SetBool(clamped_flag, true);
+    } else {
+      storage->SetBool(clamped_flag, false);
+    }
   }
   item_tooltip(tooltip);
-  if (error) error_text_wrapped(error);
+  if (error) {
+    error_text_wrapped(error);
+  } else if (storage->GetBool(clamped_flag) && storage->GetFloat(clamped_id) == static_cast<float>(*value)) {
+    std::ostringstream note;
+    note << "must be in [" << +entry_min << ", " << +entry_max << "]: set to " << +*value;
+    error_text_wrapped(note.str());
+  }
   return changed;
 }
 

@@ -19,7 +19,8 @@ void help_marker(const char* text);
 
 // Label on its own line, then [slider][entry]. The slider covers [min, max] (log scale when
 // `log`); the entry takes what is typed, clamped to [entry_min, entry_max] (kAnyLow<T>, kAnyHigh<T>
-// for a field validated elsewhere: the typed value is kept as typed). `error` (nullptr when the value is
+// for a field validated elsewhere: the typed value is kept as typed; a clamped value says so
+// under the field while the field holds it). `error` (nullptr when the value is
 // valid) says why the value cannot be used: the entry is drawn in the error colour and the reason
 // on the lines under it. Returns true when the value changed this frame.
 bool slider_double(const char* label, const char* id, double* value, double min, double max, bool log,

@@ -367,6 +367,21 @@ TEST_F(GuiTyping, AnOutOfRangeValueStaysAtItsFieldWithTheReasonAndOtherEditsAppl
   EXPECT_FALSE(state_.status_is_error) << state_.status;
 }
 
+TEST_F(GuiTyping, AValueClampedToAViewsLimitSaysSoAtItsField) {
+  frames(2);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+  type_into("decaymax", "5000000");
+  frames(2);
+  EXPECT_EQ(state_.params.decay_max_distance, kMaxDecayDistance);
+  const std::string note = "must be in [16, 1048576]: set to 1048576";
+  const auto glyphs = std::count_if(note.begin(), note.end(), [](char ch) { return ch != ' '; });
+  EXPECT_GE(sidebar_error_vertices(), 4 * glyphs);
+  type_into("decaymax", "4096");
+  frames(1);
+  EXPECT_EQ(state_.params.decay_max_distance, 4096);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+}
+
 TEST_F(GuiTyping, AnInvalidEditIsNotSaved) {
   frames(2);
   type_into("rotfrac", "0");
