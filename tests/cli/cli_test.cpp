@@ -238,6 +238,34 @@ TEST_F(Cli, HelpExitsZero) {
   EXPECT_NE(r.out.find("freqs"), std::string::npos);
 }
 
+// The CLI refuses a bad value with the message the GUI shows at the field: both come from
+// core::check_fields.
+TEST_F(Cli, AnOutOfRangeValueGivesTheMessageTheGuiShowsAtItsField) {
+  struct Case {
+    const char* flags;
+    void (*set)(rope::core::RopeConfig&);
+  };
+  const Case cases[] = {
+      {"--base -5", [](rope::core::RopeConfig& c) { c.base = -5; }},
+      {"--base 0", [](rope::core::RopeConfig& c) { c.base = 0; }},
+      {"--head-dim 7", [](rope::core::RopeConfig& c) { c.head_dim = 7; }},
+      {"--seq-len 0", [](rope::core::RopeConfig& c) { c.seq_len = 0; }},
+      {"--seq-len 20000000", [](rope::core::RopeConfig& c) { c.seq_len = 20000000; }},
+      {"--rotary-fraction 0", [](rope::core::RopeConfig& c) { c.rotary_fraction = 0; }},
+  };
+  for (const Case& c : cases) {
+    rope::core::RopeConfig config;
+    c.set(config);
+    const std::vector<rope::core::FieldError> errors = rope::core::check_fields(config);
+    ASSERT_EQ(errors.size(), 1u) << c.flags;
+    const RunResult r = run(std::string("freqs ") + c.flags);
+    EXPECT_EQ(r.exit_code, 2) << c.flags;
+    EXPECT_EQ(r.err, "ropescope: error: " + errors[0].message + "\n") << c.flags;
+  }
+  // 10,000,000 positions are within the one limit: accepted by the CLI as by the GUI.
+  EXPECT_EQ(run("freqs --seq-len 10000000").exit_code, 0);
+}
+
 TEST_F(Cli, BadInputExitsTwoWithOneLine) {
   expect_bad_input("freqs --no-such-flag", "no-such-flag");
   expect_bad_input("freqs --scaling wobbly", "wobbly");

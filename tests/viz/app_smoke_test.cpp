@@ -3,6 +3,7 @@
 // the derived results arrive from the worker threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <chrono>
 #include <cmath>
@@ -24,7 +25,9 @@
 #include "gui/frame.h"
 #include "gui/presets.h"
 #include "gui/session.h"
+#include "gui/settings.h"
 #include "panels/panels.h"
+#include "panels/widgets.h"
 #include "viz/context.h"
 #include "viz/font.h"
 #include "viz/theme.h"
@@ -257,6 +260,143 @@ TEST_F(GuiSmoke, InvalidValueKeepsTheLastValidState) {
   frames(1);
   EXPECT_FALSE(state_.status_is_error) << state_.status;
   EXPECT_EQ(derived_.freqs.rotary_dim, 64);
+}
+
+// Vertices of the sidebar's own draw list in the error colour.
+int sidebar_error_vertices() {
+  const ImU32 error = ImGui::GetColorU32(error_color());
+  int count = 0;
+  for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+    const std::string name = w->Name;
+    const size_t at = name.find("##sidebar");
+    if (!w->Active || at == std::string::npos || name.find('/', at) != std::string::npos) continue;
+    for (const ImDrawVert& v : w->DrawList->VtxBuffer)
+      if (v.col == error) ++count;
+  }
+  return count;
+}
+
+// Typing into the sidebar's entries as a user does: find the entry under the mouse, click it,
+// type, click beside it (the entry loses focus).
+class GuiTyping : public GuiSmoke {
+ protected:
+  void type_into(const std::string& id, const std::string& text, bool stepped = false) {
+    frame();
+    ImGuiWindow* sidebar = nullptr;
+    for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+      const std::string name = w->Name;
+      const size_t at = name.find("##sidebar");
+      if (w->Active && at != std::string::npos && name.find('/', at) == std::string::npos) sidebar = w;
+    }
+    ASSERT_NE(sidebar, nullptr);
+    // An entry with -/+ buttons holds its text field under its own ID (as ImGui::InputScalar does).
+    const std::string entry = "##entry" + id;
+    const ImGuiID plain = sidebar->GetID(entry.c_str());
+    const ImGuiID target = stepped ? ImHashStr("", 0, plain) : plain;
+    ImGuiIO& io = ImGui::GetIO();
+    const ImGuiContext& g = *ImGui::GetCurrentContext();
+    // The entries (6.5 font sizes wide) end at the sidebar's right edge: scan its height at
+    // their left end.
+    const float x = sidebar->InnerRect.Max.x - ImGui::GetFontSize() * 5.5f;
+    bool found = false;
+    for (float y = sidebar->InnerRect.Min.y + 2.0f; y < sidebar->InnerRect.Max.y && !found; y += 4.0f) {
+      io.MousePos = ImVec2(x, y);
+      frame();
+      found = g.HoveredId == target;
+    }
+    ASSERT_TRUE(found) << "no entry ##entry" << id << " in the sidebar";
+    io.MouseDown[0] = true;
+    frame();
+    io.MouseDown[0] = false;
+    frame();
+    ASSERT_EQ(g.ActiveId, target);
+    for (char c : text) {
+      io.AddInputCharacter(static_cast<unsigned int>(c));
+      frame();
+    }
+    io.MousePos = ImVec2(sidebar->InnerRect.Min.x + 2.0f, io.MousePos.y);  // beside the items
+    io.MouseDown[0] = true;
+    frame();
+    io.MouseDown[0] = false;
+    frame();
+    ASSERT_NE(g.ActiveId, target);
+  }
+};
+
+TEST_F(GuiTyping, AnOutOfRangeValueStaysAtItsFieldWithTheReasonAndOtherEditsApply) {
+  frames(2);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+  type_into("base", "-5");
+  frames(2);
+  // Kept as typed, the reason at the field in the error colour, the views at the last valid base.
+  EXPECT_EQ(state_.params.config.base, -5.0);
+  const std::vector<core::FieldError> errors = core::check_fields(state_.params.config);
+  ASSERT_EQ(errors.size(), 1u);
+  ASSERT_NE(derived_.field_error(core::ConfigField::kBase), nullptr);
+  EXPECT_EQ(std::string(derived_.field_error(core::ConfigField::kBase)), errors[0].message);
+  // The entry's "-5" and, under it, the reason: a quad per glyph of both.
+  const std::string& reason = errors[0].message;
+  const auto glyphs = std::count_if(reason.begin(), reason.end(), [](char ch) { return ch != ' '; });
+  EXPECT_GE(sidebar_error_vertices(), 4 * (glyphs + 2));
+  EXPECT_EQ(derived_.valid_params.config.base, 10000.0);
+  EXPECT_EQ(derived_.freqs.base, 10000.0);
+  // Another field still applies.
+  type_into("seqlen", "4096");
+  frames(2);
+  EXPECT_EQ(state_.params.config.seq_len, 4096);
+  EXPECT_EQ(derived_.valid_params.config.seq_len, 4096);
+  EXPECT_EQ(derived_.freqs.seq_len, 4096);
+  EXPECT_EQ(derived_.valid_params.config.base, 10000.0);
+  settle();
+  ASSERT_TRUE(derived_.heatmaps);
+  EXPECT_EQ(derived_.heatmaps->seq_len, 4096);
+  EXPECT_EQ(derived_.heatmaps->key.config.base, 10000.0);
+  EXPECT_EQ(state_.params.config.base, -5.0);
+  // Head dim 7 is not made 8: it stays, with its reason.
+  type_into("headdim", "7", true);
+  frames(2);
+  EXPECT_EQ(state_.params.config.head_dim, 7);
+  EXPECT_NE(derived_.field_error(core::ConfigField::kHeadDim), nullptr);
+  EXPECT_EQ(derived_.valid_params.config.head_dim, 128);
+  // Fixing the fields clears their errors and applies them.
+  type_into("base", "20000");
+  type_into("headdim", "64", true);
+  frames(2);
+  EXPECT_TRUE(derived_.field_errors.empty());
+  EXPECT_EQ(derived_.valid_params.config.base, 20000.0);
+  EXPECT_EQ(derived_.freqs.rotary_dim, 64);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+  EXPECT_FALSE(state_.status_is_error) << state_.status;
+}
+
+TEST_F(GuiTyping, AValueClampedToAViewsLimitSaysSoAtItsField) {
+  frames(2);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+  type_into("decaymax", "5000000");
+  frames(2);
+  EXPECT_EQ(state_.params.decay_max_distance, kMaxDecayDistance);
+  const std::string note = "must be in [16, 1048576]: set to 1048576";
+  const auto glyphs = std::count_if(note.begin(), note.end(), [](char ch) { return ch != ' '; });
+  EXPECT_GE(sidebar_error_vertices(), 4 * glyphs);
+  type_into("decaymax", "4096");
+  frames(1);
+  EXPECT_EQ(state_.params.decay_max_distance, 4096);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+}
+
+TEST_F(GuiTyping, AnInvalidEditIsNotSaved) {
+  frames(2);
+  type_into("rotfrac", "0");
+  type_into("seqlen", "2048");
+  frames(2);
+  EXPECT_EQ(state_.params.config.rotary_fraction, 0.0);
+  ASSERT_TRUE(save_settings(state_, derived_));
+  AppState restarted;
+  const SettingsLoad load = load_settings(restarted);
+  ASSERT_TRUE(load.ok);
+  EXPECT_TRUE(load.error.empty()) << load.error;
+  EXPECT_EQ(restarted.params.config.rotary_fraction, 1.0);
+  EXPECT_EQ(restarted.params.config.seq_len, 2048);
 }
 
 TEST_F(GuiSmoke, StartupMessagesSurviveTheFirstFrames) {
