@@ -459,6 +459,49 @@ TEST_F(FrameCacheGl, OnlyListsShowingAChangedTextureAreDrawnAgain) {
   EXPECT_LE(st.pixels_cleared, 230 * 160) << "only c's place (220 x 150 and a few pixels of fringe) is wiped";
 }
 
+// A list whose clip rectangle has fractional edges (as a heatmap inside a view at a fractional
+// position has) is drawn again, where a tooltip was, exactly as a whole frame draws it:
+// imgui_impl_opengl3 truncates the scissor's size, so narrowing such a clip rectangle to the
+// tooltip's place in display coordinates loses the place's last column or first row.
+TEST_F(FrameCacheGl, FractionalClipRectanglesAreDrawnAgainAsInAWholeFrame) {
+  const ImVec4 clear(0.11f, 0.12f, 0.14f, 1.0f);
+  create_targets();
+  FrameCache cache;
+  // Tooltips across the clip rectangle's left and top edges, ending inside it: the places wiped
+  // start outside the clip rectangle and end inside it.
+  const std::vector<ImVec2> tooltip_at = {{-1, -1}, {-1, -1}, {6, 12}, {6, 12}, {12, 20}, {-1, -1}, {-1, -1}};
+  for (size_t f = 0; f < tooltip_at.size(); ++f) {
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
+    ImGui::Begin("##root", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoBackground);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->PushClipRect(ImVec2(20.5f, 30.5f), ImVec2(300.5f, 250.5f), true);
+    dl->AddRectFilled(ImVec2(0, 0), ImVec2(kWidth, kHeight), IM_COL32(60, 160, 90, 255));
+    dl->PopClipRect();
+    ImGui::End();
+    if (tooltip_at[f].x >= 0.0f) {
+      ImGui::SetNextWindowPos(tooltip_at[f]);
+      ImGui::BeginTooltip();
+      ImGui::TextUnformatted("a tooltip over a clip rectangle");
+      ImGui::TextUnformatted("with fractional edges");
+      ImGui::EndTooltip();
+    }
+    ImGui::Render();
+    ImDrawData* dd = ImGui::GetDrawData();
+    const std::vector<uint8_t> want = reference_pixels(dd, clear);
+    kept_.bind();
+    const FrameCache::Stats st = cache.render(dd, kWidth, kHeight, clear, texture_generation(), false);
+    const Diff d = compare(kept_.read_rgba(), want, false);
+    EXPECT_EQ(d.count, 0) << "frame " << f << ": " << describe(d);
+    if (f == 4 || f == 5) {
+      EXPECT_FALSE(st.full) << "frame " << f;
+      EXPECT_GE(st.lists_clipped, 1) << "frame " << f << ": the root is drawn again where the tooltip was";
+    }
+  }
+}
+
 // Heatmap::warm_up draws its pictures through imgui_impl_opengl3 (as ImGui frames draw images)
 // into the top-left pixel of the bound framebuffer only, and leaves the viewport as it was.
 TEST_F(FrameCacheGl, HeatmapWarmUpDrawsOnlyTheTopLeftPixel) {
