@@ -69,13 +69,20 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
   dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + h), ImGui::GetColorU32(ImGuiCol_TitleBgActive), 3.0f);
   const std::string header_id = std::string("##header_") + view_key(view);
   ImGui::InvisibleButton(header_id.c_str(), ImVec2(w, h));
-  if (allow_maximise && ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
-    toggle_maximise(state, view);
+  bool strip_hovered = ImGui::IsItemHovered();
   if (allow_maximise)
     item_tooltip(maximised ? "Double-click (or Esc) to restore the grid." : "Double-click to maximise this view.");
+  // The frequencies cell holds two views, one at a time: tabs in the strip instead of the title.
+  const bool tabs = allow_maximise && (view == ViewId::kFrequencies || view == ViewId::kPairTable);
+  if (tabs) {
+    ImGui::SetItemAllowOverlap();
+    strip_hovered = !draw_cell_tabs(state, view, p0, h) && strip_hovered;
+  }
+  if (allow_maximise && strip_hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
+    toggle_maximise(state, view);
   const float pad = ImGui::GetStyle().FramePadding.x;
   const float text_y = p0.y + (h - ImGui::GetFontSize()) * 0.5f;
-  dl->AddText(ImVec2(p0.x + pad, text_y), ImGui::GetColorU32(ImGuiCol_Text), view_title(view));
+  if (!tabs) dl->AddText(ImVec2(p0.x + pad, text_y), ImGui::GetColorU32(ImGuiCol_Text), view_title(view));
   // The hint at the strip's right end ("computing...", the maximise key) is a child window of
   // its own, over the strip and as wide as its longest text: when it changes, the frame cache
   // draws again only that corner, not the whole view. It takes no input (the strip below gets the
@@ -112,6 +119,7 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
     case ViewId::kRotation: draw_rotation_panel(state, derived); break;
     case ViewId::kDecay: draw_decay_panel(state, derived); break;
     case ViewId::kHeatmaps: draw_heatmaps_panel(state, derived); break;
+    case ViewId::kPairTable: draw_pair_table_panel(state, derived); break;
   }
   ImGui::EndChild();
 }
@@ -150,6 +158,7 @@ void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const ImVec2 spacing = ImGui::GetStyle().ItemSpacing;
   const float rows_h = avail.y - spacing.y;
+  const ViewId freq_cell = state.exact.freq_cell_shows_table ? ViewId::kPairTable : ViewId::kFrequencies;
   if (state.ui.maximised >= 0 && state.ui.maximised < kViewCount) {
     draw_view(state, derived, static_cast<ViewId>(state.ui.maximised), ImVec2(0.0f, 0.0f));
   } else if (avail.x >= ImGui::GetFontSize() * kWideGridFonts) {
@@ -160,7 +169,7 @@ void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) 
     const float top_h = rows_h - bottom_h;
     const float row_w = avail.x - 2.0f * spacing.x;
     const float freq_w = std::floor(row_w * 0.28f), rotation_w = std::floor(row_w * 0.42f);
-    draw_view(state, derived, ViewId::kFrequencies, ImVec2(freq_w, top_h));
+    draw_view(state, derived, freq_cell, ImVec2(freq_w, top_h));
     ImGui::SameLine();
     draw_view(state, derived, ViewId::kRotation, ImVec2(rotation_w, top_h));
     ImGui::SameLine();
@@ -173,7 +182,7 @@ void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) 
     const float bottom_h = rows_h - top_h;
     const float half_w = std::floor((avail.x - spacing.x) * 0.5f);
     const float decay_w = std::floor((avail.x - spacing.x) * 0.36f);
-    draw_view(state, derived, ViewId::kFrequencies, ImVec2(half_w, top_h));
+    draw_view(state, derived, freq_cell, ImVec2(half_w, top_h));
     ImGui::SameLine();
     draw_view(state, derived, ViewId::kRotation, ImVec2(avail.x - spacing.x - half_w, top_h));
     draw_view(state, derived, ViewId::kDecay, ImVec2(decay_w, bottom_h));

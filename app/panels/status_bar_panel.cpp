@@ -40,7 +40,7 @@ void draw_status_bar(AppState& state, const Derived& derived) {
              derived.last_heatmap_latency_ms);
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
   }
-  dim_text("%.0f fps | F1-F4 maximise, Esc restore | Space play/pause | Ctrl +/- font | drop a config.json", ImGui::GetIO().Framerate);
+  dim_text("%.0f fps | F1-F5 maximise, Esc restore | Space play/pause | Ctrl +/- font | drop a config.json", ImGui::GetIO().Framerate);
 }
 
 }  // namespace rope::app
