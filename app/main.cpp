@@ -143,6 +143,20 @@ int main(int argc, char** argv) {
   temperature->add_option("--content", temp_opts.content, "constant|random|ones (default constant)");
   temperature->add_option("--seed", temp_opts.seed, "Seed of the content (default 0)");
 
+  DiffOptions diff_opts;
+  auto* diff = app.add_subcommand("diff", "Where two configurations' rotations differ (exit 1 with --fail-on-diff)");
+  add_rope_options(*diff, rope);
+  diff->add_option("A", diff_opts.a_path, "config.json of side A")->required();
+  diff->add_option("B", diff_opts.b_path, "config.json of side B")->required();
+  diff->add_option("--set-a", diff_opts.set_a, "KEY=VALUE for A only (rope option names: base=1e6, layout=gptj, ...)");
+  diff->add_option("--set-b", diff_opts.set_b, "KEY=VALUE for B only");
+  diff->add_option_function<int64_t>("--context", [&](const int64_t& v) { diff_opts.context = v; },
+                                     "Distances [0, L) for the logit difference (default the larger seq_len)");
+  diff->add_flag("--json", out.json, "JSON output");
+  diff->add_option("-o,--output", out.path, "Write to FILE instead of stdout");
+  diff->add_flag("--fail-on-diff", diff_opts.fail_on_diff, "Exit 1 when the rotations differ beyond --rtol");
+  diff->add_option("--rtol", diff_opts.rtol, "Largest relative inv_freq difference that counts as equal (default 1e-6)");
+
   std::string render_view = "all", render_png, render_size = "1600x1000";
   auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");
   add_rope_options(*render, rope);
@@ -174,6 +188,7 @@ int main(int argc, char** argv) {
     if (*precision) return run_precision(resolve_rope_config(rope), precision_opts, out);
     if (*kvcache) return run_kvcache(resolve_rope_config(rope), kv_opts, out);
     if (*temperature) return run_temperature(resolve_rope_config(rope), temp_opts, out);
+    if (*diff) return run_diff(rope, diff_opts, out);
 #ifdef ROPE_HAVE_GUI
     if (*render) {
       RenderRequest request;

@@ -56,6 +56,14 @@ struct TemperatureOptions {
   uint64_t seed = 0;
 };
 
+struct DiffOptions {
+  std::string a_path, b_path;
+  std::vector<std::string> set_a, set_b;  // KEY=VALUE
+  std::optional<int64_t> context;         // default the larger seq_len
+  bool fail_on_diff = false;
+  double rtol = 1e-6;
+};
+
 int run_freqs(const core::RopeConfig& config, const OutputOptions& out);
 // With the model: the JSON also lists its layer types and the warnings.
 int run_freqs(const ResolvedRope& resolved, const OutputOptions& out);
@@ -72,6 +80,8 @@ int run_precision(const core::RopeConfig& config, const PrecisionOptions& option
 int run_kvcache(const core::RopeConfig& config, const KvCacheCliOptions& options, const OutputOptions& out);
 // Softmax entropy and largest probability against context length (core/temperature.h).
 int run_temperature(const core::RopeConfig& config, const TemperatureOptions& options, const OutputOptions& out);
+// Two configurations compared (core/config_diff.h). Exit 1 with fail_on_diff when they differ.
+int run_diff(const RopeCliOptions& shared, const DiffOptions& options, const OutputOptions& out);
 
 // Writes text to path, or stdout when path is empty.
 void write_output(const std::string& path, const std::string& text);

@@ -427,4 +427,31 @@ TEST_F(Cli, ResolveSaysWhereEachValueCameFrom) {
   expect_bad_input("resolve", "config.json");
 }
 
+TEST_F(Cli, DiffComparesTwoConfigsAndFailsOnADifferenceWhenAsked) {
+  const std::string llama2 = std::string(ROPE_TEST_DATA_DIR) + "/configs/models/llama-2-7b-hf.json";
+  const std::string llama3 = std::string(ROPE_TEST_DATA_DIR) + "/configs/models/llama-3.1-8b.json";
+  const RunResult same = run("diff " + llama2 + " " + llama2 + " --json --fail-on-diff");
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  const json j = json::parse(same.out);
+  EXPECT_TRUE(j.at("first_differing_pair").is_null());
+  EXPECT_EQ(j.at("max_rel_diff"), 0.0);
+  EXPECT_EQ(j.at("max_abs_logit_diff"), 0.0);
+  for (const char* key : {"inv_freq_a", "inv_freq_b", "rel_diff", "attention_factor_a", "attention_factor_b",
+                          "rotary_dim_a", "rotary_dim_b", "layout_a", "layout_b"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  const RunResult other = run("diff " + llama2 + " " + llama3 + " --fail-on-diff");
+  EXPECT_EQ(other.exit_code, 1) << other.err;
+  EXPECT_NE(other.out.find("scaling llama3 (A none)"), std::string::npos) << other.out;
+  const RunResult layout = run("diff " + llama2 + " " + llama2 + " --set-b layout=gptj --json");
+  ASSERT_EQ(layout.exit_code, 0) << layout.err;
+  const json l = json::parse(layout.out);
+  EXPECT_EQ(l.at("layout_b"), "gptj");
+  EXPECT_GT(l.at("max_abs_logit_diff").get<double>(), 0.1);
+  // A difference below --rtol passes; base 10000 vs 10000.0001 differs by ~1e-8 relative.
+  EXPECT_EQ(run("diff " + llama2 + " " + llama2 + " --set-b base=10000.0001 --fail-on-diff --rtol 1e-6").exit_code, 0);
+  expect_bad_input("diff " + llama2 + " " + llama2 + " --set-b bogus=3", "bogus");
+  expect_bad_input("diff " + llama2 + " " + llama2 + " --set-a base", "KEY=VALUE");
+  expect_bad_input("diff " + llama2 + " " + path("missing.json"), "missing.json");
+}
+
 }  // namespace
