@@ -105,6 +105,7 @@ std::string settings_to_json(const AppState& s) {
   j["font_size"] = s.ui.font_size;
   j["theme"] = std::string(viz::to_string(s.ui.theme));
   j["maximised_view"] = s.ui.maximised;
+  j["sidebar_width"] = s.ui.sidebar_width;
   json p;
   p["config"] = config_to_json(s.params.config);
   p["content"] = std::string(core::to_string(s.params.content));
@@ -113,6 +114,7 @@ std::string settings_to_json(const AppState& s) {
   p["softmax"] = s.params.softmax;
   p["decay_max_distance"] = s.params.decay_max_distance;
   p["decay_log_x"] = s.params.decay_log_x;
+  p["decay_distance_set"] = s.decay_distance_set;
   j["params"] = p;
   json v;
   v["colormap"] = std::string(viz::to_string(s.colormap));
@@ -128,6 +130,7 @@ std::string settings_to_json(const AppState& s) {
   v["rotation_speed"] = s.rotation.speed;
   v["rotation_trace_length"] = s.rotation.trace_length;
   v["source"] = s.source_label;
+  v["source_edited"] = source_edited(s);
   j["view"] = v;
   return j.dump(2) + "\n";
 }
@@ -150,6 +153,7 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
     if (!theme) throw core::RopeError("unknown theme");
     s.ui.theme = *theme;
     s.ui.maximised = std::clamp(j.value("maximised_view", -1), -1, kViewCount - 1);
+    s.ui.sidebar_width = std::clamp(j.value("sidebar_width", kDefaultSidebarWidth), kMinSidebarWidth, kMaxSidebarWidth);
     const json& p = j.at("params");
     s.params.config = config_from_json(p.at("config"));
     core::validate(s.params.config);
@@ -161,6 +165,7 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
     s.params.softmax = p.at("softmax").get<bool>();
     s.params.decay_max_distance = std::clamp<int64_t>(p.at("decay_max_distance").get<int64_t>(), 16, kMaxDecayDistance);
     s.params.decay_log_x = p.at("decay_log_x").get<bool>();
+    s.decay_distance_set = p.value("decay_distance_set", true);  // files from before it: keep their distance
     if (j.contains("view")) {
       const json& v = j.at("view");
       if (auto c = viz::parse_colormap(v.value("colormap", "viridis")); c && !viz::is_diverging(*c)) s.colormap = *c;
@@ -177,6 +182,7 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
       s.rotation.speed = std::clamp(v.value("rotation_speed", 4.0f), 0.01f, 10000.0f);
       s.rotation.trace_length = std::clamp(v.value("rotation_trace_length", 64), 1, 16384);
       s.source_label = v.value("source", s.source_label);
+      s.source_config = v.value("source_edited", false) ? std::nullopt : std::optional(s.params.config);
     }
     state = std::move(s);
     result.ok = true;

@@ -28,8 +28,9 @@ bool slider_int(const char* label, const char* id, int* value, int min, int max,
 bool slider_float(const char* label, const char* id, float* value, float min, float max, const char* format,
                   const char* tooltip, bool log = false);
 
-// A row of radio buttons (after a label or another item) that wraps instead of running past the
-// panel's edge; an option that goes to the next line starts under the row's first option.
+// A row of radio buttons (or check boxes: the same width) after a label or another item that
+// wraps instead of running past the panel's edge; an option that goes to the next line starts
+// under the row's first option.
 //   RadioRow row;
 //   row.next("NeoX##layout");  ImGui::RadioButton("NeoX##layout", ...);
 //   row.next("GPT-J##layout"); ImGui::RadioButton("GPT-J##layout", ...);
