@@ -56,13 +56,19 @@ void draw_decay_panel(AppState& state, const Derived& derived) {
   viz::AxisSpec y{norm ? "score (normalised)" : "score", false, yr.min, yr.max};
   viz::PlotOptions options;
   options.legend = viz::LegendCorner::kBelow;  // under the axis: it never covers the curves
+  // A narrow view names the curves in a word each (so the legend takes one or two rows, not three;
+  // the hover read-out and the sidebar's tooltip say what they are).
+  const bool short_names = ImGui::GetContentRegionAvail().x < 30.0f * ImGui::GetFontSize();
   if (!viz::begin_plot("##decay", ImVec2(-1.0f, -1.0f), x, y, options)) return;
   const viz::PlotPalette& pal = viz::palette(viz::current_theme());
   viz::plot_hline(0.0, pal.grid, nullptr, false);
-  viz::plot_line(norm ? "RoFormer bound / bound(0)" : "RoFormer bound", d.distance.data(), bound.data(), n,
-                 pal.series[0], 2.0f);
-  viz::plot_line("mean cos(r\xCE\xB8_i)", d.distance.data(), d.mean_cos.data(), n, pal.series[1], 1.5f);
-  viz::plot_line(norm ? "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9 / (|q||k|a\xC2\xB2)" : "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9/\xE2\x88\x9A" "d",
+  viz::plot_line(short_names ? "bound" : norm ? "RoFormer bound / bound(0)" : "RoFormer bound", d.distance.data(),
+                 bound.data(), n, pal.series[0], 2.0f);
+  viz::plot_line(short_names ? "mean cos" : "mean cos(r\xCE\xB8_i)", d.distance.data(), d.mean_cos.data(), n,
+                 pal.series[1], 1.5f);
+  viz::plot_line(short_names ? "actual"
+                 : norm      ? "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9 / (|q||k|a\xC2\xB2)"
+                             : "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9/\xE2\x88\x9A" "d",
                  d.distance.data(), actual.data(), n, pal.series[2], 1.5f);
   if (d.original_context > 0 && static_cast<double>(d.original_context) <= xmax) {
     const std::string label = "original context " + viz::format_compact(static_cast<double>(d.original_context), 4);

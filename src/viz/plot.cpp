@@ -26,6 +26,7 @@ struct PlotMemory {
   bool has_x = false, has_y = false;
   int legend_rows = 1;  // rows a kBelow legend took on the previous frame
   ImVec2 legend_min, legend_max;  // a corner legend's box on the previous frame (empty: none)
+  bool legend_below = false;  // a corner legend too large for its corner is drawn kBelow
 };
 
 struct PlotContext {
@@ -47,6 +48,7 @@ struct PlotContext {
   ImDrawList* draw_list = nullptr;
   float font = 13.0f;
   float legend_y = 0.0f;  // top of a kBelow legend
+  LegendCorner asked_legend = LegendCorner::kTopRight;  // options.legend as given
   std::vector<ImVec2> points;
 };
 
@@ -445,6 +447,7 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
   p.active = true;
   p.id = gid;
   p.options = options;
+  p.asked_legend = options.legend;
   p.x = x;
   p.y = y;
   p.font = font;
@@ -458,6 +461,7 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
 
   // Ranges: explicit, else last frame's fit, else a default.
   const PlotMemory& mem = p.memory[gid];
+  if (options.legend != LegendCorner::kNone && mem.legend_below) p.options.legend = LegendCorner::kBelow;
   auto resolve = [](const AxisSpec& a, bool has_fit, Range fit, bool* is_auto) {
     Range r{a.min, a.max};
     *is_auto = !(std::isfinite(a.min) && std::isfinite(a.max));
@@ -484,7 +488,7 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
   const float top = pad + (options.title ? font + pad : 0.0f);
   const float x_label_h = x.label.empty() ? 0.0f : font + 0.3f * pad;
   const float legend_below_h =
-      options.legend == LegendCorner::kBelow ? static_cast<float>(mem.legend_rows) * legend_row_height(font) + 0.5f * pad : 0.0f;
+      p.options.legend == LegendCorner::kBelow ? static_cast<float>(mem.legend_rows) * legend_row_height(font) + 0.5f * pad : 0.0f;
   const float bottom = pad + tick_len + font + x_label_h + legend_below_h;
   const float area_h = std::max(1.0f, size.y - top - bottom);
   const int y_target = std::clamp(static_cast<int>(area_h / (2.2f * font)), 2, 10);
@@ -617,12 +621,12 @@ void draw_legend_entry(PlotContext& p, const LegendEntry& e, ImVec2 pos) {
   dl->AddText(ImVec2(sx1 + pad, pos.y + 0.5f * (row_h - font)), pal().axis_text, e.label.c_str());
 }
 
-// The entries side by side from the plot area's left edge under the x axis, a new row where the
+// The entries side by side from the frame's left edge under the x axis, a new row where the
 // next would pass the frame's right edge; the rows it took are remembered for the next frame's
 // layout. A label wider than the whole row is cut with "...".
 void draw_legend_below(PlotContext& p) {
   const float font = p.font, pad = 0.4f * font, swatch = 1.6f * font, row_h = legend_row_height(font);
-  const float x0 = p.area_min.x, x1 = p.frame_max.x;
+  const float x0 = p.frame_min.x + pad, x1 = p.frame_max.x;
   const float gap = 1.2f * font;
   float x = x0, y = p.legend_y;
   int rows = 1;
@@ -672,15 +676,20 @@ void end_plot() {
     boxed_text(p, ImVec2(p.area_min.x + pad, p.area_max.y - font - pad), c.axis_text, text.c_str());
   }
 
-  // Legend.
+  // Legend. A corner legend wider than 60% of the plot area or taller than 45% of it goes below
+  // the plot from the next frame on (and back once it fits again).
+  const float swatch = 1.6f * font;
+  float w = 0.0f;
+  for (const LegendEntry& e : p.legend) w = std::max(w, ImGui::CalcTextSize(e.label.c_str()).x);
+  const float row_h = legend_row_height(font);
+  const ImVec2 box(w + swatch + 3.0f * pad, row_h * static_cast<float>(p.legend.size()) + 1.2f * pad);
+  if (p.asked_legend != LegendCorner::kNone && p.asked_legend != LegendCorner::kBelow)
+    p.memory[p.id].legend_below = !p.legend.empty() && (box.x > 0.6f * (p.area_max.x - p.area_min.x) ||
+                                                        box.y > 0.45f * (p.area_max.y - p.area_min.y));
   if (p.options.legend == LegendCorner::kBelow) {
     draw_legend_below(p);
+    p.memory[p.id].legend_min = p.memory[p.id].legend_max = ImVec2();
   } else if (p.options.legend != LegendCorner::kNone && !p.legend.empty()) {
-    const float swatch = 1.6f * font;
-    float w = 0.0f;
-    for (const LegendEntry& e : p.legend) w = std::max(w, ImGui::CalcTextSize(e.label.c_str()).x);
-    const float row_h = legend_row_height(font);
-    const ImVec2 box(w + swatch + 3.0f * pad, row_h * static_cast<float>(p.legend.size()) + 1.2f * pad);
     const bool right = p.options.legend == LegendCorner::kTopRight || p.options.legend == LegendCorner::kBottomRight;
     const bool top = p.options.legend == LegendCorner::kTopRight || p.options.legend == LegendCorner::kTopLeft;
     // A legend wider than the plot starts at its left edge instead of being cut there, and may
