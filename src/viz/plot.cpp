@@ -621,12 +621,12 @@ void draw_legend_entry(PlotContext& p, const LegendEntry& e, ImVec2 pos) {
   dl->AddText(ImVec2(sx1 + pad, pos.y + 0.5f * (row_h - font)), pal().axis_text, e.label.c_str());
 }
 
-// The entries side by side from the frame's left edge under the x axis, a new row where the
-// next would pass the frame's right edge; the rows it took are remembered for the next frame's
-// layout. A label wider than the whole row is cut with "...".
+// The entries side by side under the x axis from the frame's left edge (after the y label's
+// column), a new row where the next would pass the frame's right edge; the rows it took are
+// remembered for the next frame's layout. A label wider than the whole row is cut with "...".
 void draw_legend_below(PlotContext& p) {
   const float font = p.font, pad = 0.4f * font, swatch = 1.6f * font, row_h = legend_row_height(font);
-  const float x0 = p.frame_min.x + pad, x1 = p.frame_max.x;
+  const float x0 = p.frame_min.x + pad + (p.y.label.empty() ? 0.0f : font + pad), x1 = p.frame_max.x;
   const float gap = 1.2f * font;
   float x = x0, y = p.legend_y;
   int rows = 1;
