@@ -100,10 +100,46 @@ int main(int argc, char** argv) {
   bench->add_option("--n", bench_opts.n, "Sequence length of the full scenario (default 4096)");
   bench->add_option("--repetitions", bench_opts.repetitions, "Timed repetitions per stage (default 30)");
 
+  PrecisionOptions precision_opts;
+  auto* precision = app.add_subcommand("precision", "Phase error of a reduced-precision angle path, per pair");
+  add_output(precision, true);
+  precision->add_option("--path", precision_opts.path, "fp32|bf16-inv-freq|fp16-positions|bf16-tables (default fp32)");
+  precision->add_option("--positions", precision_opts.positions,
+                        "Positions to report, P1,P2,... (default 1024,4096,32768,131072); the largest error is over "
+                        "[0, seq_len)")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+
+  KvCacheCliOptions kv_opts;
+  auto* kvcache = app.add_subcommand("kvcache", "A decode step by step: cached keys against recomputed ones");
+  add_rope_options(*kvcache, rope);
+  kvcache->add_flag("--json", out.json, "JSON output");
+  kvcache->add_option("-o,--output", out.path, "Write to FILE instead of stdout");
+  kvcache->add_option("--mode", kv_opts.mode, "dynamic|longrope|shift (default dynamic)");
+  kvcache->add_option("--prompt", kv_opts.prompt,
+                      "Prompt tokens (shift: the cache length); default the original context (shift: 4096)");
+  kvcache->add_option("--steps", kv_opts.steps, "Decode steps (dynamic, longrope; default 256)");
+  kvcache->add_option("--shift", kv_opts.shift, "shift: positions dropped per shift (default prompt / 4)");
+  kvcache->add_option("--repeat", kv_opts.repeat, "shift: number of shifts (default 8)");
+  kvcache->add_flag("--recompute-at-switch", kv_opts.recompute_at_switch,
+                    "longrope: rotate the whole cache again when the long factors take over");
+  kvcache->add_option("--content", kv_opts.content, "constant|random|ones (default constant)");
+  kvcache->add_option("--seed", kv_opts.seed, "Seed of the content (default 0)");
+
+  TemperatureOptions temp_opts;
+  auto* temperature = app.add_subcommand("temperature", "Softmax entropy and largest probability against context length");
+  add_output(temperature, true);
+  temperature->add_option("--lengths", temp_opts.lengths,
+                          "Context lengths L1,L2,... (default powers of two up to seq_len, seq_len, the original context)")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  temperature->add_option("--content", temp_opts.content, "constant|random|ones (default constant)");
+  temperature->add_option("--seed", temp_opts.seed, "Seed of the content (default 0)");
+
   std::string render_view = "all", render_png, render_size = "1600x1000";
   auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");
   add_rope_options(*render, rope);
-  render->add_option("--view", render_view, "frequencies|rotation|decay|heatmaps|all");
+  render->add_option("--view", render_view, "frequencies|rotation|decay|heatmaps|pair-table|all");
   render->add_option("--png", render_png, "Output PNG")->required();
   render->add_option("--size", render_size, "Image size WxH (default 1600x1000)");
 
@@ -124,6 +160,9 @@ int main(int argc, char** argv) {
     if (*decay) return run_decay(resolve_rope_config(rope), max_distance, out);
     if (*analyze) return run_analyze(resolve_rope_config(rope), context, out);
     if (*bench) return run_bench(resolve_rope_config(rope), bench_opts);
+    if (*precision) return run_precision(resolve_rope_config(rope), precision_opts, out);
+    if (*kvcache) return run_kvcache(resolve_rope_config(rope), kv_opts, out);
+    if (*temperature) return run_temperature(resolve_rope_config(rope), temp_opts, out);
 #ifdef ROPE_HAVE_GUI
     if (*render) {
       RenderRequest request;
@@ -134,8 +173,9 @@ int main(int argc, char** argv) {
         throw rope::core::RopeError("--size: expected WxH with 64..16384 pixels per side (got '" + render_size + "')");
       }
       if (render_view != "frequencies" && render_view != "rotation" && render_view != "decay" &&
-          render_view != "heatmaps" && render_view != "all") {
-        throw rope::core::RopeError("--view: expected frequencies, rotation, decay, heatmaps or all (got '" + render_view + "')");
+          render_view != "heatmaps" && render_view != "pair-table" && render_view != "all") {
+        throw rope::core::RopeError("--view: expected frequencies, rotation, decay, heatmaps, pair-table or all (got '" +
+                                    render_view + "')");
       }
       return run_render(request);
     }

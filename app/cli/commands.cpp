@@ -239,8 +239,10 @@ int run_analyze(const core::RopeConfig& config, std::optional<int64_t> context_o
     j["base_sufficient_for_context"] = !first_negative || *first_negative > context;
     json pairs = json::array();
     for (const core::PairInfo& p : core::pair_table(f, static_cast<double>(context))) {
-      pairs.push_back({{"pair", p.pair}, {"inv_freq", p.inv_freq}, {"wavelength", p.wavelength},
-                       {"rotations_in_context", p.rotations_in_context}});
+      pairs.push_back({{"pair", p.pair}, {"feature_a", p.feature0}, {"feature_b", p.feature1}, {"inv_freq", p.inv_freq},
+                       {"inv_freq_unscaled", p.inv_freq_unscaled}, {"ratio", p.ratio}, {"wavelength", p.wavelength},
+                       {"rotations_in_context", p.rotations_in_context}, {"band", std::string(core::to_string(p.band))},
+                       {"band_value", p.band_value}});
     }
     j["pairs"] = pairs;
     s << j.dump(2) << "\n";

@@ -6,8 +6,8 @@ namespace rope::app {
 
 namespace {
 constexpr const char* kViewTitles[kViewCount] = {"Frequencies", "Pair rotation", "Distance decay",
-                                                 "Heatmaps: absolute | rotary | difference"};
-constexpr const char* kViewKeys[kViewCount] = {"frequencies", "rotation", "decay", "heatmaps"};
+                                                 "Heatmaps: absolute | rotary | difference", "Pair table"};
+constexpr const char* kViewKeys[kViewCount] = {"frequencies", "rotation", "decay", "heatmaps", "pair-table"};
 }  // namespace
 
 const char* view_title(ViewId view) { return kViewTitles[static_cast<int>(view)]; }

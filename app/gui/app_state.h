@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/content.h"
 #include "core/rope_config.h"
@@ -18,10 +19,11 @@
 
 namespace rope::app {
 
-enum class ViewId : int { kFrequencies = 0, kRotation = 1, kDecay = 2, kHeatmaps = 3 };
-inline constexpr int kViewCount = 4;
+enum class ViewId : int { kFrequencies = 0, kRotation = 1, kDecay = 2, kHeatmaps = 3, kPairTable = 4 };
+inline constexpr int kViewCount = 5;
 const char* view_title(ViewId view);
-// "frequencies" | "rotation" | "decay" | "heatmaps" (the names `ropescope render --view` takes).
+// "frequencies" | "rotation" | "decay" | "heatmaps" | "pair-table" (the names `ropescope render
+// --view` takes).
 const char* view_key(ViewId view);
 std::optional<ViewId> parse_view_key(const std::string& key);
 
@@ -57,6 +59,26 @@ struct UiPrefs {
   bool operator==(const UiPrefs&) const = default;
 };
 
+// Exact values (not persisted): typed go-to entries, their messages and the pinned read-outs of
+// the frequencies, decay and heatmap views.
+struct ExactState {
+  bool freq_cell_shows_table = false;  // the frequencies cell of the grid shows the pair table
+  std::string table_csv_path = "pairs.csv";
+  std::string goto_pair_input, goto_pair_error;
+  std::optional<int> pinned_pair;
+  std::optional<int64_t> pinned_distance;  // decay view
+  std::string goto_cell_input, goto_cell_error;        // "m, n"
+  std::string window_input, window_error;               // "m0 m1 n0 n1"
+  std::optional<std::pair<int64_t, int64_t>> pinned_cell;  // (m, n)
+};
+
+// The heatmaps' zoom and pan as saved: cells of maps of seq_len x seq_len positions.
+struct HeatViewSetting {
+  int64_t seq_len = 0;
+  viz::HeatmapView view;
+  bool operator==(const HeatViewSetting&) const = default;
+};
+
 struct AppState {
   ComputeParams params;                      // everything the worker computes from
   viz::Colormap colormap = viz::Colormap::kViridis;       // sequential: values
@@ -67,6 +89,8 @@ struct AppState {
   bool softmax_log_colors = true;            // log colour scale for softmax maps (rows sum to 1)
   RotationState rotation;
   UiPrefs ui;
+  ExactState exact;
+  std::optional<HeatViewSetting> heat_view;  // read from the settings (the live view is in Derived)
 
   // The decay view's largest distance was set by the user; until then it follows seq_len.
   bool decay_distance_set = false;
@@ -115,8 +139,8 @@ struct HeatmapTextures {
 
 // Cached results. The UI thread owns it; the worker fills the shared_ptr snapshots.
 struct Derived {
-  // The last params that validated; views draw from these, so an invalid edit leaves the last
-  // valid picture on screen.
+  // The params the views draw from: the edited ones, except that a field typed out of range keeps
+  // its last valid value (so an invalid edit leaves that field's last valid picture on screen).
   ComputeParams valid_params;
   bool has_valid = false;
   core::RopeFrequencies freqs;    // from valid_params.config
@@ -133,6 +157,16 @@ struct Derived {
   static constexpr std::chrono::milliseconds kBusyAfter{150};
   std::string decay_error, heatmaps_error;  // a worker's exception text, if any
   std::vector<float> query0;  // the content's query at position 0 (pair rotation view)
+
+  // The errors of the edited config (AppState::params), shown at their fields; valid_params holds
+  // the last valid value of each of those fields and the edited value of every other.
+  std::vector<core::FieldError> field_errors;
+  // The message of the field's error, or nullptr when the field is valid.
+  const char* field_error(core::ConfigField field) const {
+    for (const core::FieldError& e : field_errors)
+      if (e.field == field) return e.message.c_str();
+    return nullptr;
+  }
 
   // Bookkeeping of sync_derived.
   std::optional<ComputeParams> last_attempt;

@@ -16,10 +16,12 @@
 
 namespace rope::app {
 
-// seq_len goes up to kMaxContext (the frequency, rotation and decay views follow it); the heatmaps
-// show the first kMaxHeatmapTokens positions of longer contexts (memory grows with their size).
-inline constexpr int64_t kMaxContext = int64_t{1} << 20;         // 1,048,576
-inline constexpr int64_t kMaxDecayDistance = kMaxContext;
+// seq_len goes up to core's kMaxSeqLen, as in the CLI (the frequency, rotation and decay views
+// follow it); the heatmaps show the first kMaxHeatmapTokens positions of longer contexts (memory
+// grows with their size).
+inline constexpr int64_t kMaxContext = core::kMaxSeqLen;         // 16,777,216
+inline constexpr int64_t kMaxDecayDistance = int64_t{1} << 20;   // 1,048,576
+
 inline constexpr int64_t kMaxHeatmapTokens = int64_t{1} << 17;   // 131,072
 inline int64_t heatmap_tokens(const core::RopeConfig& config) {
   return config.seq_len < kMaxHeatmapTokens ? config.seq_len : kMaxHeatmapTokens;

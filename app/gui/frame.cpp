@@ -67,13 +67,20 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
   dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + h), ImGui::GetColorU32(ImGuiCol_TitleBgActive), 3.0f);
   const std::string header_id = std::string("##header_") + view_key(view);
   ImGui::InvisibleButton(header_id.c_str(), ImVec2(w, h));
-  if (allow_maximise && ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
-    toggle_maximise(state, view);
+  bool strip_hovered = ImGui::IsItemHovered();
   if (allow_maximise)
     item_tooltip(maximised ? "Double-click (or Esc) to restore the grid." : "Double-click to maximise this view.");
+  // The frequencies cell holds two views, one at a time: tabs in the strip instead of the title.
+  const bool tabs = allow_maximise && (view == ViewId::kFrequencies || view == ViewId::kPairTable);
+  if (tabs) {
+    ImGui::SetItemAllowOverlap();
+    strip_hovered = !draw_cell_tabs(state, view, p0, h) && strip_hovered;
+  }
+  if (allow_maximise && strip_hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
+    toggle_maximise(state, view);
   const float pad = ImGui::GetStyle().FramePadding.x;
   const float text_y = p0.y + (h - ImGui::GetFontSize()) * 0.5f;
-  dl->AddText(ImVec2(p0.x + pad, text_y), ImGui::GetColorU32(ImGuiCol_Text), view_title(view));
+  if (!tabs) dl->AddText(ImVec2(p0.x + pad, text_y), ImGui::GetColorU32(ImGuiCol_Text), view_title(view));
   // The hint at the strip's right end ("computing...", the maximise key) is a child window of
   // its own, over the strip and as wide as its longest text: when it changes, the frame cache
   // draws again only that corner, not the whole view. It takes no input (the strip below gets the
@@ -82,14 +89,21 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
   char key_text[48] = "";
   if (allow_maximise)
     std::snprintf(key_text, sizeof key_text, maximised ? "Esc: restore (or F%d)" : "F%d: maximise", v + 1);
-  const std::string key = key_text;
   // The heatmaps say how far they are (their panel has no room for it on narrow windows).
   const bool with_percent = view == ViewId::kHeatmaps;
   char computing_text[48];
   std::snprintf(computing_text, sizeof computing_text, with_percent ? "computing %.0f%%   " : "computing\xE2\x80\xA6   ",
                 100.0 * derived.heatmaps_progress);
   const std::string computing = computing_text;
-  const std::string widest = (with_percent ? std::string("computing 100%   ") : computing) + key;
+  // The key only where it fits beside the title (or the tabs): on a narrow strip the title wins.
+  float title_w = pad + ImGui::CalcTextSize(view_title(view)).x;
+  if (tabs)
+    title_w = 0.5f * pad + ImGui::CalcTextSize(view_title(ViewId::kFrequencies)).x +
+              ImGui::CalcTextSize(view_title(ViewId::kPairTable)).x + 6.0f * pad;
+  const std::string widest_computing = with_percent ? std::string("computing 100%   ") : computing;
+  const bool key_fits = ImGui::CalcTextSize((widest_computing + key_text).c_str()).x + 2.0f * pad <= w - title_w;
+  const std::string key = key_fits ? key_text : "";
+  const std::string widest = widest_computing + key;
   const std::string hint = (pending ? computing : std::string()) + key;
   const float hint_w = ImGui::CalcTextSize(widest.c_str()).x + pad;
   const ImVec2 after_strip = ImGui::GetCursorScreenPos();
@@ -110,6 +124,7 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
     case ViewId::kRotation: draw_rotation_panel(state, derived); break;
     case ViewId::kDecay: draw_decay_panel(state, derived); break;
     case ViewId::kHeatmaps: draw_heatmaps_panel(state, derived); break;
+    case ViewId::kPairTable: draw_pair_table_panel(state, derived); break;
   }
   ImGui::EndChild();
 }
@@ -172,6 +187,7 @@ void draw_views(AppState& state, Derived& derived, float body_h) {
   const bool wide = freq_w >= kMinPlotWidthFonts * font && rows_h - wide_bottom_h >= min_h &&
                     map_side(avail.x, wide_bottom_h) >= min_map;
   const bool column = !maximised && !wide;
+  const ViewId freq_cell = state.exact.freq_cell_shows_table ? ViewId::kPairTable : ViewId::kFrequencies;
 
   ImGui::BeginChild("##views", ImVec2(0.0f, body_h), false,
                     column ? ImGuiWindowFlags_None : ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
@@ -179,7 +195,7 @@ void draw_views(AppState& state, Derived& derived, float body_h) {
     draw_view(state, derived, static_cast<ViewId>(state.ui.maximised), ImVec2(0.0f, 0.0f));
   } else if (wide) {
     const float top_h = rows_h - wide_bottom_h;
-    draw_view(state, derived, ViewId::kFrequencies, ImVec2(freq_w, top_h));
+    draw_view(state, derived, freq_cell, ImVec2(freq_w, top_h));
     ImGui::SameLine();
     draw_view(state, derived, ViewId::kRotation, ImVec2(rotation_w, top_h));
     ImGui::SameLine();
@@ -190,7 +206,7 @@ void draw_views(AppState& state, Derived& derived, float body_h) {
     // time, none lower than readable.
     const float w = avail.x - style.ScrollbarSize;
     const float plot_h = std::floor(std::max(min_h, 0.5f * (rows_h - spacing.y)));
-    for (ViewId view : {ViewId::kFrequencies, ViewId::kRotation, ViewId::kDecay})
+    for (ViewId view : {freq_cell, ViewId::kRotation, ViewId::kDecay})
       draw_view(state, derived, view, ImVec2(w, plot_h));
     // The heatmaps on two rows where that shows them larger (the panel then chooses two rows).
     const int map_rows = heatmaps_map_side(state, w, 2) > 1.2f * heatmaps_map_side(state, w, 1) ? 2 : 1;

@@ -28,6 +28,7 @@
 #include "gui/session.h"
 #include "gui/settings.h"
 #include "gui/worker.h"
+#include "panels/pins.h"
 #include "viz/context.h"
 #include "viz/heatmap.h"
 #include "viz/font.h"
@@ -48,15 +49,15 @@ extern "C" void request_stop(int) { g_stop_requested.store(true); }
 class Autosave {
  public:
   // A first run (no file yet) is saved at the first tick; otherwise only changes are written.
-  explicit Autosave(const AppState& state)
-      : last_(std::filesystem::exists(settings_path()) ? settings_to_json(state) : std::string()) {}
-  void tick(AppState& state, GLFWwindow* window) {
+  Autosave(const AppState& state, const Derived& derived)
+      : last_(std::filesystem::exists(settings_path()) ? settings_to_json(state, derived) : std::string()) {}
+  void tick(AppState& state, const Derived& derived, GLFWwindow* window) {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_check_ < std::chrono::seconds(1)) return;
     last_check_ = now;
     glfwGetWindowPos(window, &state.ui.window_x, &state.ui.window_y);
     glfwGetWindowSize(window, &state.ui.window_width, &state.ui.window_height);
-    std::string text = settings_to_json(state);
+    std::string text = settings_to_json(state, derived);
     if (text == last_) return;
     std::string error;
     if (write_file_atomic(settings_path(), text, &error)) {
@@ -356,9 +357,11 @@ int run_gui(const GuiLaunch& launch) {
   AppState state;
   const bool screenshot = !launch.screenshot_path.empty();
   const SettingsLoad loaded = load_settings(state);
-  if (loaded.found && !loaded.ok) {
+  if (!loaded.error.empty()) {
     state.set_status(loaded.error, true);
     std::fprintf(stderr, "ropescope: %s\n", loaded.error.c_str());
+    if (loaded.notes.size() > 1)
+      for (const std::string& note : loaded.notes) std::fprintf(stderr, "ropescope:   ignored %s\n", note.c_str());
   }
   if (launch.config_from_cli) {
     // Explicit rope options win over the saved parameters; view preferences still come from the
@@ -406,11 +409,13 @@ int run_gui(const GuiLaunch& launch) {
   viz::FrameCache::Stats cache_totals;
   int full_redraws = 0;
   std::optional<viz::HeatmapView> heat_view = heat_view_from_env();
+  apply_pins_from_env(state.exact);
+  if (!heat_view) heat_view = saved_heat_view(state);
   int heat_tour = std::getenv("ROPESCOPE_HEAT_TOUR") ? 0 : -1;  // next step, -1 when off
   if (const char* n = std::getenv("ROPESCOPE_BENCH_LATENCY"); n && !screenshot) bench.remaining = std::max(0, std::atoi(n));
   const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
   int exit_code = 0;
-  Autosave autosave(state);
+  Autosave autosave(state, derived);
   // The frame cache where rasterising costs CPU (a software renderer); ROPESCOPE_NO_FRAME_CACHE=1
   // turns it off (to measure what it saves), ROPESCOPE_FRAME_CACHE=1 on for any driver.
   std::optional<viz::FrameCache> frame_cache;
@@ -535,7 +540,7 @@ int run_gui(const GuiLaunch& launch) {
         break;
       }
     }
-    if (!screenshot) autosave.tick(state, host.window());
+    if (!screenshot) autosave.tick(state, derived, host.window());
     if (launch.frames > 0 && !screenshot && frame + 1 >= launch.frames) break;
   }
   workers.decay.set_notify({});
@@ -554,7 +559,7 @@ int run_gui(const GuiLaunch& launch) {
     glfwGetWindowPos(host.window(), &state.ui.window_x, &state.ui.window_y);
     glfwGetWindowSize(host.window(), &state.ui.window_width, &state.ui.window_height);
     std::string error;
-    if (!save_settings(state, settings_path(), &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
+    if (!save_settings(state, derived, settings_path(), &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
   }
   release_gl(derived);
   host.shutdown();
@@ -566,7 +571,7 @@ int run_render(const RenderRequest& request) {
   if (request.view != "all") {
     view = parse_view_key(request.view);
     if (!view) {
-      std::fprintf(stderr, "ropescope: unknown view '%s' (frequencies|rotation|decay|heatmaps|all)\n",
+      std::fprintf(stderr, "ropescope: unknown view '%s' (frequencies|rotation|decay|heatmaps|pair-table|all)\n",
                    request.view.c_str());
       return 2;
     }

@@ -44,22 +44,35 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
   const bool changed = !derived.last_attempt || *derived.last_attempt != state.params;
   if (changed) {
     derived.last_attempt = state.params;
+    // A field typed out of range is reported at the field and keeps its last valid value in the
+    // views; every other edit applies.
+    derived.field_errors = core::check_fields(state.params.config);
+    ComputeParams params = state.params;
+    params.config = core::with_valid_fields(state.params.config, derived.valid_params.config);
     try {
-      core::RopeFrequencies freqs = core::compute_frequencies(state.params.config);
+      core::RopeFrequencies freqs = core::compute_frequencies(params.config);
       derived.freqs = std::move(freqs);
-      derived.valid_params = state.params;
+      derived.valid_params = params;
       derived.has_valid = true;
       const double context = derived.freqs.original_max > 0 ? static_cast<double>(derived.freqs.original_max)
-                                                            : static_cast<double>(state.params.config.seq_len);
+                                                            : static_cast<double>(params.config.seq_len);
       derived.context_for_analysis = context;
       derived.critical_dimension =
           core::critical_dimension(derived.freqs.rotary_dim, derived.freqs.base, context);
-      const core::Content content = core::Content::generated(state.params.content, derived.freqs.head_dim,
-                                                             state.params.seed);
+      const core::Content content = core::Content::generated(params.content, derived.freqs.head_dim, params.seed);
       derived.query0.assign(static_cast<size_t>(derived.freqs.head_dim), 0.0f);
       content.queries(0, 1, derived.query0.data());
-      if (derived.showing_invalid) state.set_status("", false);  // other messages stay
-      derived.showing_invalid = false;
+      if (derived.field_errors.empty()) {
+        if (derived.showing_invalid) state.set_status("", false);  // other messages stay
+        derived.showing_invalid = false;
+      } else {
+        const size_t more = derived.field_errors.size() - 1;
+        state.set_status("invalid: " + derived.field_errors.front().message +
+                             (more ? " (and " + std::to_string(more) + " more at their fields)" : std::string()) +
+                             "; the views keep the last valid value",
+                         true);
+        derived.showing_invalid = true;
+      }
     } catch (const std::exception& e) {
       state.set_status(std::string("invalid setting: ") + e.what() + " (showing the last valid state)", true);
       derived.showing_invalid = true;

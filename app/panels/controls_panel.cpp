@@ -16,9 +16,9 @@
 namespace rope::app {
 namespace {
 
-static_assert(kMaxContext == 1048576 && kMaxHeatmapTokens == 131072, "kTipSeqLen states both limits");
+static_assert(kMaxContext == 16777216 && kMaxHeatmapTokens == 131072, "kTipSeqLen states both limits");
 constexpr const char* kTipSeqLen =
-    "Number of positions (queries and keys), up to 1,048,576; dynamic and longrope scaling also depend on it. "
+    "Number of positions (queries and keys), up to 16,777,216; dynamic and longrope scaling also depend on it. "
     "Positions 0..seq_len-1 are rotated by angle position x theta_i in each pair i. The heatmaps show the first "
     "131,072 positions of longer contexts.";
 constexpr const char* kTipBase =
@@ -82,9 +82,11 @@ constexpr core::ScalingType kTypes[] = {core::ScalingType::kNone,    core::Scali
                                         core::ScalingType::kYarn,    core::ScalingType::kLlama3,
                                         core::ScalingType::kLongrope};
 
+using F = core::ConfigField;
+
 template <class T>
 bool optional_double(const char* label, const char* id, std::optional<T>& value, T fallback, double min, double max,
-                     bool log, const char* tooltip) {
+                     bool log, const char* tooltip, const char* error) {
   bool enabled = value.has_value();
   bool changed = false;
   std::string check_id = std::string("set##") + id;
@@ -97,11 +99,12 @@ bool optional_double(const char* label, const char* id, std::optional<T>& value,
   if (!value) {
     ImGui::TextUnformatted(label);
     item_tooltip(tooltip);
+    if (error) error_text_wrapped(error);
     return changed;
   }
   double v = static_cast<double>(*value);
   ImGui::BeginGroup();
-  if (slider_double(label, id, &v, min, max, log, "%.4g", tooltip, -1e12, 1e12)) {
+  if (slider_double(label, id, &v, min, max, log, "%.4g", tooltip, kAnyLow<double>, kAnyHigh<double>, error)) {
     value = static_cast<T>(v);
     changed = true;
   }
@@ -109,19 +112,20 @@ bool optional_double(const char* label, const char* id, std::optional<T>& value,
   return changed;
 }
 
-bool factor_slider(core::RopeScaling& s, double fallback) {
+bool factor_slider(core::RopeScaling& s, double fallback, const Derived& derived) {
   double f = s.factor.value_or(fallback);
-  if (slider_double("factor", "factor", &f, 1.0, 64.0, true, "%.3g", kTipFactor, 1e-3, 1e6)) {
+  if (slider_double("factor", "factor", &f, 1.0, 64.0, true, "%.3g", kTipFactor, kAnyLow<double>, kAnyHigh<double>,
+                    derived.field_error(F::kFactor))) {
     s.factor = f;
     return true;
   }
   return false;
 }
 
-bool original_max_slider(core::RopeScaling& s, int64_t fallback) {
+bool original_max_slider(core::RopeScaling& s, int64_t fallback, const Derived& derived) {
   int64_t v = s.original_max.value_or(fallback);
-  if (slider_int64("original context", "origmax", &v, 128, 131072, true,
-                   kTipOrigMax, 1, core::kMaxPosition)) {
+  if (slider_int64("original context", "origmax", &v, 128, 131072, true, kTipOrigMax, kAnyLow<int64_t>,
+                   kAnyHigh<int64_t>, derived.field_error(F::kOriginalMax))) {
     s.original_max = v;
     return true;
   }
@@ -164,7 +168,9 @@ void ensure_scaling_defaults(core::RopeConfig& c) {
   }
 }
 
-void scaling_controls(core::RopeConfig& c) {
+void scaling_controls(core::RopeConfig& c, const Derived& derived) {
+  const auto error = [&derived](F field) { return derived.field_error(field); };
+  constexpr double kLow = kAnyLow<double>, kHigh = kAnyHigh<double>;
   core::RopeScaling& s = c.scaling;
   ImGui::TextUnformatted("scaling");
   item_tooltip(kTipScaling);
@@ -181,51 +187,61 @@ void scaling_controls(core::RopeConfig& c) {
     ImGui::EndCombo();
   }
   item_tooltip(kTipScaling);
+  if (const char* e = error(F::kScaling)) error_text_wrapped(e);
   ImGui::Indent(ImGui::GetFontSize() * 0.5f);
   switch (s.type) {
     case core::ScalingType::kNone:
       break;
     case core::ScalingType::kLinear:
-      factor_slider(s, 4.0);
+      factor_slider(s, 4.0, derived);
       break;
     case core::ScalingType::kNtk:
-      slider_double("alpha", "alpha", &s.alpha, 1.0, 64.0, true, "%.3g", kTipAlpha, 1e-3, 1e6);
+      slider_double("alpha", "alpha", &s.alpha, 1.0, 64.0, true, "%.3g", kTipAlpha, kLow, kHigh, error(F::kAlpha));
       break;
     case core::ScalingType::kDynamic: {
-      factor_slider(s, 4.0);
+      factor_slider(s, 4.0, derived);
       int64_t orig = c.max_position_embeddings.value_or(4096);
-      if (slider_int64("original length", "dynmax", &orig, 128, 131072, true,
-                       kTipDynamicMax, 1, core::kMaxPosition))
+      if (slider_int64("original length", "dynmax", &orig, 128, 131072, true, kTipDynamicMax, kAnyLow<int64_t>,
+                       kAnyHigh<int64_t>, error(F::kMaxPositionEmbeddings)))
         c.max_position_embeddings = orig;
       break;
     }
     case core::ScalingType::kYarn:
-      factor_slider(s, 4.0);
-      original_max_slider(s, 4096);
-      slider_double("beta_fast", "betafast", &s.beta_fast, 1.0, 128.0, true, "%.3g", kTipBetaFast, 1e-3, 1e6);
-      slider_double("beta_slow", "betaslow", &s.beta_slow, 0.01, 32.0, true, "%.3g", kTipBetaSlow, 1e-6, 1e6);
-      optional_double("mscale", "mscale", s.mscale, 1.0, 0.0, 4.0, false, kTipMscale);
-      optional_double("mscale_all_dim", "mscaleall", s.mscale_all_dim, 1.0, 0.0, 4.0, false, kTipMscale);
-      optional_double("attention_factor", "attnf", s.attention_factor, 1.0, 0.1, 4.0, false, kTipAttnFactor);
+      factor_slider(s, 4.0, derived);
+      original_max_slider(s, 4096, derived);
+      slider_double("beta_fast", "betafast", &s.beta_fast, 1.0, 128.0, true, "%.3g", kTipBetaFast, kLow, kHigh,
+                    error(F::kBetaFast));
+      slider_double("beta_slow", "betaslow", &s.beta_slow, 0.01, 32.0, true, "%.3g", kTipBetaSlow, kLow, kHigh,
+                    error(F::kBetaSlow));
+      optional_double("mscale", "mscale", s.mscale, 1.0, 0.0, 4.0, false, kTipMscale, error(F::kMscale));
+      optional_double("mscale_all_dim", "mscaleall", s.mscale_all_dim, 1.0, 0.0, 4.0, false, kTipMscale,
+                      error(F::kMscaleAllDim));
+      optional_double("attention_factor", "attnf", s.attention_factor, 1.0, 0.1, 4.0, false, kTipAttnFactor,
+                      error(F::kAttentionFactor));
       ImGui::Checkbox("truncate##yarn", &s.truncate);
       item_tooltip(kTipTruncate);
       break;
     case core::ScalingType::kLlama3: {
-      factor_slider(s, 8.0);
+      factor_slider(s, 8.0, derived);
       double low = s.low_freq_factor.value_or(1.0), high = s.high_freq_factor.value_or(4.0);
-      if (slider_double("low_freq_factor", "lowff", &low, 0.1, 16.0, true, "%.3g", kTipLowFreq, 1e-6, 1e6))
+      if (slider_double("low_freq_factor", "lowff", &low, 0.1, 16.0, true, "%.3g", kTipLowFreq, kLow, kHigh,
+                        error(F::kLowFreqFactor)))
         s.low_freq_factor = low;
-      if (slider_double("high_freq_factor", "highff", &high, 0.1, 64.0, true, "%.3g", kTipHighFreq, 1e-6, 1e6))
+      if (slider_double("high_freq_factor", "highff", &high, 0.1, 64.0, true, "%.3g", kTipHighFreq, kLow, kHigh,
+                        error(F::kHighFreqFactor)))
         s.high_freq_factor = high;
-      original_max_slider(s, 8192);
+      original_max_slider(s, 8192, derived);
       break;
     }
     case core::ScalingType::kLongrope: {
-      factor_slider(s, 32.0);
-      original_max_slider(s, 4096);
-      optional_double("attention_factor", "lrattn", s.attention_factor, 1.0, 0.1, 4.0, false, kTipAttnFactor);
+      factor_slider(s, 32.0, derived);
+      original_max_slider(s, 4096, derived);
+      optional_double("attention_factor", "lrattn", s.attention_factor, 1.0, 0.1, 4.0, false, kTipAttnFactor,
+                      error(F::kAttentionFactor));
       ImGui::TextWrapped("short_factor / long_factor: %zu / %zu values (long used when seq_len > original).",
                          s.short_factor.size(), s.long_factor.size());
+      for (const F list : {F::kShortFactor, F::kLongFactor})
+        if (const char* e = error(list)) error_text_wrapped(e);
       if (ImGui::Button("short = 1, long = factor##lr")) {
         const size_t pairs = static_cast<size_t>(std::max(1, c.num_pairs()));
         s.short_factor.assign(pairs, 1.0);
@@ -292,14 +308,15 @@ void draw_controls_panel(AppState& state, Derived& derived) {
 
   // ---- RoPE ----
   if (ImGui::CollapsingHeader("RoPE##hdr", ImGuiTreeNodeFlags_DefaultOpen)) {
-    slider_int64("sequence length", "seqlen", &c.seq_len, 2, kMaxContext, true, kTipSeqLen, 2, kMaxContext);
-    slider_double("base (rope_theta)", "base", &c.base, 1.0, 1e9, true, "%.4g", kTipBase, 1.0, 1e15);
-    int hd = c.head_dim;
-    if (slider_int("head dim", "headdim", &hd, 2, 512, kTipHeadDim, 2, 512, 2)) {
-      c.head_dim = std::clamp(hd + (hd & 1), 2, 512);  // even
-    }
-    slider_double("rotary fraction", "rotfrac", &c.rotary_fraction, 0.0, 1.0, false, "%.3f", kTipRotaryFraction, 0.0,
-                  1.0);
+    // Typed values are kept as typed; core::check_fields says at the field what is wrong with them.
+    slider_int64("sequence length", "seqlen", &c.seq_len, 2, kMaxContext, true, kTipSeqLen, kAnyLow<int64_t>,
+                 kAnyHigh<int64_t>, derived.field_error(F::kSeqLen));
+    slider_double("base (rope_theta)", "base", &c.base, 1.0, 1e9, true, "%.4g", kTipBase, kAnyLow<double>,
+                  kAnyHigh<double>, derived.field_error(F::kBase));
+    slider_int("head dim", "headdim", &c.head_dim, 2, 512, kTipHeadDim, kAnyLow<int>, kAnyHigh<int>, 2,
+               derived.field_error(F::kHeadDim));
+    slider_double("rotary fraction", "rotfrac", &c.rotary_fraction, 0.0, 1.0, false, "%.3f", kTipRotaryFraction,
+                  kAnyLow<double>, kAnyHigh<double>, derived.field_error(F::kRotaryFraction));
     ImGui::TextUnformatted("layout");
     item_tooltip(kTipLayout);
     RadioRow layout_row;
@@ -310,7 +327,7 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     layout_row.next("GPT-J (2j, 2j+1)##layout");
     if (ImGui::RadioButton("GPT-J (2j, 2j+1)##layout", &layout, 1)) c.layout = core::Layout::kGptj;
     item_tooltip(kTipLayout);
-    scaling_controls(c);
+    scaling_controls(c, derived);
     if (derived.has_valid) {
       // Wrapped at the sidebar's width; the tooltip has every digit.
       const core::RopeFrequencies& f = derived.freqs;
@@ -434,7 +451,7 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     theme_row.next("light##theme");
     if (ImGui::RadioButton("light##theme", &theme, 1)) state.ui.theme = viz::Theme::kLight;
     item_tooltip("Light is usually better on a projector.");
-    dim_text_wrapped(0.0f, "F1-F4 maximise a view, Esc restores; double-click a view's title does both. Ctrl+Q "
+    dim_text_wrapped(0.0f, "F1-F5 maximise a view, Esc restores; double-click a view's title does both. Ctrl+Q "
                            "quits. Drag the sidebar's edge to widen it.");
   }
 }

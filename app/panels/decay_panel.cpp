@@ -2,18 +2,42 @@
 // against relative distance, with the original context and the base-bound distance marked.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include <imgui.h>
 
 #include "panels/panels.h"
+#include "panels/pins.h"
 #include "panels/widgets.h"
 #include "viz/axis.h"
 #include "viz/plot.h"
 #include "viz/theme.h"
 
 namespace rope::app {
+namespace {
+
+// The pinned distance's values (float64) at the sample nearest to it.
+void pinned_distance_readout(ExactState& exact, const DecayResult& d, const std::vector<double>& bound,
+                             const std::vector<double>& actual) {
+  const int i = viz::nearest_index_sorted(d.distance.data(), static_cast<int>(d.distance.size()),
+                                          static_cast<double>(*exact.pinned_distance));
+  if (i < 0) return;
+  char text[400];
+  std::snprintf(text, sizeof text,
+                "r = %.0f%s: RoFormer bound %.17g, mean cos %.17g, actual score %.17g (raw: bound %.17g, score %.17g)",
+                d.distance[i], d.distance[i] == static_cast<double>(*exact.pinned_distance) ? "" : " (nearest sample)",
+                bound[i], d.mean_cos[i], actual[i], d.roformer_bound[i], d.actual[i]);
+  char copy[400];
+  std::snprintf(copy, sizeof copy,
+                "distance\troformer_bound_shown\troformer_bound\tmean_cos\tactual_shown\tactual\n%.0f\t%.17g\t%.17g\t%."
+                "17g\t%.17g\t%.17g\n",
+                d.distance[i], bound[i], d.roformer_bound[i], d.mean_cos[i], actual[i], d.actual[i]);
+  if (pin_readout("##distance_pin", text, copy)) exact.pinned_distance.reset();
+}
+
+}  // namespace
 
 void draw_decay_panel(AppState& state, const Derived& derived) {
   const std::shared_ptr<const DecayResult> result = derived.decay;
@@ -47,6 +71,8 @@ void draw_decay_panel(AppState& state, const Derived& derived) {
   if (d.key.content == core::ContentKind::kRandom)
     dim_text_wrapped(0.0f, "actual score: query at position r, key at 0 (one random pair, not an average)");
 
+  if (state.exact.pinned_distance) pinned_distance_readout(state.exact, d, bound, actual);
+
   viz::Range yr = viz::data_range(bound.data(), bound.size(), false);
   yr = viz::merge(yr, viz::data_range(d.mean_cos.data(), d.mean_cos.size(), false));
   yr = viz::merge(yr, viz::data_range(actual.data(), actual.size(), false));
@@ -78,8 +104,16 @@ void draw_decay_panel(AppState& state, const Derived& derived) {
     const std::string label = "base bound: B(m)<0 at " + viz::format_compact(static_cast<double>(*d.first_negative), 4);
     viz::plot_vline(static_cast<double>(*d.first_negative), pal.series[6], label.c_str());
   }
+  if (state.exact.pinned_distance) {
+    const int i = viz::nearest_index_sorted(d.distance.data(), n, static_cast<double>(*state.exact.pinned_distance));
+    if (i >= 0) {
+      viz::plot_highlight(d.distance[i], actual[i], pal.series[3]);
+      viz::plot_vline(d.distance[i], pal.series[3], nullptr, false);
+    }
+  }
   if (auto mouse = viz::plot_mouse()) {
     const int i = viz::nearest_index_sorted(d.distance.data(), n, mouse->x);
+    if (i >= 0 && clicked_without_drag(true)) state.exact.pinned_distance = static_cast<int64_t>(d.distance[i]);
     if (i >= 0) {
       viz::plot_highlight(d.distance[i], actual[i], pal.series[2]);
       ImGui::BeginTooltip();
@@ -87,6 +121,7 @@ void draw_decay_panel(AppState& state, const Derived& derived) {
       ImGui::Text("RoFormer bound %.5g (raw %.5g)", bound[i], d.roformer_bound[i]);
       ImGui::Text("mean cos       %.5g", d.mean_cos[i]);
       ImGui::Text("actual score   %.5g (raw %.5g)", actual[i], d.actual[i]);
+      dim_text("click: pin this distance (exact values)");
       ImGui::EndTooltip();
     }
   }

@@ -9,7 +9,9 @@
 
 #include <imgui.h>
 
+#include "core/analysis.h"
 #include "panels/panels.h"
+#include "panels/pins.h"
 #include "panels/widgets.h"
 #include "viz/axis.h"
 #include "viz/plot.h"
@@ -21,6 +23,38 @@ namespace {
 constexpr double kTwoPi = 2.0 * std::numbers::pi;
 
 ImU32 with_alpha(ImU32 color, int alpha) { return (color & 0x00FFFFFFu) | (static_cast<ImU32>(alpha) << 24); }
+
+// "go to pair [i]": a valid index pins that pair; anything else is reported at the field.
+void goto_pair_entry(ExactState& exact, int pairs) {
+  const std::string tip = "Type a pair index 0.." + std::to_string(pairs - 1) +
+                          " and press Enter: the pair is pinned with its exact values (or click a point).";
+  if (!typed_entry("go to pair", "##goto_pair", "index", 4.0f, &exact.goto_pair_input, exact.goto_pair_error,
+                   tip.c_str()))
+    return;
+  const auto v = parse_integers(exact.goto_pair_input, 1);
+  if (!v) {
+    exact.goto_pair_error = "not an integer";
+  } else if ((*v)[0] < 0 || (*v)[0] >= pairs) {
+    exact.goto_pair_error = "out of range: pairs are 0.." + std::to_string(pairs - 1);
+  } else {
+    exact.goto_pair_error.clear();
+    exact.pinned_pair = static_cast<int>((*v)[0]);
+  }
+}
+
+// The pinned pair's row of the pair table, every number in float64.
+void pinned_pair_readout(ExactState& exact, const Derived& derived) {
+  const std::vector<core::PairInfo> table = core::pair_table(derived.freqs, pair_table_context(derived));
+  const core::PairInfo& p = table[static_cast<size_t>(*exact.pinned_pair)];
+  char text[640];
+  std::snprintf(text, sizeof text,
+                "pair %d: \xCE\xB8 = %.17g, wavelength %.17g, rotations within %.0f: %.17g, unscaled \xCE\xB8 %.17g, "
+                "ratio %.17g, band %s %.17g, features %d, %d",
+                p.pair, p.inv_freq, p.wavelength, pair_table_context(derived), p.rotations_in_context,
+                p.inv_freq_unscaled, p.ratio, std::string(core::to_string(p.band)).c_str(), p.band_value, p.feature0,
+                p.feature1);
+  if (pin_readout("##pair_pin", text, core::pair_table_text({p}, '\t'))) exact.pinned_pair.reset();
+}
 
 }  // namespace
 
@@ -64,6 +98,13 @@ void draw_frequencies_panel(AppState& state, const Derived& derived) {
   item_tooltip("Critical dimension (Liu et al. 2023): 2 ceil((d/2) log_base(T / 2 pi)). Pairs below d_extra/2 "
                "complete a full turn within the training context T; the rest never do, which is why they fail "
                "when extrapolating.");
+  ExactState& exact = state.exact;
+  if (exact.pinned_pair && *exact.pinned_pair >= pairs) exact.pinned_pair.reset();  // fewer pairs now
+  goto_pair_entry(exact, pairs);
+  if (exact.pinned_pair) {
+    ImGui::SameLine();
+    pinned_pair_readout(exact, derived);
+  }
 
   viz::AxisSpec x{"pair index i", false, -0.5, pairs - 0.5};
   viz::AxisSpec y{wavelength ? "wavelength 2\xCF\x80/\xCE\xB8_i (positions)" : "\xCE\xB8_i (radians per position)",
@@ -110,8 +151,16 @@ void draw_frequencies_panel(AppState& state, const Derived& derived) {
     const std::string crit_label = "critical dim " + std::to_string(crit) + " (pair " + std::to_string(crit / 2) + ")";
     viz::plot_vline(crit / 2.0 - 0.5, pal.series[6], crit_label.c_str());
   }
+  if (exact.pinned_pair) {
+    const int i = *exact.pinned_pair;
+    viz::plot_highlight(xs[i], ys[i], pal.series[3]);
+  }
   if (viz::plot_hovered()) {
     const int i = viz::plot_nearest(xs.data(), ys.data(), pairs);
+    if (i >= 0 && clicked_without_drag(true)) {
+      exact.pinned_pair = i;
+      exact.goto_pair_error.clear();
+    }
     if (i >= 0) {
       viz::plot_highlight(xs[i], ys[i]);
       const double theta = f.inv_freq[i];
@@ -125,6 +174,7 @@ void draw_frequencies_panel(AppState& state, const Derived& derived) {
       ImGui::Text("wavelength = %.6g positions", lambda);
       ImGui::Text("rotations within seq_len %.0f: %.4g", seq_len, seq_len / lambda);
       if (orig > 0) ImGui::Text("rotations within original %.0f: %.4g", orig, orig / lambda);
+      dim_text("click: pin this pair (exact values)");
       ImGui::EndTooltip();
     }
   }

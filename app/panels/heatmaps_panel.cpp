@@ -1,6 +1,7 @@
 // Heatmaps: absolute (sinusoidal) | rotary | difference on the same content, logits or softmax,
 // each a viz::Heatmap (float texture coloured by the GLSL shader) with a colour bar; hover shows
-// (m, n, m - n, value); wheel zoom and drag pan are shared by the three maps.
+// (m, n, m - n, value); wheel zoom and drag pan are shared by the three maps. A click pins a cell
+// (its values stay on the panel, copyable); a typed cell or window moves the view there.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <imgui.h>
 
 #include "panels/panels.h"
+#include "panels/pins.h"
 #include "panels/widgets.h"
 #include "viz/axis.h"
 #include "viz/heatmap.h"
@@ -127,6 +129,127 @@ int shown_count(const AppState& state) {
   return (state.show_absolute ? 1 : 0) + (state.show_rotary ? 1 : 0) + (state.show_difference ? 1 : 0);
 }
 
+// What map k shows at cell (m, n): the value of the texel holding it (float32, as computed) and
+// the cells that texel averages; nullopt where the shown result has not computed that cell.
+struct CellValue {
+  float value = 0.0f;  // NaN: masked
+  int64_t m0 = 0, m1 = 0, n0 = 0, n1 = 0;  // the texel's cells [m0, m1) x [n0, n1)
+};
+std::optional<CellValue> cell_value(const HeatmapResult& r, int k, int64_t m, int64_t n) {
+  const HeatMatrix& map = r.map(k);
+  const auto texel = r.texel_of(m, n);
+  if (!map.available || !texel || texel->first >= map.rows || texel->second >= map.cols) return std::nullopt;
+  const auto [ti, tj] = *texel;
+  CellValue v;
+  v.value = map.values[static_cast<size_t>(ti) * map.cols + tj];
+  v.m0 = r.m0 + ti * r.rows_per_texel;
+  v.m1 = std::min(r.m1, v.m0 + r.rows_per_texel);
+  v.n0 = r.n0 + tj * r.cols_per_texel;
+  v.n1 = std::min(r.n1, v.n0 + r.cols_per_texel);
+  return v;
+}
+
+// Cells shown around a cell gone to: 32 x 32 (about 10 pixels a cell on a 320-pixel map).
+constexpr double kGotoSpan = 32.0;
+
+// "go to cell (m, n)" and "window [m0, m1) x [n0, n1)" (in the "go to" popup): typed, validated
+// against the shown seq_len x seq_len matrix; a bad entry is reported at its field and changes
+// nothing; a good one closes the popup.
+void goto_controls(ExactState& exact, Derived& derived, int64_t seq_len) {
+  const std::string last = std::to_string(seq_len - 1);
+  const std::string cell_tip = "Type m, n (0.." + last + ") and press Enter: the maps zoom to the 32 x 32 cells around "
+                               "it and pin it.";
+  if (typed_entry("go to cell", "##goto_cell", "m, n", 6.0f, &exact.goto_cell_input, exact.goto_cell_error,
+                  cell_tip.c_str())) {
+    const auto v = parse_integers(exact.goto_cell_input, 2);
+    if (!v) {
+      exact.goto_cell_error = "type two integers: m, n";
+    } else if ((*v)[0] < 0 || (*v)[0] >= seq_len || (*v)[1] < 0 || (*v)[1] >= seq_len) {
+      exact.goto_cell_error = "out of range: m and n are 0.." + last;
+    } else {
+      exact.goto_cell_error.clear();
+      const auto m = static_cast<double>((*v)[0]), n = static_cast<double>((*v)[1]);
+      const double half = 0.5 * kGotoSpan;
+      derived.heat_gl.shared_view =
+          viz::view_clamp(viz::HeatmapView{n + 0.5 - half, n + 0.5 + half, m + 0.5 - half, m + 0.5 + half}, seq_len, seq_len);
+      exact.pinned_cell = std::pair<int64_t, int64_t>{(*v)[0], (*v)[1]};
+      ImGui::CloseCurrentPopup();
+    }
+  }
+  const std::string all = std::to_string(seq_len);
+  const std::string window_tip = "Type m0, m1, n0, n1 and press Enter: rows [m0, m1), columns [n0, n1), each within 0.." +
+                                 all + " and at least 2 cells wide.";
+  if (typed_entry("window [m0, m1) x [n0, n1)", "##heat_window", "m0 m1 n0 n1", 9.0f, &exact.window_input,
+                  exact.window_error, window_tip.c_str())) {
+    const auto v = parse_integers(exact.window_input, 4);
+    const auto bad_range = [&](int64_t a, int64_t b) { return a < 0 || b > seq_len || b - a < 2; };
+    if (!v) {
+      exact.window_error = "type four integers: m0 m1 n0 n1";
+    } else if (bad_range((*v)[0], (*v)[1]) || bad_range((*v)[2], (*v)[3])) {
+      exact.window_error = "need 0 <= m0, m0 + 2 <= m1 <= " + all + " (and the same for n)";
+    } else {
+      exact.window_error.clear();
+      derived.heat_gl.shared_view = viz::HeatmapView{static_cast<double>((*v)[2]), static_cast<double>((*v)[3]),
+                                                     static_cast<double>((*v)[0]), static_cast<double>((*v)[1])};
+      ImGui::CloseCurrentPopup();
+    }
+  }
+}
+
+// The pinned cell's values in every shown map, on one line.
+void pinned_cell_readout(ExactState& exact, const HeatmapResult* r, const bool show[3]) {
+  const auto [m, n] = *exact.pinned_cell;
+  const char* names[3] = {"absolute", "rotary", "difference"};
+  char head[160];
+  std::snprintf(head, sizeof head, "m = %lld, n = %lld, m - n = %lld", static_cast<long long>(m),
+                static_cast<long long>(n), static_cast<long long>(m - n));
+  std::string text = head, copy = "m\tn\tm-n", values = std::to_string(m) + "\t" + std::to_string(n) + "\t" +
+                                                      std::to_string(m - n);
+  std::optional<CellValue> block;
+  const char* join = ": ";
+  for (int k = 0; k < 3; ++k) {
+    if (!show[k]) continue;
+    const std::optional<CellValue> v = r ? cell_value(*r, k, m, n) : std::nullopt;
+    char value[64];
+    if (!v) std::snprintf(value, sizeof value, "not computed");
+    else if (std::isnan(v->value)) std::snprintf(value, sizeof value, "masked");
+    else std::snprintf(value, sizeof value, "%.9g", static_cast<double>(v->value));
+    text += std::string(join) + names[k] + " " + value;
+    join = ", ";
+    copy += std::string("\t") + names[k];
+    values += std::string("\t") + value;
+    if (v) block = v;
+  }
+  if (block && (block->m1 - block->m0 > 1 || block->n1 - block->n0 > 1)) {
+    char cells[200];
+    std::snprintf(cells, sizeof cells, " (a texel: mean over m in [%lld, %lld), n in [%lld, %lld))",
+                  static_cast<long long>(block->m0), static_cast<long long>(block->m1), static_cast<long long>(block->n0),
+                  static_cast<long long>(block->n1));
+    text += cells;
+  } else if (block) {
+    text += " (float32, as computed)";
+  }
+  if (pin_readout("##cell_pin", text, copy + "\n" + values + "\n")) exact.pinned_cell.reset();
+}
+
+// A ring around the pinned cell where the map shows it (at least a few pixels wide).
+void draw_pin_marker(const viz::HeatmapHover& hover, const viz::HeatmapView& view, std::pair<int64_t, int64_t> cell) {
+  const auto [m, n] = cell;
+  const ImVec2 a = viz::view_point_to_pixel(view, hover.image_min, hover.image_max,
+                                            viz::CellPoint{static_cast<double>(n), static_cast<double>(m)});
+  const ImVec2 b = viz::view_point_to_pixel(view, hover.image_min, hover.image_max,
+                                            viz::CellPoint{static_cast<double>(n + 1), static_cast<double>(m + 1)});
+  const float min_half = ImGui::GetFontSize() * 0.3f;
+  const ImVec2 c(0.5f * (a.x + b.x), 0.5f * (a.y + b.y));
+  const float hx = std::max(min_half, 0.5f * (b.x - a.x)), hy = std::max(min_half, 0.5f * (b.y - a.y));
+  if (c.x < hover.image_min.x || c.x > hover.image_max.x || c.y < hover.image_min.y || c.y > hover.image_max.y) return;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->PushClipRect(hover.image_min, hover.image_max, true);
+  dl->AddRect(ImVec2(c.x - hx - 1.0f, c.y - hy - 1.0f), ImVec2(c.x + hx + 1.0f, c.y + hy + 1.0f), IM_COL32(0, 0, 0, 255), 0.0f, 0, 3.0f);
+  dl->AddRect(ImVec2(c.x - hx, c.y - hy), ImVec2(c.x + hx, c.y + hy), IM_COL32(255, 255, 255, 255), 0.0f, 0, 1.5f);
+  dl->PopClipRect();
+}
+
 }  // namespace
 
 namespace {
@@ -217,6 +340,14 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     derived.heat_gl.shared_view = viz::view_full(seq_len, seq_len);
   }
   item_tooltip("Show the whole matrix again (or double-click a map).");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("go to\xE2\x80\xA6##heat")) ImGui::OpenPopup("##heat_goto");
+  item_tooltip("Type a cell (m, n) to zoom to and pin, or a window [m0, m1) x [n0, n1) to show. Click a texel "
+               "(without dragging) to pin its exact values.");
+  if (ImGui::BeginPopup("##heat_goto")) {
+    goto_controls(state.exact, derived, seq_len);
+    ImGui::EndPopup();
+  }
   if (params.softmax) {
     ImGui::SameLine();
     ImGui::Checkbox("log colours##heat", &state.softmax_log_colors);
@@ -238,6 +369,9 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     ImGui::TextUnformatted("All three maps are hidden (sidebar: Content and attention).");
     return;
   }
+  ExactState& exact = state.exact;
+  if (exact.pinned_cell && (exact.pinned_cell->first >= seq_len || exact.pinned_cell->second >= seq_len))
+    exact.pinned_cell.reset();  // a shorter matrix now
   const MapsLayout layout = layout_maps(count);
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float bar_w = layout.bar_w, side = layout.side;
@@ -294,25 +428,26 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
                   : hm.draw(id.c_str(), ImVec2(side, side));
     const float image_h = map_image(side, with_axes, r->seq_len).y;
     if (hover.view_changed) derived.heat_gl.shared_view = hm.view();
+    if (clicked_without_drag(hover.hovered)) {
+      exact.pinned_cell = std::pair<int64_t, int64_t>{hover.row, hover.col};
+      exact.goto_cell_error.clear();
+    }
+    if (exact.pinned_cell) draw_pin_marker(hover, hm.view(), *exact.pinned_cell);
     if (hover.hovered) {
-      const auto texel = r->texel_of(hover.row, hover.col);
+      const std::optional<CellValue> v = cell_value(*r, k, hover.row, hover.col);
       ImGui::BeginTooltip();
       ImGui::Text("m = %lld, n = %lld, m - n = %lld", static_cast<long long>(hover.row),
                   static_cast<long long>(hover.col), static_cast<long long>(hover.row - hover.col));
-      if (!texel || texel->first >= m.rows || texel->second >= m.cols) {
+      if (!v) {
         ImGui::TextUnformatted("not computed yet");
       } else {
-        const auto [ti, tj] = *texel;
-        const float value = m.values[static_cast<size_t>(ti) * m.cols + tj];
-        if (std::isnan(value)) ImGui::TextUnformatted("masked (n > m)");
-        else ImGui::Text("value = %.6g", value);
-        if (!r->exact_cells()) {
-          const int64_t a = r->m0 + ti * r->rows_per_texel, c = r->n0 + tj * r->cols_per_texel;
-          ImGui::Text("mean over m in [%lld, %lld), n in [%lld, %lld)", static_cast<long long>(a),
-                      static_cast<long long>(std::min(r->m1, a + r->rows_per_texel)), static_cast<long long>(c),
-                      static_cast<long long>(std::min(r->n1, c + r->cols_per_texel)));
-        }
+        if (std::isnan(v->value)) ImGui::TextUnformatted("masked (n > m)");
+        else ImGui::Text("value = %.6g", v->value);
+        if (!r->exact_cells())
+          ImGui::Text("mean over m in [%lld, %lld), n in [%lld, %lld)", static_cast<long long>(v->m0),
+                      static_cast<long long>(v->m1), static_cast<long long>(v->n0), static_cast<long long>(v->n1));
       }
+      dim_text("click: pin (exact value, copy)");
       ImGui::EndTooltip();
     }
     ImGui::SameLine(0.0f, spacing * 0.5f);
@@ -321,7 +456,12 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
                   log_colors ? viz::ColorScale::kLog : viz::ColorScale::kLinear);
     ImGui::EndChild();
   }
-  dim_text_wrapped(0.0f, "rows: query position m; columns: key position n; grey: masked (n > m).");
+  // The pinned cell's read-out takes the place of the legend line under the maps (the maps do not
+  // move when a cell is pinned).
+  if (exact.pinned_cell)
+    pinned_cell_readout(exact, r, show);
+  else
+    dim_text_wrapped(0.0f, "rows: query position m; columns: key position n; grey: masked (n > m).");
   // What the texels cover (the window changes with zoom and pan).
   std::string covered;
   if (r) {

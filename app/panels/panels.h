@@ -16,6 +16,14 @@ float heatmaps_view_height(const AppState& state, float width, int rows = 1);
 // The side of each map's image in a heatmaps view `width` pixels wide and tall enough.
 float heatmaps_map_side(const AppState& state, float width, int rows = 1);
 void draw_status_bar(AppState& state, const Derived& derived);
+// Every pair's numbers (core::pair_table) with TSV copy and CSV export.
+void draw_pair_table_panel(AppState& state, const Derived& derived);
+// The context whose rotations the pair table and the frequencies pins show (seq_len).
+double pair_table_context(const Derived& derived);
+// The grid's frequencies cell shows the frequencies plot or the pair table: two tabs in its
+// title strip (top-left strip_min, strip_h high) switch between them. Returns whether a tab is
+// hovered (the strip's double-click then does not maximise).
+bool draw_cell_tabs(AppState& state, ViewId shown, ImVec2 strip_min, float strip_h);
 
 // The three pairs the rotation view shows: state's choice, or fast / middle / slowest.
 std::array<int, 3> rotation_pairs(const RotationState& rotation, int num_pairs);

@@ -20,7 +20,7 @@ namespace {
 const ImVec4 kErrorColor(0.95f, 0.33f, 0.30f, 1.0f);
 const ImVec4 kBusyColor(0.95f, 0.75f, 0.20f, 1.0f);
 constexpr const char* kHints =
-    "F1-F4 maximise, Esc restore | Space play/pause | Ctrl +/- font | Ctrl+Q quit | drop a config.json";
+    "F1-F5 maximise, Esc restore | Space play/pause | Ctrl +/- font | Ctrl+Q quit | drop a config.json";
 
 std::string clock_text(std::chrono::system_clock::time_point t) {
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);

@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <sstream>
 #include <string>
+#include <type_traits>
 
 #include <imgui.h>
+
+#include "viz/theme.h"
 
 namespace rope::app {
 namespace {
@@ -91,16 +95,32 @@ namespace {
 // The width of `s` in the current font (the measure wrap_at_spaces breaks lines by).
 float text_width(std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; }
 
+// `text` broken at spaces to `width` (<= 0: the rest of the content region), in `color` if set.
+void text_lines(std::string_view text, float width, const ImVec4* color) {
+  if (width <= 0.0f) width = ImGui::GetContentRegionAvail().x;
+  if (color) ImGui::PushStyleColor(ImGuiCol_Text, *color);
+  for (const std::string& line : wrap_at_spaces(text, width, text_width)) ImGui::TextUnformatted(line.c_str());
+  if (color) ImGui::PopStyleColor();
+}
+
 void text_wrapped_v(float width, bool dim, const char* fmt, va_list args) {
   char buf[2048];
   std::vsnprintf(buf, sizeof buf, fmt, args);
-  if (width <= 0.0f) width = ImGui::GetContentRegionAvail().x;
-  if (dim) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  for (const std::string& line : wrap_at_spaces(buf, width, text_width)) ImGui::TextUnformatted(line.c_str());
-  if (dim) ImGui::PopStyleColor();
+  const ImVec4 disabled = ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
+  text_lines(buf, width, dim ? &disabled : nullptr);
 }
 
 }  // namespace
+
+ImVec4 error_color() {
+  return viz::current_theme() == viz::Theme::kLight ? ImVec4(0.75f, 0.08f, 0.06f, 1.0f)
+                                                     : ImVec4(0.95f, 0.33f, 0.30f, 1.0f);
+}
+
+void error_text_wrapped(std::string_view text) {
+  const ImVec4 color = error_color();
+  text_lines(text, 0.0f, &color);
+}
 
 void text_wrapped(float width, const char* fmt, ...) {
   va_list args;
@@ -128,16 +148,28 @@ void dim_text_wrapped(float width, const char* fmt, ...) {
   va_end(args);
 }
 
-bool slider_double(const char* label, const char* id, double* value, double min, double max, bool log,
-                   const char* format, const char* tooltip, double entry_min, double entry_max) {
+namespace {
+
+template <class T>
+constexpr ImGuiDataType data_type() {
+  if constexpr (std::is_same_v<T, double>) return ImGuiDataType_Double;
+  else if constexpr (std::is_same_v<T, float>) return ImGuiDataType_Float;
+  else if constexpr (std::is_same_v<T, int64_t>) return ImGuiDataType_S64;
+  else return ImGuiDataType_S32;
+}
+
+// The one mechanism behind the slider_* helpers: label line, [slider][entry], and the error line.
+template <class T>
+bool slider_entry(const char* label, const char* id, T* value, T min, T max, bool log, const char* slider_format,
+                  const char* entry_format, const char* tooltip, T entry_min, T entry_max, T step, const char* error) {
   label_line(label, tooltip);
   bool changed = false;
   const float slider_w = std::max(ImGui::GetFontSize() * 4.0f,
                                   ImGui::GetContentRegionAvail().x - entry_width() - ImGui::GetStyle().ItemSpacing.x);
   ImGui::SetNextItemWidth(slider_w);
-  double slider_value = std::clamp(*value, min, max);
-  ImGuiSliderFlags flags = log ? ImGuiSliderFlags_Logarithmic : ImGuiSliderFlags_None;
-  if (ImGui::SliderScalar(id_of("##slider", id).c_str(), ImGuiDataType_Double, &slider_value, &min, &max, format,
+  T slider_value = std::clamp(*value, min, max);
+  const ImGuiSliderFlags flags = log ? ImGuiSliderFlags_Logarithmic : ImGuiSliderFlags_None;
+  if (ImGui::SliderScalar(id_of("##slider", id).c_str(), data_type<T>(), &slider_value, &min, &max, slider_format,
                           flags)) {
     *value = slider_value;
     changed = true;
@@ -145,89 +177,61 @@ bool slider_double(const char* label, const char* id, double* value, double min,
   item_tooltip(tooltip);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(entry_width());
-  double typed = *value;
-  if (ImGui::InputDouble(id_of("##entry", id).c_str(), &typed, 0.0, 0.0, "%.6g",
-                         ImGuiInputTextFlags_CharsScientific)) {
+  T typed = *value;
+  const T step_fast = static_cast<T>(step * 8);
+  if (error) ImGui::PushStyleColor(ImGuiCol_Text, error_color());
+  const bool entered = ImGui::InputScalar(
+      id_of("##entry", id).c_str(), data_type<T>(), &typed, step > 0 ? &step : nullptr,
+      step > 0 ? &step_fast : nullptr, entry_format,
+      std::is_floating_point_v<T> ? ImGuiInputTextFlags_CharsScientific : ImGuiInputTextFlags_None);
+  if (error) ImGui::PopStyleColor();
+  // A typed value outside [entry_min, entry_max] is clamped, and says so under the field for as
+  // long as the field holds the clamped value (the window's storage keeps which value that was).
+  ImGuiStorage* storage = ImGui::GetStateStorage();
+  const ImGuiID clamped_id = ImGui::GetID(id_of("##clamped", id).c_str());
+  const ImGuiID clamped_flag = ImGui::GetID(id_of("##clampedflag", id).c_str());
+  if (entered) {
     *value = std::clamp(typed, entry_min, entry_max);
     changed = true;
+    if (*value != typed) {
+      storage->SetFloat(clamped_id, static_cast<float>(*value));
+      storage->SetBool(clamped_flag, true);
+    } else {
+      storage->SetBool(clamped_flag, false);
+    }
   }
   item_tooltip(tooltip);
+  if (error) {
+    error_text_wrapped(error);
+  } else if (storage->GetBool(clamped_flag) && storage->GetFloat(clamped_id) == static_cast<float>(*value)) {
+    std::ostringstream note;
+    note << "must be in [" << +entry_min << ", " << +entry_max << "]: set to " << +*value;
+    error_text_wrapped(note.str());
+  }
   return changed;
+}
+
+}  // namespace
+
+bool slider_double(const char* label, const char* id, double* value, double min, double max, bool log,
+                   const char* format, const char* tooltip, double entry_min, double entry_max, const char* error) {
+  return slider_entry(label, id, value, min, max, log, format, "%.6g", tooltip, entry_min, entry_max, 0.0, error);
 }
 
 bool slider_int64(const char* label, const char* id, int64_t* value, int64_t min, int64_t max, bool log,
-                  const char* tooltip, int64_t entry_min, int64_t entry_max) {
-  label_line(label, tooltip);
-  bool changed = false;
-  const float slider_w = std::max(ImGui::GetFontSize() * 4.0f,
-                                  ImGui::GetContentRegionAvail().x - entry_width() - ImGui::GetStyle().ItemSpacing.x);
-  ImGui::SetNextItemWidth(slider_w);
-  int64_t slider_value = std::clamp(*value, min, max);
-  ImGuiSliderFlags flags = log ? ImGuiSliderFlags_Logarithmic : ImGuiSliderFlags_None;
-  if (ImGui::SliderScalar(id_of("##slider", id).c_str(), ImGuiDataType_S64, &slider_value, &min, &max, "%lld",
-                          flags)) {
-    *value = slider_value;
-    changed = true;
-  }
-  item_tooltip(tooltip);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(entry_width());
-  int64_t typed = *value;
-  if (ImGui::InputScalar(id_of("##entry", id).c_str(), ImGuiDataType_S64, &typed, nullptr, nullptr, "%lld")) {
-    *value = std::clamp(typed, entry_min, entry_max);
-    changed = true;
-  }
-  item_tooltip(tooltip);
-  return changed;
+                  const char* tooltip, int64_t entry_min, int64_t entry_max, const char* error) {
+  return slider_entry<int64_t>(label, id, value, min, max, log, "%lld", "%lld", tooltip, entry_min, entry_max, 0,
+                               error);
 }
 
 bool slider_int(const char* label, const char* id, int* value, int min, int max, const char* tooltip, int entry_min,
-                int entry_max, int step) {
-  label_line(label, tooltip);
-  bool changed = false;
-  const float slider_w = std::max(ImGui::GetFontSize() * 4.0f,
-                                  ImGui::GetContentRegionAvail().x - entry_width() - ImGui::GetStyle().ItemSpacing.x);
-  ImGui::SetNextItemWidth(slider_w);
-  int slider_value = std::clamp(*value, min, max);
-  if (ImGui::SliderInt(id_of("##slider", id).c_str(), &slider_value, min, max)) {
-    *value = slider_value;
-    changed = true;
-  }
-  item_tooltip(tooltip);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(entry_width());
-  int typed = *value;
-  if (ImGui::InputInt(id_of("##entry", id).c_str(), &typed, step, step * 8)) {
-    *value = std::clamp(typed, entry_min, entry_max);
-    changed = true;
-  }
-  item_tooltip(tooltip);
-  return changed;
+                int entry_max, int step, const char* error) {
+  return slider_entry(label, id, value, min, max, false, "%d", "%d", tooltip, entry_min, entry_max, step, error);
 }
 
 bool slider_float(const char* label, const char* id, float* value, float min, float max, const char* format,
                   const char* tooltip, bool log) {
-  label_line(label, tooltip);
-  bool changed = false;
-  const float slider_w = std::max(ImGui::GetFontSize() * 4.0f,
-                                  ImGui::GetContentRegionAvail().x - entry_width() - ImGui::GetStyle().ItemSpacing.x);
-  ImGui::SetNextItemWidth(slider_w);
-  float slider_value = std::clamp(*value, min, max);
-  if (ImGui::SliderFloat(id_of("##slider", id).c_str(), &slider_value, min, max, format,
-                         log ? ImGuiSliderFlags_Logarithmic : ImGuiSliderFlags_None)) {
-    *value = slider_value;
-    changed = true;
-  }
-  item_tooltip(tooltip);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(entry_width());
-  float typed = *value;
-  if (ImGui::InputFloat(id_of("##entry", id).c_str(), &typed, 0.0f, 0.0f, "%.4g")) {
-    *value = std::clamp(typed, min, max);
-    changed = true;
-  }
-  item_tooltip(tooltip);
-  return changed;
+  return slider_entry(label, id, value, min, max, log, format, "%.4g", tooltip, min, max, 0.0f, nullptr);
 }
 
 }  // namespace rope::app

@@ -3,6 +3,7 @@
 // and a tooltip on both.
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,16 +18,30 @@ void item_tooltip(const char* text);
 void help_marker(const char* text);
 
 // Label on its own line, then [slider][entry]. The slider covers [min, max] (log scale when
-// `log`); the entry accepts anything in [entry_min, entry_max]. Returns true when the value
-// changed this frame.
+// `log`); the entry takes what is typed, clamped to [entry_min, entry_max] (kAnyLow<T>, kAnyHigh<T>
+// for a field validated elsewhere: the typed value is kept as typed; a clamped value says so
+// under the field while the field holds it). `error` (nullptr when the value is
+// valid) says why the value cannot be used: the entry is drawn in the error colour and the reason
+// on the lines under it. Returns true when the value changed this frame.
 bool slider_double(const char* label, const char* id, double* value, double min, double max, bool log,
-                   const char* format, const char* tooltip, double entry_min, double entry_max);
+                   const char* format, const char* tooltip, double entry_min, double entry_max,
+                   const char* error = nullptr);
 bool slider_int64(const char* label, const char* id, int64_t* value, int64_t min, int64_t max, bool log,
-                  const char* tooltip, int64_t entry_min, int64_t entry_max);
+                  const char* tooltip, int64_t entry_min, int64_t entry_max, const char* error = nullptr);
 bool slider_int(const char* label, const char* id, int* value, int min, int max, const char* tooltip,
-                int entry_min, int entry_max, int step = 1);
+                int entry_min, int entry_max, int step = 1, const char* error = nullptr);
 bool slider_float(const char* label, const char* id, float* value, float min, float max, const char* format,
                   const char* tooltip, bool log = false);
+// Entry limits that keep every typed value.
+template <class T>
+inline constexpr T kAnyLow = std::numeric_limits<T>::lowest();
+template <class T>
+inline constexpr T kAnyHigh = std::numeric_limits<T>::max();
+
+// The colour of invalid values and their reasons in the current theme.
+ImVec4 error_color();
+// `text` in the error colour, broken at spaces to the content region's width.
+void error_text_wrapped(std::string_view text);
 
 // A row of radio buttons (or check boxes: the same width) after a label or another item that
 // wraps instead of running past the panel's edge; an option that goes to the next line starts

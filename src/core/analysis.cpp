@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstdio>
 #include <numbers>
+#include <tuple>
+#include <utility>
 
 #include "core/error.h"
 #include "core/kernels/viewport_kernels.h"
@@ -226,18 +229,117 @@ BaseBound base_lower_bound(int rotary_dim, int64_t context, double min_base, dou
   return result;
 }
 
+std::string_view to_string(PairBand band) {
+  switch (band) {
+    case PairBand::kUnscaled: return "unscaled";
+    case PairBand::kFactor: return "factor";
+    case PairBand::kKept: return "kept";
+    case PairBand::kBlend: return "blend";
+    case PairBand::kDivided: return "divided";
+    case PairBand::kShortFactor: return "short factor";
+    case PairBand::kLongFactor: return "long factor";
+  }
+  return "?";
+}
+
+std::string_view band_value_meaning(ScalingType type) {
+  switch (type) {
+    case ScalingType::kNone: return "no scaling: 1 for every pair";
+    case ScalingType::kLinear: return "linear: the factor (theta = unscaled / factor)";
+    case ScalingType::kNtk: return "ntk: alpha (base' = base alpha^(d/(d-2)))";
+    case ScalingType::kDynamic: return "dynamic: the factor (base' from the factor and seq_len)";
+    case ScalingType::kYarn:
+      return "yarn: the ramp r (theta = (1 - r) unscaled + r unscaled / factor; 0 kept, 1 divided)";
+    case ScalingType::kLlama3:
+      return "llama3: the blend s (theta = (1 - s) unscaled / factor + s unscaled; 1 in the high-frequency band "
+             "(kept), 0 in the low-frequency band (divided))";
+    case ScalingType::kLongrope: return "longrope: the extension factor used (theta = unscaled / ext)";
+  }
+  return "";
+}
+
+namespace {
+
+// The band and its value of pair j (see PairBand).
+std::pair<PairBand, double> pair_band(const RopeFrequencies& f, size_t j) {
+  switch (f.scaling) {
+    case ScalingType::kNone: return {PairBand::kUnscaled, 1.0};
+    case ScalingType::kLinear:
+    case ScalingType::kNtk:
+    case ScalingType::kDynamic: return {PairBand::kFactor, f.factor};
+    case ScalingType::kYarn: {
+      const double ramp = yarn_ramp(static_cast<double>(j), f.yarn_low, f.yarn_high);
+      return {ramp == 0.0 ? PairBand::kKept : ramp == 1.0 ? PairBand::kDivided : PairBand::kBlend, ramp};
+    }
+    case ScalingType::kLlama3: {
+      const double wavelen = kTwoPi / f.inv_freq_unscaled[j];
+      if (wavelen > f.llama3_low_freq_wavelen) return {PairBand::kDivided, 0.0};
+      if (wavelen < f.llama3_high_freq_wavelen) return {PairBand::kKept, 1.0};
+      // s = (orig / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor), with the
+      // factors written as orig / band edge.
+      const double orig = static_cast<double>(f.original_max);
+      const double low = orig / f.llama3_low_freq_wavelen, high = orig / f.llama3_high_freq_wavelen;
+      return {PairBand::kBlend, (orig / wavelen - low) / (high - low)};
+    }
+    case ScalingType::kLongrope:
+      return {f.seq_len > f.original_max ? PairBand::kLongFactor : PairBand::kShortFactor,
+              f.inv_freq_unscaled[j] / f.inv_freq[j]};
+  }
+  return {PairBand::kUnscaled, 1.0};
+}
+
+}  // namespace
+
 std::vector<PairInfo> pair_table(const RopeFrequencies& freqs, double context) {
   std::vector<PairInfo> table;
   table.reserve(freqs.inv_freq.size());
+  const int half = freqs.rotary_dim / 2;
   for (size_t j = 0; j < freqs.inv_freq.size(); ++j) {
     PairInfo p;
     p.pair = static_cast<int>(j);
+    p.feature0 = freqs.layout == Layout::kNeox ? p.pair : 2 * p.pair;
+    p.feature1 = freqs.layout == Layout::kNeox ? p.pair + half : 2 * p.pair + 1;
     p.inv_freq = freqs.inv_freq[j];
+    p.inv_freq_unscaled = freqs.inv_freq_unscaled[j];
+    p.ratio = p.inv_freq / p.inv_freq_unscaled;
     p.wavelength = kTwoPi / p.inv_freq;
     p.rotations_in_context = context * p.inv_freq / kTwoPi;
+    std::tie(p.band, p.band_value) = pair_band(freqs, j);
     table.push_back(p);
   }
   return table;
+}
+
+std::string pair_table_text(const std::vector<PairInfo>& table, char separator) {
+  std::string text;
+  for (const char* name : {"pair", "feature_a", "feature_b", "theta", "theta_unscaled", "ratio", "wavelength",
+                           "rotations_in_context", "band", "band_value"}) {
+    if (!text.empty()) text.push_back(separator);
+    text.append(name);
+  }
+  text.push_back('\n');
+  char field[40];
+  const auto add = [&](const char* format, auto value) {
+    std::snprintf(field, sizeof field, format, value);
+    text.append(field);
+  };
+  for (const PairInfo& p : table) {
+    add("%d", p.pair);
+    for (const int feature : {p.feature0, p.feature1}) {
+      text.push_back(separator);
+      add("%d", feature);
+    }
+    for (const double v : {p.inv_freq, p.inv_freq_unscaled, p.ratio, p.wavelength, p.rotations_in_context}) {
+      text.push_back(separator);
+      add("%.17g", v);
+    }
+    text.push_back(separator);
+    text.append(to_string(p.band));
+    text.push_back(separator);
+    add("%.17g", p.band_value);
+    text.push_back('\n');
+  }
+  return text;
 }
 
 int pairs_within_context(const RopeFrequencies& freqs, double context) {

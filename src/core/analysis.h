@@ -2,6 +2,9 @@
 // Analyses of a RoPE frequency set: RoFormer long-term decay bound, mean cosine, critical
 // dimension, base lower bound, per-pair wavelengths.
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/rope_config.h"
@@ -47,13 +50,37 @@ struct BaseBound {
 };
 BaseBound base_lower_bound(int rotary_dim, int64_t context, double min_base = 2.0, double max_base = 1e12);
 
+// How the scaling treats a pair, and the value that says how much (PairInfo::band_value):
+//   none             kUnscaled       1 (theta is the unscaled one)
+//   linear, dynamic  kFactor         the factor (linear: theta / factor; dynamic: the base it sets)
+//   ntk              kFactor         alpha (the base becomes base * alpha^(d/(d-2)))
+//   yarn             kKept | kBlend | kDivided: the ramp r_j in [0, 1] (theta (1 - r) + (theta / factor) r;
+//                    0 keeps theta, 1 divides it by the factor)
+//   llama3           kKept (high-frequency band, wavelength < orig / high_freq_factor) | kBlend | kDivided
+//                    (low-frequency band, wavelength > orig / low_freq_factor): the blend s of
+//                    (1 - s) theta / factor + s theta (1 in the high band, 0 in the low band)
+//   longrope         kShortFactor | kLongFactor: the extension factor ext_j used (theta / ext_j)
+enum class PairBand { kUnscaled, kFactor, kKept, kBlend, kDivided, kShortFactor, kLongFactor };
+std::string_view to_string(PairBand band);
+// One line saying what band_value means for this scaling type (the table above).
+std::string_view band_value_meaning(ScalingType type);
+
 struct PairInfo {
   int pair = 0;
-  double inv_freq = 0.0;
-  double wavelength = 0.0;           // 2pi / inv_freq
+  int feature0 = 0, feature1 = 0;     // NeoX (i, i + rotary_dim/2); GPT-J (2i, 2i + 1)
+  double inv_freq = 0.0;              // theta_i after scaling (radians per position)
+  double inv_freq_unscaled = 0.0;     // base^(-2i/rotary_dim)
+  double ratio = 0.0;                 // inv_freq / inv_freq_unscaled
+  double wavelength = 0.0;            // 2pi / inv_freq (positions per turn)
   double rotations_in_context = 0.0;  // context * inv_freq / 2pi
+  PairBand band = PairBand::kUnscaled;
+  double band_value = 1.0;
 };
+// One row per pair of freqs, everything in float64 (the table view, its TSV / CSV and the CLI).
 std::vector<PairInfo> pair_table(const RopeFrequencies& freqs, double context);
+// The table as text: a header line, then one line per pair, fields separated by `separator`
+// ('\t' or ','), numbers with 17 significant digits (they read back to the same doubles).
+std::string pair_table_text(const std::vector<PairInfo>& table, char separator);
 // Pairs whose wavelength fits within the context (complete at least one full turn).
 int pairs_within_context(const RopeFrequencies& freqs, double context);
 

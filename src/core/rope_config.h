@@ -58,8 +58,38 @@ inline constexpr int kMaxHeadDim = 4096;
 inline constexpr int64_t kMaxSeqLen = int64_t{1} << 24;
 inline constexpr int64_t kMaxPosition = int64_t{1} << 30;
 
-// Throws RopeError naming the offending field if the config cannot be used.
+// The fields of a RopeConfig that validation can blame (the type of `scaling` is kScaling).
+enum class ConfigField {
+  kHeadDim, kRotaryFraction, kBase, kSeqLen, kMaxPositionEmbeddings, kScaling, kFactor, kAlpha, kOriginalMax,
+  kLowFreqFactor, kHighFreqFactor, kBetaFast, kBetaSlow, kMscale, kMscaleAllDim, kAttentionFactor, kShortFactor,
+  kLongFactor,
+};
+// The Hugging Face / settings key of a field: "head_dim", "rotary_fraction", "base", ...
+std::string_view field_key(ConfigField field);
+
+// One reason a config cannot be used, blamed on the field a user would change to fix it (an odd
+// rotary_dim on head_dim when the whole head rotates, else on the rotary fraction).
+struct FieldError {
+  ConfigField field;
+  std::string message;  // one line that names the field, e.g. "seq_len must be in [1, 16777216] (got 0)"
+};
+
+// Every error of the config, in a fixed order (at most one per field; checks that need a valid
+// head_dim or rotary fraction are skipped while those are wrong). Empty: the config is usable.
+// The CLI, the GUI and the settings file all validate with this one function.
+std::vector<FieldError> check_fields(const RopeConfig& config);
+
+// Throws RopeError with the first message of check_fields if the config cannot be used.
 void validate(const RopeConfig& config);
+
+// Copies one field (for kScaling: the scaling type) from `from` into `to`.
+void copy_field(ConfigField field, const RopeConfig& from, RopeConfig& to);
+
+// `edited` with each field that check_fields rejects replaced by its value in `fallback` (a valid
+// config), repeated while that helps; if fields that depend on each other still fail, with the
+// fallback's whole scaling block, and failing that `fallback` itself. What the views show while a
+// typed value is invalid: every other edit applies.
+RopeConfig with_valid_fields(const RopeConfig& edited, const RopeConfig& fallback);
 
 // Everything the views and kernels need, computed in float64.
 struct RopeFrequencies {
@@ -83,5 +113,9 @@ struct RopeFrequencies {
 
 // Validates, resolves defaults and computes inv_freq and the attention factor.
 RopeFrequencies compute_frequencies(const RopeConfig& config);
+
+// yarn's ramp for pair j between the edges low and high (RopeFrequencies::yarn_low / yarn_high):
+// clip((j - low) / (high - low), 0, 1), with high = low widened by 0.001 as Hugging Face does.
+double yarn_ramp(double j, double low, double high);
 
 }  // namespace rope::core

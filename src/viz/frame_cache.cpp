@@ -116,15 +116,50 @@ void render_lists(const ImDrawData* draw_data, ImDrawList** lists, int count) {
   ImGui_ImplOpenGL3_RenderDrawData(&part);
 }
 
-// Renders the given lists with every clip rectangle narrowed to `rect` (display coordinates),
-// so that nothing of them lands outside it.
-void render_lists_clipped(const ImDrawData* draw_data, std::vector<ImDrawList*>& lists, const ImVec4& rect) {
+// v truncated toward zero as a C++ conversion does (after clamping it far outside any
+// framebuffer, where the conversion would be undefined).
+int truncate_to_int(float v) { return static_cast<int>(std::clamp(v, -1.0e9f, 1.0e9f)); }
+
+// The pixels imgui_impl_opengl3 (1.86, ImGui_ImplOpenGL3_RenderDrawData) lets a command with
+// this clip rectangle draw: it truncates the scissor's origin and its size, bottom up, so a clip
+// rectangle with fractional edges covers pixels that neither the floor nor the ceiling of its
+// edges give (left 10.5, right 20.4: columns 10..18). Top-left origin.
+PixelRect backend_scissor(const ImVec4& clip, const ToPixels& to_px) {
+  const float x0 = (clip.x - to_px.origin.x) * to_px.scale.x, y0 = (clip.y - to_px.origin.y) * to_px.scale.y;
+  const float x1 = (clip.z - to_px.origin.x) * to_px.scale.x, y1 = (clip.w - to_px.origin.y) * to_px.scale.y;
+  if (x1 <= x0 || y1 <= y0) return {};
+  const int left = truncate_to_int(x0), bottom = truncate_to_int(static_cast<float>(to_px.height) - y1);
+  const int width = truncate_to_int(x1 - x0), height = truncate_to_int(y1 - y0);
+  return PixelRect{left, to_px.height - bottom - height, left + width, to_px.height - bottom};
+}
+
+// A clip rectangle (display coordinates) for which imgui_impl_opengl3 sets exactly the scissor
+// of the pixels r: its edges sit a quarter to a half pixel inside the truncations above, so that
+// float rounding of the display-to-pixel conversion cannot move them by a pixel.
+ImVec4 clip_for_scissor(const PixelRect& r, const ToPixels& to_px) {
+  if (r.empty()) return ImVec4(0.0f, 0.0f, 0.0f, 0.0f);  // nothing: the backend skips the command
+  const auto display = [&](float px, int axis) {
+    return axis == 0 ? to_px.origin.x + px / to_px.scale.x : to_px.origin.y + px / to_px.scale.y;
+  };
+  const auto f = [](int v) { return static_cast<float>(v); };
+  return ImVec4(display(f(r.x0) + 0.25f, 0), display(f(r.y0) - 0.5f, 1), display(f(r.x1) + 0.5f, 0),
+                display(f(r.y1) - 0.25f, 1));
+}
+
+// Renders the given lists so that each command draws the pixels it draws in a whole frame that
+// lie inside `rect`, and nothing else. (Narrowing the clip rectangles to `rect` in display
+// coordinates is not that: a command whose clip rectangle starts at a fractional x then loses
+// the last column of `rect`, and one that starts at a fractional y its first row, because the
+// backend truncates the scissor's size.)
+void render_lists_clipped(const ImDrawData* draw_data, std::vector<ImDrawList*>& lists, const PixelRect& rect,
+                          const ToPixels& to_px) {
   std::vector<ImVec4> saved;
   for (ImDrawList* list : lists) {
     for (ImDrawCmd& c : list->CmdBuffer) {
       saved.push_back(c.ClipRect);
-      c.ClipRect = ImVec4(std::max(c.ClipRect.x, rect.x), std::max(c.ClipRect.y, rect.y), std::min(c.ClipRect.z, rect.z),
-                          std::min(c.ClipRect.w, rect.w));
+      const PixelRect s = backend_scissor(c.ClipRect, to_px);
+      const PixelRect in{std::max(s.x0, rect.x0), std::max(s.y0, rect.y0), std::min(s.x1, rect.x1), std::min(s.y1, rect.y1)};
+      c.ClipRect = clip_for_scissor(in, to_px);
     }
   }
   render_lists(draw_data, lists.data(), static_cast<int>(lists.size()));
@@ -349,11 +384,7 @@ FrameCache::Stats FrameCache::render(ImDrawData* draw_data, int fb_width, int fb
         lists.push_back(items[i].list);
         drawn[i] = 1;
       }
-      const ImVec4 display(to_px.origin.x + static_cast<float>(d.x0) / to_px.scale.x,
-                           to_px.origin.y + static_cast<float>(d.y0) / to_px.scale.y,
-                           to_px.origin.x + static_cast<float>(d.x1) / to_px.scale.x,
-                           to_px.origin.y + static_cast<float>(d.y1) / to_px.scale.y);
-      render_lists_clipped(draw_data, lists, display);
+      render_lists_clipped(draw_data, lists, d, to_px);
     }
   }
   for (size_t i = 0; i < items.size(); ++i) {

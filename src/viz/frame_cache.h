@@ -20,7 +20,8 @@
 // lists were and are (the bounding boxes of their triangles, inside their clip rectangles), and
 // where those of lists that are gone were, is dirty; two dirty places that overlap are merged
 // where their bounding box is no larger than the two together. Each dirty place is wiped to the clear colour and every list that
-// reaches into it is drawn again there, clipped to it, in draw order. Everything outside the
+// reaches into it is drawn again there, clipped to it, in draw order (each command's scissor is
+// the one imgui_impl_opengl3 sets for it in a whole frame, cut to the place in whole pixels). Everything outside the
 // dirty places is as last frame left it, and inside them it is drawn as a whole frame would draw
 // it, so the picture is the one of clearing and drawing everything, provided the root window has
 // no background of its own (ImGuiWindowFlags_NoBackground). Nested child windows cost only

@@ -392,6 +392,8 @@ HeatmapHover Heatmap::draw(const char* id, ImVec2 size) {
   const ImVec2 rmin = ImGui::GetItemRectMin(), rmax = ImGui::GetItemRectMax();
   const bool item_hovered = ImGui::IsItemHovered();
   const bool active = ImGui::IsItemActive();
+  hover.image_min = rmin;
+  hover.image_max = rmax;
   if (!ImGui::IsItemVisible()) return hover;
   ImGuiIO& io = ImGui::GetIO();
   const int64_t lr = std::max<int64_t>(logical_rows_, 1), lc = std::max<int64_t>(logical_cols_, 1);

@@ -52,6 +52,7 @@ struct HeatmapHover {
   bool hovered = false;      // the mouse is over a cell of the logical matrix
   int64_t row = 0, col = 0;  // that cell (logical indices)
   bool view_changed = false; // zoom / pan / reset happened this frame
+  ImVec2 image_min, image_max;  // the image's rectangle (pixels), for markers drawn over it
 };
 
 class Heatmap {

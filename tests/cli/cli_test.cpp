@@ -214,12 +214,56 @@ TEST_F(Cli, AnalyzeReportsCriticalDimensionAndBaseBound) {
   EXPECT_NEAR(j["base_lower_bound"].get<double>(), 2.695e4, 100.0);
   EXPECT_EQ(j["pairs_within_context"], 46);
   EXPECT_EQ(j["base_sufficient_for_context"], false);
+  // The pair table's rows (core::pair_table), as the GUI's table shows them.
+  ASSERT_EQ(j["pairs"].size(), 64u);
+  EXPECT_EQ(j["pairs"][1]["feature_b"], 65);
+  EXPECT_EQ(j["pairs"][1]["band"], "unscaled");
+  EXPECT_DOUBLE_EQ(j["pairs"][1]["ratio"].get<double>(), 1.0);
+}
+
+TEST_F(Cli, AnalyzeListsLlama3BandsPerPair) {
+  const RunResult r = run("analyze --json --scaling llama3 --factor 8 --low-freq-factor 1 --high-freq-factor 4 "
+                          "--original-max 8192 --base 500000 --seq-len 131072");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["pairs"].size(), 64u);
+  EXPECT_EQ(j["pairs"][0]["band"], "kept");
+  EXPECT_EQ(j["pairs"][63]["band"], "divided");
+  EXPECT_NEAR(j["pairs"][63]["ratio"].get<double>(), 1.0 / 8.0, 1e-15);
 }
 
 TEST_F(Cli, HelpExitsZero) {
   const RunResult r = run("--help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("freqs"), std::string::npos);
+}
+
+// The CLI refuses a bad value with the message the GUI shows at the field: both come from
+// core::check_fields.
+TEST_F(Cli, AnOutOfRangeValueGivesTheMessageTheGuiShowsAtItsField) {
+  struct Case {
+    const char* flags;
+    void (*set)(rope::core::RopeConfig&);
+  };
+  const Case cases[] = {
+      {"--base -5", [](rope::core::RopeConfig& c) { c.base = -5; }},
+      {"--base 0", [](rope::core::RopeConfig& c) { c.base = 0; }},
+      {"--head-dim 7", [](rope::core::RopeConfig& c) { c.head_dim = 7; }},
+      {"--seq-len 0", [](rope::core::RopeConfig& c) { c.seq_len = 0; }},
+      {"--seq-len 20000000", [](rope::core::RopeConfig& c) { c.seq_len = 20000000; }},
+      {"--rotary-fraction 0", [](rope::core::RopeConfig& c) { c.rotary_fraction = 0; }},
+  };
+  for (const Case& c : cases) {
+    rope::core::RopeConfig config;
+    c.set(config);
+    const std::vector<rope::core::FieldError> errors = rope::core::check_fields(config);
+    ASSERT_EQ(errors.size(), 1u) << c.flags;
+    const RunResult r = run(std::string("freqs ") + c.flags);
+    EXPECT_EQ(r.exit_code, 2) << c.flags;
+    EXPECT_EQ(r.err, "ropescope: error: " + errors[0].message + "\n") << c.flags;
+  }
+  // 10,000,000 positions are within the one limit: accepted by the CLI as by the GUI.
+  EXPECT_EQ(run("freqs --seq-len 10000000").exit_code, 0);
 }
 
 TEST_F(Cli, BadInputExitsTwoWithOneLine) {
@@ -241,6 +285,56 @@ TEST_F(Cli, BadInputExitsTwoWithOneLine) {
   expect_bad_input("scores --q " + path("bad.npy") + " --k " + path("bad.npy") + " -o " + path("x.npy"), "bad.npy");
   expect_bad_input("decay --max-distance -3", "distance");
   expect_bad_input("analyze --context 0", "context");
+}
+
+TEST_F(Cli, PrecisionReportsPerPairPhaseErrorsAndTheirMaximum) {
+  const RunResult r = run("precision --path bf16-inv-freq --seq-len 5000 --positions 0,4096 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("path"), "bf16-inv-freq");
+  EXPECT_EQ(j.at("rounding"), "round-to-nearest-even");
+  EXPECT_EQ(j.at("positions"), json::array({0, 4096}));
+  EXPECT_EQ(j.at("max_over"), json::array({0, 5000}));
+  ASSERT_EQ(j.at("pairs").size(), 64u);
+  double largest = 0.0;
+  for (const json& p : j.at("pairs")) {
+    EXPECT_EQ(p.at("phase_error")[0].get<double>(), 0.0);
+    EXPECT_LE(p.at("phase_error")[1].get<double>(), p.at("max_phase_error").get<double>() + 1e-15);
+    EXPECT_LT(p.at("max_position").get<int64_t>(), 5000);
+    largest = std::max(largest, p.at("max_phase_error").get<double>());
+  }
+  EXPECT_EQ(j.at("max_phase_error").get<double>(), largest);
+  // float16 positions overflow from 65520 on: reported as null, the first such position named.
+  const RunResult o = run("precision --path fp16-positions --seq-len 70000 --positions 65519,65520 --json");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const json k = json::parse(o.out);
+  EXPECT_TRUE(k.at("pairs")[0].at("phase_error")[1].is_null());
+  EXPECT_FALSE(k.at("pairs")[0].at("phase_error")[0].is_null());
+  EXPECT_EQ(k.at("max_position"), 65520);
+  const RunResult csv = run("precision --csv --positions 7");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')), "pair,inv_freq,phase_error_at_7,max_phase_error,max_position");
+  expect_bad_input("precision --path fp8", "fp8");
+  expect_bad_input("precision --positions 3,-1", "positions");
+}
+
+TEST_F(Cli, KvCacheReportsEveryStep) {
+  const RunResult r = run("kvcache --scaling dynamic --factor 4 --original-max 512 --head-dim 64 --steps 5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("mode"), "dynamic");
+  EXPECT_EQ(j.at("prompt"), 512);  // the original context by default
+  ASSERT_EQ(j.at("steps").size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(j.at("steps")[i].at("length"), 513 + static_cast<int>(i));
+    EXPECT_GT(j.at("steps")[i].at("max_phase_error").get<double>(), 0.0);
+  }
+  const RunResult shift = run("kvcache --mode shift --prompt 256 --shift 32 --repeat 3 --json");
+  ASSERT_EQ(shift.exit_code, 0) << shift.err;
+  EXPECT_EQ(json::parse(shift.out).at("steps").size(), 4u);  // step 0 and three shifts
+  expect_bad_input("kvcache --mode dynamic", "dynamic scaling");
+  expect_bad_input("kvcache --mode sideways", "sideways");
+  expect_bad_input("kvcache --mode shift --prompt 64 --shift 64", "shift");
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/analysis.h"
 #include "core/rope_config.h"
@@ -75,6 +78,35 @@ TEST(Analysis, PairsWithinContextCountsFullTurns) {
   const auto table = pair_table(f, 4096.0);
   ASSERT_EQ(table.size(), 64u);
   EXPECT_NEAR(table[0].rotations_in_context, 4096.0 / (2 * M_PI), 1e-9);
+}
+
+TEST(Analysis, PairTableTextHasAHeaderAndOneLinePerPairThatReadsBack) {
+  RopeConfig c;
+  c.head_dim = 16;
+  c.layout = Layout::kGptj;
+  const RopeFrequencies f = compute_frequencies(c);
+  const auto table = pair_table(f, 1000.0);
+  for (const char sep : {'\t', ','}) {
+    const std::string text = pair_table_text(table, sep);
+    std::vector<std::string> lines;
+    for (size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+      lines.push_back(text.substr(start, end - start));
+    ASSERT_EQ(lines.size(), table.size() + 1);
+    const std::string s(1, sep);
+    EXPECT_EQ(lines[0], "pair" + s + "feature_a" + s + "feature_b" + s + "theta" + s + "theta_unscaled" + s + "ratio" + s +
+                            "wavelength" + s + "rotations_in_context" + s + "band" + s + "band_value");
+    for (size_t i = 0; i < table.size(); ++i) {
+      std::vector<std::string> fields;
+      std::stringstream line(lines[i + 1]);
+      for (std::string field; std::getline(line, field, sep);) fields.push_back(field);
+      ASSERT_EQ(fields.size(), 10u) << lines[i + 1];
+      EXPECT_EQ(fields[0], std::to_string(i));
+      EXPECT_EQ(fields[2], std::to_string(2 * i + 1));  // GPT-J pairs (2i, 2i + 1)
+      EXPECT_EQ(std::stod(fields[3]), table[i].inv_freq) << "theta must read back exactly";
+      EXPECT_EQ(std::stod(fields[7]), table[i].rotations_in_context);
+      EXPECT_EQ(fields[8], "unscaled");
+    }
+  }
 }
 
 }  // namespace

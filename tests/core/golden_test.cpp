@@ -1,10 +1,13 @@
 // Golden tests: ropescope's core against the independent float64 reference in
-// tests/golden/make_golden.py (frequencies.json, analysis.json, attention.json).
+// tests/golden/make_golden.py (frequencies.json, analysis.json, attention.json) and
+// tests/golden/make_pair_table.py (pair_table.json).
 //
 // Tolerances (stated once, used everywhere below):
 //   inv_freq, inv_freq_unscaled, attention_factor, effective_base, factor, llama3 band edges:
 //     1e-9 relative (the requirement is 1e-6; both sides compute in float64).
 //   yarn ramp edges: 1e-9 absolute (they are dimension indices).
+//   pair table: theta, ratio, wavelength, rotations 1e-9 relative; band values 1e-12 absolute
+//     (in [0, 1] for yarn and llama3; the factors themselves otherwise).
 //   roformer_bound, mean_cos, men_sum: 1e-8 absolute (angles reach 1e6 rad, where one ulp of the
 //     angle is ~1e-10 and 64 terms are summed).
 //   base_lower_bound.base: 1e-6 relative to the certified reference (both locate the same edge
@@ -266,6 +269,40 @@ TEST(GoldenAnalysis, PairsWithinContextAndPairTable) {
     }
   }
 }
+
+// ------------------------------------------------------------------------------------------
+// pair_table.json
+// ------------------------------------------------------------------------------------------
+
+class GoldenPairTable : public testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenPairTable, EveryRowMatchesReference) {
+  const json& c = find_case(golden("pair_table.json")["cases"], GetParam());
+  ASSERT_FALSE(c.is_null()) << "case missing from " ROPE_GOLDEN_DIR "/pair_table.json";
+  SCOPED_TRACE("case " + GetParam() + ": " + c.at("params").dump());
+  const RopeFrequencies f = compute_frequencies(config_from_params(c.at("params"), c.at("seq_len").get<int64_t>()));
+  const std::vector<PairInfo> table = pair_table(f, c.at("context").get<double>());
+  const json& rows = c.at("rows");
+  ASSERT_EQ(table.size(), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const json& row = rows[i];
+    const PairInfo& got = table[i];
+    const std::string at = " of pair " + std::to_string(i);
+    EXPECT_EQ(got.pair, row.at("pair").get<int>());
+    EXPECT_EQ(got.feature0, row.at("feature_a").get<int>()) << at;
+    EXPECT_EQ(got.feature1, row.at("feature_b").get<int>()) << at;
+    expect_rel(got.inv_freq, row.at("theta").get<double>(), kFreqRelTol, "theta" + at);
+    expect_rel(got.inv_freq_unscaled, row.at("theta_unscaled").get<double>(), kFreqRelTol, "theta_unscaled" + at);
+    expect_rel(got.ratio, row.at("ratio").get<double>(), kFreqRelTol, "ratio" + at);
+    expect_rel(got.wavelength, row.at("wavelength").get<double>(), kFreqRelTol, "wavelength" + at);
+    expect_rel(got.rotations_in_context, row.at("rotations_in_context").get<double>(), kFreqRelTol,
+               "rotations_in_context" + at);
+    EXPECT_EQ(std::string(to_string(got.band)), row.at("band").get<std::string>()) << at;
+    EXPECT_NEAR(got.band_value, row.at("band_value").get<double>(), 1e-12) << "band_value" << at;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenPairTable, testing::ValuesIn(case_names("pair_table.json")), param_name);
 
 bool feasible_by_core(int rotary_dim, double base, int64_t context) {
   return men_sum(rotary_dim, base, 0) >= 0.0 && !first_negative_distance(rotary_dim, base, context).has_value();

@@ -155,5 +155,95 @@ TEST(RopeConfig, ErrorsNameTheField) {
   EXPECT_NE(message(c).find("rotary fraction"), std::string::npos);
 }
 
+// The fields check_fields blames, in its order.
+std::vector<ConfigField> blamed(const RopeConfig& c) {
+  std::vector<ConfigField> fields;
+  for (const FieldError& e : check_fields(c)) fields.push_back(e.field);
+  return fields;
+}
+
+TEST(CheckFields, ReportsEveryBadFieldOnceAndValidateThrowsTheFirst) {
+  EXPECT_TRUE(check_fields(RopeConfig{}).empty());
+  RopeConfig c;
+  c.base = -5.0;
+  c.seq_len = 0;
+  c.rotary_fraction = 0.0;
+  EXPECT_EQ(blamed(c), (std::vector<ConfigField>{ConfigField::kRotaryFraction, ConfigField::kBase, ConfigField::kSeqLen}));
+  const std::vector<FieldError> errors = check_fields(c);
+  EXPECT_EQ(errors[1].message, "base (rope_theta) must be a finite number > 0 (got -5)");
+  EXPECT_EQ(errors[2].message, "seq_len must be in [1, 16777216] (got 0)");
+  try {
+    validate(c);
+    FAIL() << "validate accepted " << errors[0].message;
+  } catch (const RopeError& e) {
+    EXPECT_EQ(std::string(e.what()), errors[0].message);
+  }
+  // Every message is one line that names its field.
+  for (const FieldError& e : errors) {
+    EXPECT_EQ(e.message.find('\n'), std::string::npos);
+    const std::string key(field_key(e.field));
+    const std::string spaced = key == "rotary_fraction" ? "rotary fraction" : key;
+    EXPECT_NE(e.message.find(spaced), std::string::npos) << e.message;
+  }
+}
+
+TEST(CheckFields, AnOddRotaryDimIsBlamedOnTheFieldThatMakesIt) {
+  RopeConfig c;
+  c.head_dim = 7;  // the whole head rotates: head_dim's fault
+  EXPECT_EQ(blamed(c), std::vector<ConfigField>{ConfigField::kHeadDim});
+  c.head_dim = 64;
+  c.rotary_fraction = 0.05;  // int(3.2) = 3
+  EXPECT_EQ(blamed(c), std::vector<ConfigField>{ConfigField::kRotaryFraction});
+  c.head_dim = 0;  // head_dim out of range: no second error about rotary_dim
+  EXPECT_EQ(blamed(c), std::vector<ConfigField>{ConfigField::kHeadDim});
+  c = RopeConfig{};
+  c.scaling.type = ScalingType::kLlama3;
+  c.scaling.factor = 8.0;
+  c.scaling.low_freq_factor = 4.0;
+  c.scaling.high_freq_factor = 1.0;
+  c.scaling.original_max = 8192;
+  EXPECT_EQ(blamed(c), std::vector<ConfigField>{ConfigField::kHighFreqFactor});
+  c.scaling.type = ScalingType::kYarn;
+  c.scaling.beta_slow = -1.0;
+  EXPECT_EQ(blamed(c), std::vector<ConfigField>{ConfigField::kBetaSlow});
+}
+
+TEST(CheckFields, WithValidFieldsKeepsTheLastValidValueOfABadFieldAndEveryOtherEdit) {
+  RopeConfig last;
+  last.base = 500000.0;
+  last.head_dim = 64;
+  RopeConfig edited = last;
+  edited.base = -5.0;    // bad
+  edited.seq_len = 4096;  // fine
+  edited.layout = Layout::kGptj;
+  const RopeConfig shown = with_valid_fields(edited, last);
+  EXPECT_EQ(shown.base, 500000.0);
+  EXPECT_EQ(shown.seq_len, 4096);
+  EXPECT_EQ(shown.layout, Layout::kGptj);
+  EXPECT_EQ(shown.head_dim, 64);
+  EXPECT_TRUE(check_fields(shown).empty());
+  // A valid config is returned as it is.
+  EXPECT_EQ(with_valid_fields(last, RopeConfig{}), last);
+}
+
+TEST(CheckFields, WithValidFieldsFallsBackWhenFieldsDependOnEachOther) {
+  RopeConfig last;
+  last.head_dim = 8;
+  last.rotary_fraction = 0.5;  // rotary_dim 4
+  RopeConfig edited = last;
+  edited.head_dim = 6;  // 6 * 0.5 = 3: blamed on the fraction, whose last value 0.5 does not help
+  edited.seq_len = 300;
+  const RopeConfig shown = with_valid_fields(edited, last);
+  EXPECT_TRUE(check_fields(shown).empty());
+  EXPECT_EQ(shown, last);
+  // A scaling type without the parameters it needs: the last valid scaling block, other edits kept.
+  edited = last;
+  edited.seq_len = 300;
+  edited.scaling.type = ScalingType::kLinear;  // factor unset
+  const RopeConfig scaled = with_valid_fields(edited, last);
+  EXPECT_EQ(scaled.scaling, last.scaling);
+  EXPECT_EQ(scaled.seq_len, 300);
+}
+
 }  // namespace
 }  // namespace rope::core

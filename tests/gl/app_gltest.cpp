@@ -203,7 +203,7 @@ TEST_F(AppHeatmapGl, HeatmapIsNotFlatAndTheColourBarRangeMatchesTheData) {
 // ---- The executable: render, screenshot, no display ----
 
 TEST(AppRender, EveryViewRendersANonTrivialPng) {
-  for (const char* view : {"frequencies", "rotation", "decay", "heatmaps", "all"}) {
+  for (const char* view : {"frequencies", "rotation", "decay", "heatmaps", "pair-table", "all"}) {
     const fs::path png = out_dir() / (std::string("render_") + view + ".png");
     fs::remove(png);
     const RunResult r = run(exe() + " render --view " + view + " --png " + png.string() + " --size 900x600");

@@ -3,6 +3,8 @@
 // the derived results arrive from the worker threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cfloat>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -18,11 +20,14 @@
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
 
+#include "core/analysis.h"
 #include "gui/app_state.h"
 #include "gui/frame.h"
 #include "gui/presets.h"
 #include "gui/session.h"
+#include "gui/settings.h"
 #include "panels/panels.h"
+#include "panels/widgets.h"
 #include "viz/context.h"
 #include "viz/font.h"
 #include "viz/theme.h"
@@ -280,6 +285,143 @@ TEST_F(GuiSmoke, InvalidValueKeepsTheLastValidState) {
   frames(1);
   EXPECT_FALSE(state_.status_is_error) << state_.status;
   EXPECT_EQ(derived_.freqs.rotary_dim, 64);
+}
+
+// Vertices of the sidebar's own draw list in the error colour.
+int sidebar_error_vertices() {
+  const ImU32 error = ImGui::GetColorU32(error_color());
+  int count = 0;
+  for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+    const std::string name = w->Name;
+    const size_t at = name.find("##sidebar");
+    if (!w->Active || at == std::string::npos || name.find('/', at) != std::string::npos) continue;
+    for (const ImDrawVert& v : w->DrawList->VtxBuffer)
+      if (v.col == error) ++count;
+  }
+  return count;
+}
+
+// Typing into the sidebar's entries as a user does: find the entry under the mouse, click it,
+// type, click beside it (the entry loses focus).
+class GuiTyping : public GuiSmoke {
+ protected:
+  void type_into(const std::string& id, const std::string& text, bool stepped = false) {
+    frame();
+    ImGuiWindow* sidebar = nullptr;
+    for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+      const std::string name = w->Name;
+      const size_t at = name.find("##sidebar");
+      if (w->Active && at != std::string::npos && name.find('/', at) == std::string::npos) sidebar = w;
+    }
+    ASSERT_NE(sidebar, nullptr);
+    // An entry with -/+ buttons holds its text field under its own ID (as ImGui::InputScalar does).
+    const std::string entry = "##entry" + id;
+    const ImGuiID plain = sidebar->GetID(entry.c_str());
+    const ImGuiID target = stepped ? ImHashStr("", 0, plain) : plain;
+    ImGuiIO& io = ImGui::GetIO();
+    const ImGuiContext& g = *ImGui::GetCurrentContext();
+    // The entries (6.5 font sizes wide) end at the sidebar's right edge: scan its height at
+    // their left end.
+    const float x = sidebar->InnerRect.Max.x - ImGui::GetFontSize() * 5.5f;
+    bool found = false;
+    for (float y = sidebar->InnerRect.Min.y + 2.0f; y < sidebar->InnerRect.Max.y && !found; y += 4.0f) {
+      io.MousePos = ImVec2(x, y);
+      frame();
+      found = g.HoveredId == target;
+    }
+    ASSERT_TRUE(found) << "no entry ##entry" << id << " in the sidebar";
+    io.MouseDown[0] = true;
+    frame();
+    io.MouseDown[0] = false;
+    frame();
+    ASSERT_EQ(g.ActiveId, target);
+    for (char c : text) {
+      io.AddInputCharacter(static_cast<unsigned int>(c));
+      frame();
+    }
+    io.MousePos = ImVec2(sidebar->InnerRect.Min.x + 2.0f, io.MousePos.y);  // beside the items
+    io.MouseDown[0] = true;
+    frame();
+    io.MouseDown[0] = false;
+    frame();
+    ASSERT_NE(g.ActiveId, target);
+  }
+};
+
+TEST_F(GuiTyping, AnOutOfRangeValueStaysAtItsFieldWithTheReasonAndOtherEditsApply) {
+  frames(2);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+  type_into("base", "-5");
+  frames(2);
+  // Kept as typed, the reason at the field in the error colour, the views at the last valid base.
+  EXPECT_EQ(state_.params.config.base, -5.0);
+  const std::vector<core::FieldError> errors = core::check_fields(state_.params.config);
+  ASSERT_EQ(errors.size(), 1u);
+  ASSERT_NE(derived_.field_error(core::ConfigField::kBase), nullptr);
+  EXPECT_EQ(std::string(derived_.field_error(core::ConfigField::kBase)), errors[0].message);
+  // The entry's "-5" and, under it, the reason: a quad per glyph of both.
+  const std::string& reason = errors[0].message;
+  const auto glyphs = std::count_if(reason.begin(), reason.end(), [](char ch) { return ch != ' '; });
+  EXPECT_GE(sidebar_error_vertices(), 4 * (glyphs + 2));
+  EXPECT_EQ(derived_.valid_params.config.base, 10000.0);
+  EXPECT_EQ(derived_.freqs.base, 10000.0);
+  // Another field still applies.
+  type_into("seqlen", "4096");
+  frames(2);
+  EXPECT_EQ(state_.params.config.seq_len, 4096);
+  EXPECT_EQ(derived_.valid_params.config.seq_len, 4096);
+  EXPECT_EQ(derived_.freqs.seq_len, 4096);
+  EXPECT_EQ(derived_.valid_params.config.base, 10000.0);
+  settle();
+  ASSERT_TRUE(derived_.heatmaps);
+  EXPECT_EQ(derived_.heatmaps->seq_len, 4096);
+  EXPECT_EQ(derived_.heatmaps->key.config.base, 10000.0);
+  EXPECT_EQ(state_.params.config.base, -5.0);
+  // Head dim 7 is not made 8: it stays, with its reason.
+  type_into("headdim", "7", true);
+  frames(2);
+  EXPECT_EQ(state_.params.config.head_dim, 7);
+  EXPECT_NE(derived_.field_error(core::ConfigField::kHeadDim), nullptr);
+  EXPECT_EQ(derived_.valid_params.config.head_dim, 128);
+  // Fixing the fields clears their errors and applies them.
+  type_into("base", "20000");
+  type_into("headdim", "64", true);
+  frames(2);
+  EXPECT_TRUE(derived_.field_errors.empty());
+  EXPECT_EQ(derived_.valid_params.config.base, 20000.0);
+  EXPECT_EQ(derived_.freqs.rotary_dim, 64);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+  EXPECT_FALSE(state_.status_is_error) << state_.status;
+}
+
+TEST_F(GuiTyping, AValueClampedToAViewsLimitSaysSoAtItsField) {
+  frames(2);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+  type_into("decaymax", "5000000");
+  frames(2);
+  EXPECT_EQ(state_.params.decay_max_distance, kMaxDecayDistance);
+  const std::string note = "must be in [16, 1048576]: set to 1048576";
+  const auto glyphs = std::count_if(note.begin(), note.end(), [](char ch) { return ch != ' '; });
+  EXPECT_GE(sidebar_error_vertices(), 4 * glyphs);
+  type_into("decaymax", "4096");
+  frames(1);
+  EXPECT_EQ(state_.params.decay_max_distance, 4096);
+  EXPECT_EQ(sidebar_error_vertices(), 0);
+}
+
+TEST_F(GuiTyping, AnInvalidEditIsNotSaved) {
+  frames(2);
+  type_into("rotfrac", "0");
+  type_into("seqlen", "2048");
+  frames(2);
+  EXPECT_EQ(state_.params.config.rotary_fraction, 0.0);
+  ASSERT_TRUE(save_settings(state_, derived_));
+  AppState restarted;
+  const SettingsLoad load = load_settings(restarted);
+  ASSERT_TRUE(load.ok);
+  EXPECT_TRUE(load.error.empty()) << load.error;
+  EXPECT_EQ(restarted.params.config.rotary_fraction, 1.0);
+  EXPECT_EQ(restarted.params.config.seq_len, 2048);
 }
 
 TEST_F(GuiSmoke, StartupMessagesSurviveTheFirstFrames) {
@@ -603,6 +745,279 @@ TEST_F(GuiSmoke, OpeningAConfigFileOrABadOne) {
   EXPECT_FALSE(open_config_file(state_, (dir_ / "missing.json").string()));
   frames(1);
   EXPECT_DOUBLE_EQ(derived_.freqs.base, 250000.0);
+}
+
+// ---- Exact values: the pair table, typed go-to entries and pins ----
+
+// The active window whose name starts with `prefix` (a popup: "##Popup_"), or null.
+ImGuiWindow* window_starting(const std::string& prefix) {
+  for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows)
+    if (w->Active && std::string(w->Name).rfind(prefix, 0) == 0) return w;
+  return nullptr;
+}
+
+class GuiExact : public GuiSmoke {
+ protected:
+  // Presses the button `label` of window w (inside PushID(scope) when scope is given) in the
+  // next frame, as keyboard navigation would.
+  void press_button(ImGuiWindow* w, const char* label, const char* scope = nullptr) {
+    ASSERT_TRUE(w);
+    const ImGuiID id = scope ? ImHashStr(label, 0, w->GetID(scope)) : w->GetID(label);
+    ImGuiIO& io = ImGui::GetIO();
+    io.DeltaTime = kDt;
+    ImGui::NewFrame();
+    ImGui::ActivateItem(id);
+    handle_shortcuts(state_);
+    sync_derived(state_, derived_, workers_);
+    draw_frame(state_, derived_);
+    ImGui::Render();
+    frame();  // the item is pressed in this one
+    frame();
+  }
+  // Types `text` into the entry `label` of window w (found after the last frame) and presses Enter.
+  void type_into(ImGuiWindow* w, const char* label, const std::string& text) {
+    ASSERT_TRUE(w);
+    const ImGuiID id = w->GetID(label);
+    ImGuiIO& io = ImGui::GetIO();
+    io.KeyMap[ImGuiKey_Enter] = GLFW_KEY_ENTER;
+    io.KeyMap[ImGuiKey_A] = GLFW_KEY_A;
+    ImGui::NewFrame();
+    // What keyboard navigation does on an entry: activate it for text input.
+    ImGui::GetCurrentContext()->NavNextActivateId = id;
+    ImGui::GetCurrentContext()->NavNextActivateFlags = ImGuiActivateFlags_PreferInput;
+    draw_frame(state_, derived_);
+    ImGui::Render();
+    frame();
+    ASSERT_EQ(ImGui::GetActiveID(), id) << label << " did not take the keyboard";
+    // Select everything (Ctrl+A) and replace it.
+    io.KeyCtrl = true;
+    io.KeysDown[GLFW_KEY_A] = true;
+    frame();
+    io.KeysDown[GLFW_KEY_A] = false;
+    io.KeyCtrl = false;
+    io.AddInputCharactersUTF8(text.c_str());
+    frame();
+    io.KeysDown[GLFW_KEY_ENTER] = true;
+    frame();
+    io.KeysDown[GLFW_KEY_ENTER] = false;
+    frame();
+  }
+  // A left click at `pos` (press and release without moving), or a drag to pos + drag.
+  void click(ImVec2 pos, ImVec2 drag = ImVec2(0.0f, 0.0f)) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = pos;
+    frame();
+    io.MouseDown[0] = true;
+    frame();
+    if (drag.x != 0.0f || drag.y != 0.0f) {
+      for (int step = 1; step <= 4; ++step) {
+        io.MousePos = ImVec2(pos.x + drag.x * step / 4.0f, pos.y + drag.y * step / 4.0f);
+        frame();
+      }
+    }
+    io.MouseDown[0] = false;
+    frame();
+    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    frame();
+  }
+  // Opens the heatmaps' "go to" popup and returns it.
+  ImGuiWindow* open_goto_popup() {
+    press_button(view_window_mut("heatmaps"), "go to\xE2\x80\xA6##heat");
+    return window_starting("##Popup_");
+  }
+  static ImGuiWindow* view_window_mut(const char* key) { return const_cast<ImGuiWindow*>(view_window(key)); }
+  static std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::stringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+};
+
+TEST_F(GuiExact, ThePairTableLaysOutEveryPairAndCopiesOneTsvRowPerPair) {
+  state_.params.config.head_dim = 96;  // 48 pairs
+  frames(2);
+  press(GLFW_KEY_F5);
+  ASSERT_EQ(state_.ui.maximised, static_cast<int>(ViewId::kPairTable));
+  frames(2);
+  const int pairs = static_cast<int>(derived_.freqs.inv_freq.size());
+  ASSERT_EQ(pairs, 48);
+  // The table's scrolling region holds the header and one row per pair (the clipper draws only
+  // the visible rows, but lays out all of them).
+  const ImGuiWindow* table = window_named("##pairs");
+  ASSERT_TRUE(table);
+  const float row_h = ImGui::GetTextLineHeight() + 2.0f * ImGui::GetStyle().CellPadding.y;
+  EXPECT_NEAR(table->ContentSize.y, (pairs + 1) * row_h, 0.5f * row_h);
+
+  press_button(view_window_mut("pair-table"), "copy TSV##pairs");
+  const std::string tsv = ImGui::GetClipboardText() ? ImGui::GetClipboardText() : "";
+  const std::vector<std::string> lines = lines_of(tsv);
+  ASSERT_EQ(static_cast<int>(lines.size()), pairs + 1) << tsv.substr(0, 200);
+  EXPECT_EQ(lines[0], "pair\tfeature_a\tfeature_b\ttheta\ttheta_unscaled\tratio\twavelength\trotations_in_context\tband\t"
+                      "band_value");
+  EXPECT_EQ(lines[48].substr(0, 9), "47\t47\t95\t");
+  EXPECT_EQ(tsv, core::pair_table_text(core::pair_table(derived_.freqs, 1024.0), '\t'));
+  EXPECT_FALSE(state_.status_is_error) << state_.status;
+
+  // CSV export: written atomically where the entry says; a path that cannot be written is an
+  // error in the status bar.
+  state_.exact.table_csv_path = (dir_ / "pairs.csv").string();
+  press_button(view_window_mut("pair-table"), "export CSV##pairs");
+  std::ifstream in(dir_ / "pairs.csv");
+  std::stringstream csv;
+  csv << in.rdbuf();
+  EXPECT_EQ(csv.str(), core::pair_table_text(core::pair_table(derived_.freqs, 1024.0), ','));
+  EXPECT_FALSE(state_.status_is_error) << state_.status;
+  std::ofstream(dir_ / "a file") << "x";
+  state_.exact.table_csv_path = (dir_ / "a file" / "pairs.csv").string();
+  press_button(view_window_mut("pair-table"), "export CSV##pairs");
+  EXPECT_TRUE(state_.status_is_error);
+  EXPECT_NE(state_.status.find("cannot write"), std::string::npos) << state_.status;
+}
+
+TEST_F(GuiExact, TheFrequenciesCellSwitchesToThePairTableByItsTab) {
+  frames(2);
+  ASSERT_TRUE(view_window("frequencies"));
+  press_button(view_window_mut("frequencies"), "Pair table##cell_tab");
+  EXPECT_TRUE(state_.exact.freq_cell_shows_table);
+  EXPECT_TRUE(view_window("pair-table"));
+  EXPECT_FALSE(view_window("frequencies"));
+  EXPECT_EQ(state_.ui.maximised, -1);  // a tab click is not a maximise
+  press_button(view_window_mut("pair-table"), "Frequencies##cell_tab");
+  EXPECT_FALSE(state_.exact.freq_cell_shows_table);
+  EXPECT_TRUE(view_window("frequencies"));
+}
+
+TEST_F(GuiExact, GoToPairPinsAValidIndexAndReportsABadOne) {
+  frames(2);
+  type_into(view_window_mut("frequencies"), "##goto_pair", "70");
+  EXPECT_FALSE(state_.exact.pinned_pair.has_value());
+  EXPECT_NE(state_.exact.goto_pair_error.find("out of range"), std::string::npos) << state_.exact.goto_pair_error;
+  type_into(view_window_mut("frequencies"), "##goto_pair", "1.5");
+  EXPECT_FALSE(state_.exact.pinned_pair.has_value());
+  EXPECT_FALSE(state_.exact.goto_pair_error.empty());
+  type_into(view_window_mut("frequencies"), "##goto_pair", "12");
+  ASSERT_TRUE(state_.exact.pinned_pair.has_value());
+  EXPECT_EQ(*state_.exact.pinned_pair, 12);
+  EXPECT_TRUE(state_.exact.goto_pair_error.empty());
+  // The pin's copy button copies that pair's row of the table, every number exact.
+  press_button(view_window_mut("frequencies"), "copy", "##pair_pin");
+  const std::vector<core::PairInfo> table = core::pair_table(derived_.freqs, 1024.0);
+  EXPECT_EQ(std::string(ImGui::GetClipboardText()), core::pair_table_text({table[12]}, '\t'));
+  press_button(view_window_mut("frequencies"), "unpin", "##pair_pin");
+  EXPECT_FALSE(state_.exact.pinned_pair.has_value());
+}
+
+TEST_F(GuiExact, GoToCellZoomsAroundItAndPinsIt) {
+  settled_heatmaps(1024);
+  ImGuiWindow* popup = open_goto_popup();
+  ASSERT_TRUE(popup) << "the go-to popup did not open";
+  type_into(popup, "##goto_cell", "500, 300");
+  ASSERT_TRUE(state_.exact.pinned_cell.has_value()) << state_.exact.goto_cell_error;
+  EXPECT_EQ(*state_.exact.pinned_cell, (std::pair<int64_t, int64_t>{500, 300}));
+  const viz::HeatmapView v = derived_.heat_gl.shared_view;
+  EXPECT_DOUBLE_EQ(v.x1 - v.x0, 32.0);
+  EXPECT_DOUBLE_EQ(v.y1 - v.y0, 32.0);
+  EXPECT_DOUBLE_EQ(0.5 * (v.x0 + v.x1), 300.5);
+  EXPECT_DOUBLE_EQ(0.5 * (v.y0 + v.y1), 500.5);
+  EXPECT_EQ(derived_.heat_gl.maps[1].view(), v);  // every map shows it
+  settle();
+  // The cells around it are computed one texel per cell.
+  ASSERT_TRUE(derived_.heatmaps);
+  EXPECT_TRUE(derived_.heatmaps->exact_cells());
+  EXPECT_LE(derived_.heatmaps->m0, 500);
+  EXPECT_GT(derived_.heatmaps->m1, 500);
+
+  // A cell at the corner: the window stays inside the matrix, the cell in it.
+  popup = open_goto_popup();
+  type_into(popup, "##goto_cell", "0 1023");
+  const viz::HeatmapView c = derived_.heat_gl.shared_view;
+  EXPECT_DOUBLE_EQ(c.x1, 1024.0);
+  EXPECT_DOUBLE_EQ(c.x0, 992.0);
+  EXPECT_DOUBLE_EQ(c.y0, 0.0);
+  EXPECT_EQ(*state_.exact.pinned_cell, (std::pair<int64_t, int64_t>{0, 1023}));
+
+  // Out of range or not two integers: reported at the field, nothing changes.
+  popup = open_goto_popup();
+  type_into(popup, "##goto_cell", "1024, 3");
+  EXPECT_NE(state_.exact.goto_cell_error.find("out of range"), std::string::npos) << state_.exact.goto_cell_error;
+  EXPECT_EQ(derived_.heat_gl.shared_view, c);
+  EXPECT_EQ(*state_.exact.pinned_cell, (std::pair<int64_t, int64_t>{0, 1023}));
+  type_into(window_starting("##Popup_"), "##goto_cell", "7");
+  EXPECT_FALSE(state_.exact.goto_cell_error.empty());
+  EXPECT_EQ(derived_.heat_gl.shared_view, c);
+}
+
+TEST_F(GuiExact, ATypedWindowIsShownExactlyAndABadOneIsReportedNotApplied) {
+  settled_heatmaps(1024);
+  const viz::HeatmapView before = derived_.heat_gl.shared_view;
+  ImGuiWindow* popup = open_goto_popup();
+  ASSERT_TRUE(popup);
+  for (const char* bad : {"0 2000 0 10", "5 4 0 10", "0 10 0 1", "-1 10 0 10", "0 10 0", "a b c d"}) {
+    type_into(window_starting("##Popup_"), "##heat_window", bad);
+    EXPECT_FALSE(state_.exact.window_error.empty()) << bad;
+    EXPECT_EQ(derived_.heat_gl.shared_view, before) << bad << " was applied";
+  }
+  type_into(window_starting("##Popup_"), "##heat_window", "[100, 300) x [200, 264)");
+  EXPECT_TRUE(state_.exact.window_error.empty()) << state_.exact.window_error;
+  EXPECT_EQ(derived_.heat_gl.shared_view, (viz::HeatmapView{200.0, 264.0, 100.0, 300.0}));
+  frames(3);
+  EXPECT_EQ(derived_.heat_gl.shared_view, (viz::HeatmapView{200.0, 264.0, 100.0, 300.0}));
+  EXPECT_EQ(derived_.heat_gl.maps[0].view(), (viz::HeatmapView{200.0, 264.0, 100.0, 300.0}));
+}
+
+TEST_F(GuiExact, ClickingATexelPinsItAndDraggingDoesNot) {
+  settled_heatmaps(1024);
+  press(GLFW_KEY_F4);  // the heatmaps alone: large maps
+  settle();
+  const ImGuiWindow* part = window_named("##heat_part1");
+  ASSERT_TRUE(part);
+  // Inside the rotary image (square, about as high as the part: right of its row labels, below
+  // the title lines; the part may reach further right, to the panel's edge).
+  const ImVec2 a(part->Pos.x + part->Size.y * 0.4f, part->Pos.y + part->Size.y * 0.5f);
+  click(a, ImVec2(40.0f, 30.0f));  // a drag pans
+  EXPECT_FALSE(state_.exact.pinned_cell.has_value());
+  derived_.heat_gl.shared_view = viz::view_full(1024, 1024);
+  settle();
+  click(a);
+  ASSERT_TRUE(state_.exact.pinned_cell.has_value());
+  const auto [m, n] = *state_.exact.pinned_cell;
+  EXPECT_GE(m, 0);
+  EXPECT_LT(m, 1024);
+  click(ImVec2(a.x + 40.0f, a.y));  // further right: a larger key position, same row
+  ASSERT_TRUE(state_.exact.pinned_cell.has_value());
+  EXPECT_EQ(state_.exact.pinned_cell->first, m);
+  EXPECT_GT(state_.exact.pinned_cell->second, n);
+  // The read-out's copy button copies m, n, m - n and the values.
+  press_button(view_window_mut("heatmaps"), "copy", "##cell_pin");
+  const std::vector<std::string> lines = lines_of(ImGui::GetClipboardText() ? ImGui::GetClipboardText() : "");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "m\tn\tm-n\tabsolute\trotary\tdifference");
+  const std::string key = std::to_string(m) + "\t" + std::to_string(state_.exact.pinned_cell->second) + "\t";
+  EXPECT_EQ(lines[1].rfind(key, 0), 0u) << lines[1];
+}
+
+TEST_F(GuiExact, ClickingThePlotsPinsAPairAndADistance) {
+  settle();
+  press(GLFW_KEY_F1);
+  frames(2);
+  const ImGuiWindow* freq = view_window("frequencies");
+  ASSERT_TRUE(freq);
+  const ImVec2 p(freq->Pos.x + freq->Size.x * 0.4f, freq->Pos.y + freq->Size.y * 0.6f);
+  click(p);
+  ASSERT_TRUE(state_.exact.pinned_pair.has_value());
+  const int first = *state_.exact.pinned_pair;
+  click(ImVec2(p.x + freq->Size.x * 0.2f, p.y));
+  ASSERT_TRUE(state_.exact.pinned_pair.has_value());
+  EXPECT_GT(*state_.exact.pinned_pair, first);
+  press(GLFW_KEY_ESCAPE);
+  press(GLFW_KEY_F3);
+  frames(2);
+  const ImGuiWindow* decay = view_window("decay");
+  ASSERT_TRUE(decay);
+  click(ImVec2(decay->Pos.x + decay->Size.x * 0.5f, decay->Pos.y + decay->Size.y * 0.6f));
+  ASSERT_TRUE(state_.exact.pinned_distance.has_value());
+  EXPECT_GT(*state_.exact.pinned_distance, 0);
 }
 
 TEST(Presets, EmbeddedTextMatchesTheAssetFiles) {
