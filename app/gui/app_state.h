@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,8 +32,13 @@ enum class FreqAxis : int { kTheta = 0, kWavelength = 1 };
 inline constexpr float kDefaultFontSize = 17.0f;
 inline constexpr float kMinFontSize = 10.0f;
 inline constexpr float kMaxFontSize = 40.0f;
+// The control sidebar's width in font sizes (dragged at its right edge).
+inline constexpr float kDefaultSidebarWidth = 21.0f;
+inline constexpr float kMinSidebarWidth = 16.0f;
+inline constexpr float kMaxSidebarWidth = 48.0f;
 
 // Pair rotation view: which pairs are drawn and the animated position.
+inline constexpr int kMaxTraceLength = 16384;
 struct RotationState {
   bool auto_pairs = true;                  // fast (0), middle and slowest pair
   std::array<int, 3> pairs = {0, 32, 63};  // used when !auto_pairs
@@ -46,7 +52,8 @@ struct RotationState {
 struct UiPrefs {
   float font_size = kDefaultFontSize;  // before the monitor's content scale
   viz::Theme theme = viz::Theme::kDark;
-  int maximised = -1;  // ViewId as int, or -1 for the 2x2 grid
+  int maximised = -1;  // ViewId as int, or -1 for all views
+  float sidebar_width = kDefaultSidebarWidth;  // in font sizes
   // Window geometry (screen coordinates); 0 means "let the window manager choose".
   int window_x = 0, window_y = 0, window_width = 1600, window_height = 1000;
   bool operator==(const UiPrefs&) const = default;
@@ -85,17 +92,41 @@ struct AppState {
   ExactState exact;
   std::optional<HeatViewSetting> heat_view;  // read from the settings (the live view is in Derived)
 
+  // The decay view's largest distance was set by the user; until then it follows seq_len.
+  bool decay_distance_set = false;
+  // Where the parameters came from (a preset, a file, the command line) and whether they were
+  // edited since: config differs from source_config (seq_len aside, which every source keeps),
+  // or they already had been when the settings were saved (no source_config then).
+  std::string source_label = "built-in default (Llama-2-like head)";
+  std::optional<core::RopeConfig> source_config = core::RopeConfig{};
+
   // Transient (not persisted).
   std::string config_path_input;    // the "open config.json" entry
-  std::string source_label = "built-in default (Llama-2-like head)";
-  std::string status;               // last message for the status bar
+  // The status bar: the newest message (empty: none) until the next one or until it fades
+  // (kStatusInfoSeconds, errors kStatusErrorSeconds after it was set); the last kStatusLogSize
+  // messages stay in status_log for the bar's popup. Times are on `clock`, the UI's seconds
+  // (draw_frame advances it by ImGui's DeltaTime).
+  struct StatusEntry {
+    std::string text;
+    bool is_error = false;
+    double time = 0.0;                                // on `clock`
+    std::chrono::system_clock::time_point wall_time;  // shown in the popup
+  };
+  static constexpr double kStatusInfoSeconds = 6.0;
+  static constexpr double kStatusErrorSeconds = 20.0;
+  static constexpr size_t kStatusLogSize = 20;
+  std::string status;
   bool status_is_error = false;
+  double status_time = 0.0;
+  std::deque<StatusEntry> status_log;  // oldest first
+  double clock = 0.0;
   bool request_font_rebuild = false;
+  bool request_quit = false;  // Ctrl+Q: the GUI closes its window (and saves, as on close)
 
-  void set_status(std::string message, bool is_error) {
-    status = std::move(message);
-    status_is_error = is_error;
-  }
+  // A new message replaces the current one and goes to the log; "" clears the current one.
+  void set_status(std::string message, bool is_error);
+  // Seconds the current message has left on the bar (0: none shown).
+  double status_remaining() const;
 };
 
 // The three heatmap widgets (GL textures when GL is on) and which snapshot they show.
@@ -155,5 +186,14 @@ struct Derived {
 
 // Loads the built-in default into state (a Llama-2-like head: 128, 10000, 1024, NeoX, constant).
 void reset_to_default(AppState& state);
+// The parameters now in state.params.config came from `label` (unedited).
+void set_source(AppState& state, std::string label);
+// The parameters differ from what their source loaded (seq_len aside).
+bool source_edited(const AppState& state);
+// "label", or "label, edited".
+std::string source_text(const AppState& state);
+// Before each frame's sync: the decay view's largest distance follows seq_len until the user
+// sets it.
+void follow_seq_len(AppState& state);
 
 }  // namespace rope::app

@@ -23,9 +23,6 @@ bool view_pending(const Derived& derived, ViewId view) {
   }
 }
 
-// Views area at least this many font sizes wide: plots in one row, heatmaps across below.
-constexpr float kWideGridFonts = 54.0f;
-
 void toggle_maximise(AppState& state, ViewId view) {
   const int v = static_cast<int>(view);
   state.ui.maximised = state.ui.maximised == v ? -1 : v;
@@ -50,6 +47,7 @@ void handle_shortcuts(AppState& state) {
     if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD)) change_font(state, 1.0f);
     if (ImGui::IsKeyPressed(GLFW_KEY_MINUS) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT)) change_font(state, -1.0f);
     if (ImGui::IsKeyPressed(GLFW_KEY_0, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_0, false)) change_font(state, 0.0f);
+    if (ImGui::IsKeyPressed(GLFW_KEY_Q, false)) state.request_quit = true;
   }
 }
 
@@ -91,14 +89,21 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
   char key_text[48] = "";
   if (allow_maximise)
     std::snprintf(key_text, sizeof key_text, maximised ? "Esc: restore (or F%d)" : "F%d: maximise", v + 1);
-  const std::string key = key_text;
   // The heatmaps say how far they are (their panel has no room for it on narrow windows).
   const bool with_percent = view == ViewId::kHeatmaps;
   char computing_text[48];
   std::snprintf(computing_text, sizeof computing_text, with_percent ? "computing %.0f%%   " : "computing\xE2\x80\xA6   ",
                 100.0 * derived.heatmaps_progress);
   const std::string computing = computing_text;
-  const std::string widest = (with_percent ? std::string("computing 100%   ") : computing) + key;
+  // The key only where it fits beside the title (or the tabs): on a narrow strip the title wins.
+  float title_w = pad + ImGui::CalcTextSize(view_title(view)).x;
+  if (tabs)
+    title_w = 0.5f * pad + ImGui::CalcTextSize(view_title(ViewId::kFrequencies)).x +
+              ImGui::CalcTextSize(view_title(ViewId::kPairTable)).x + 6.0f * pad;
+  const std::string widest_computing = with_percent ? std::string("computing 100%   ") : computing;
+  const bool key_fits = ImGui::CalcTextSize((widest_computing + key_text).c_str()).x + 2.0f * pad <= w - title_w;
+  const std::string key = key_fits ? key_text : "";
+  const std::string widest = widest_computing + key;
   const std::string hint = (pending ? computing : std::string()) + key;
   const float hint_w = ImGui::CalcTextSize(widest.c_str()).x + pad;
   const ImVec2 after_strip = ImGui::GetCursorScreenPos();
@@ -124,8 +129,98 @@ void draw_view(AppState& state, Derived& derived, ViewId view, ImVec2 size, bool
   ImGui::EndChild();
 }
 
+namespace {
+
+// The gap between the sidebar and the views: dragging it sets the sidebar's width (in font
+// sizes, so that it follows the font), a double-click restores the default.
+void sidebar_splitter(AppState& state, float sidebar_x, float height) {
+  const ImGuiIO& io = ImGui::GetIO();
+  const float font = ImGui::GetFontSize();
+  const float w = ImGui::GetStyle().ItemSpacing.x;
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("##sidebar_splitter", ImVec2(w, height));
+  const bool hovered = ImGui::IsItemHovered(), active = ImGui::IsItemActive();
+  if (hovered || active) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
+  if (active && io.MouseDelta.x != 0.0f)
+    state.ui.sidebar_width =
+        std::clamp((io.MousePos.x - sidebar_x - 0.5f * w) / font, kMinSidebarWidth, kMaxSidebarWidth);
+  if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) state.ui.sidebar_width = kDefaultSidebarWidth;
+  if (hovered || active) {
+    const float x = std::floor(p0.x + 0.5f * w) + 0.5f;
+    ImGui::GetWindowDrawList()->AddLine(ImVec2(x, p0.y), ImVec2(x, p0.y + height),
+                                        ImGui::GetColorU32(active ? ImGuiCol_SeparatorActive : ImGuiCol_SeparatorHovered),
+                                        2.0f);
+  }
+}
+
+// The smallest readable view in font sizes: plots keep their ticks, titles and legends apart,
+// the heatmaps maps of a readable size.
+constexpr float kMinPlotWidthFonts = 13.0f;
+constexpr float kMinViewHeightFonts = 16.0f;
+constexpr float kMinMapFonts = 7.0f;
+
+// The views in `body_h` pixels (the rest of the width): one maximised; the three plots in a row
+// with the heatmaps across below; or, where that leaves a view unreadable (narrow windows, large
+// fonts), one column of views that scrolls. (A 2 x 2 grid gives the heatmaps too narrow a cell:
+// with their colour bars, three maps in 60% of 830 px are 80 px wide.)
+void draw_views(AppState& state, Derived& derived, float body_h) {
+  const float font = ImGui::GetFontSize();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const ImVec2 avail(ImGui::GetContentRegionAvail().x, body_h);
+  const ImVec2 spacing = style.ItemSpacing;
+  const float rows_h = avail.y - spacing.y;
+  const float min_h = kMinViewHeightFonts * font, min_map = std::max(110.0f, kMinMapFonts * font);
+  const bool maximised = state.ui.maximised >= 0 && state.ui.maximised < kViewCount;
+
+  // The maps' side in a heatmaps view of w x h pixels.
+  const auto map_side = [&state](float w, float h) {
+    const float side = heatmaps_map_side(state, w);
+    return std::min(side, h - (heatmaps_view_height(state, w) - side));
+  };
+  // Wide: the three plots side by side on top, the heatmaps (square maps side by side) over the
+  // whole width below, as tall as the width lets the maps be, within 45-70% of the height and
+  // leaving the plots min_h.
+  const float row_w = avail.x - 2.0f * spacing.x;
+  const float freq_w = std::floor(row_w * 0.28f), rotation_w = std::floor(row_w * 0.42f);
+  const float bottom_max = std::max(0.45f * rows_h, std::min(0.70f * rows_h, rows_h - min_h));
+  const float wide_bottom_h = std::floor(std::clamp(heatmaps_view_height(state, avail.x), 0.45f * rows_h, bottom_max));
+  const bool wide = freq_w >= kMinPlotWidthFonts * font && rows_h - wide_bottom_h >= min_h &&
+                    map_side(avail.x, wide_bottom_h) >= min_map;
+  const bool column = !maximised && !wide;
+  const ViewId freq_cell = state.exact.freq_cell_shows_table ? ViewId::kPairTable : ViewId::kFrequencies;
+
+  ImGui::BeginChild("##views", ImVec2(0.0f, body_h), false,
+                    column ? ImGuiWindowFlags_None : ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  if (maximised) {
+    draw_view(state, derived, static_cast<ViewId>(state.ui.maximised), ImVec2(0.0f, 0.0f));
+  } else if (wide) {
+    const float top_h = rows_h - wide_bottom_h;
+    draw_view(state, derived, freq_cell, ImVec2(freq_w, top_h));
+    ImGui::SameLine();
+    draw_view(state, derived, ViewId::kRotation, ImVec2(rotation_w, top_h));
+    ImGui::SameLine();
+    draw_view(state, derived, ViewId::kDecay, ImVec2(row_w - freq_w - rotation_w, top_h));
+    draw_view(state, derived, ViewId::kHeatmaps, ImVec2(avail.x, wide_bottom_h));
+  } else {
+    // Column: every view over the whole width (less the scroll bar), about two on screen at a
+    // time, none lower than readable.
+    const float w = avail.x - style.ScrollbarSize;
+    const float plot_h = std::floor(std::max(min_h, 0.5f * (rows_h - spacing.y)));
+    for (ViewId view : {freq_cell, ViewId::kRotation, ViewId::kDecay})
+      draw_view(state, derived, view, ImVec2(w, plot_h));
+    // The heatmaps on two rows where that shows them larger (the panel then chooses two rows).
+    const int map_rows = heatmaps_map_side(state, w, 2) > 1.2f * heatmaps_map_side(state, w, 1) ? 2 : 1;
+    draw_view(state, derived, ViewId::kHeatmaps,
+              ImVec2(w, std::floor(std::max(min_h, heatmaps_view_height(state, w, map_rows)))));
+  }
+  ImGui::EndChild();
+}
+
+}  // namespace
+
 void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) {
   const ImGuiIO& io = ImGui::GetIO();
+  state.clock += io.DeltaTime;
   ImGui::SetNextWindowPos(ImVec2(0.0f, 0.0f));
   ImGui::SetNextWindowSize(io.DisplaySize);
   const float pad = ImGui::GetFontSize() * 0.3f;
@@ -148,48 +243,17 @@ void draw_frame(AppState& state, Derived& derived, const FrameOptions& options) 
   const float status_h = options.status_bar ? ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y : 0.0f;
   const float body_h = std::max(ImGui::GetFontSize() * 4.0f, ImGui::GetContentRegionAvail().y - status_h);
   if (options.sidebar) {
-    const float sidebar_w = std::clamp(ImGui::GetFontSize() * 21.0f, 200.0f, io.DisplaySize.x * 0.45f);
+    const float sidebar_x = ImGui::GetCursorScreenPos().x;
+    const float sidebar_w = std::clamp(ImGui::GetFontSize() * state.ui.sidebar_width, 200.0f,
+                                       std::max(200.0f, io.DisplaySize.x * 0.45f));
     ImGui::BeginChild("##sidebar", ImVec2(sidebar_w, body_h), true);
     draw_controls_panel(state, derived);
     ImGui::EndChild();
-    ImGui::SameLine();
+    ImGui::SameLine(0.0f, 0.0f);
+    sidebar_splitter(state, sidebar_x, body_h);
+    ImGui::SameLine(0.0f, 0.0f);
   }
-  ImGui::BeginChild("##views", ImVec2(0.0f, body_h), false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const ImVec2 spacing = ImGui::GetStyle().ItemSpacing;
-  const float rows_h = avail.y - spacing.y;
-  const ViewId freq_cell = state.exact.freq_cell_shows_table ? ViewId::kPairTable : ViewId::kFrequencies;
-  if (state.ui.maximised >= 0 && state.ui.maximised < kViewCount) {
-    draw_view(state, derived, static_cast<ViewId>(state.ui.maximised), ImVec2(0.0f, 0.0f));
-  } else if (avail.x >= ImGui::GetFontSize() * kWideGridFonts) {
-    // Wide: the three plots side by side on top, the heatmaps (square maps side by side) over
-    // the whole width below, as tall as the width lets the maps be: at 1600 px the maps are
-    // about twice as wide as in the 2 x 2 grid, and the plots get the height left.
-    const float bottom_h = std::floor(std::clamp(heatmaps_view_height(state, avail.x), 0.45f * rows_h, 0.70f * rows_h));
-    const float top_h = rows_h - bottom_h;
-    const float row_w = avail.x - 2.0f * spacing.x;
-    const float freq_w = std::floor(row_w * 0.28f), rotation_w = std::floor(row_w * 0.42f);
-    draw_view(state, derived, freq_cell, ImVec2(freq_w, top_h));
-    ImGui::SameLine();
-    draw_view(state, derived, ViewId::kRotation, ImVec2(rotation_w, top_h));
-    ImGui::SameLine();
-    draw_view(state, derived, ViewId::kDecay, ImVec2(row_w - freq_w - rotation_w, top_h));
-    draw_view(state, derived, ViewId::kHeatmaps, ImVec2(avail.x, bottom_h));
-  } else {
-    // Narrow: 2 x 2 grid (three plots in a row would be too cramped); the bottom row gives the
-    // three side-by-side heatmaps the wider cell.
-    const float top_h = std::floor(rows_h * 0.46f);
-    const float bottom_h = rows_h - top_h;
-    const float half_w = std::floor((avail.x - spacing.x) * 0.5f);
-    const float decay_w = std::floor((avail.x - spacing.x) * 0.36f);
-    draw_view(state, derived, freq_cell, ImVec2(half_w, top_h));
-    ImGui::SameLine();
-    draw_view(state, derived, ViewId::kRotation, ImVec2(avail.x - spacing.x - half_w, top_h));
-    draw_view(state, derived, ViewId::kDecay, ImVec2(decay_w, bottom_h));
-    ImGui::SameLine();
-    draw_view(state, derived, ViewId::kHeatmaps, ImVec2(avail.x - spacing.x - decay_w, bottom_h));
-  }
-  ImGui::EndChild();
+  draw_views(state, derived, body_h);
   if (options.status_bar) {
     ImGui::Separator();
     draw_status_bar(state, derived);

@@ -1,5 +1,5 @@
 #pragma once
-// The whole window for one frame: control sidebar, the four views (2x2 grid, or one maximised),
+// The whole window for one frame: control sidebar, the four views (all, or one maximised),
 // the status bar. Shared by the GUI, headless rendering and the no-backend smoke test; call
 // between ImGui::NewFrame and ImGui::Render.
 #include <optional>
@@ -15,7 +15,7 @@ struct FrameOptions {
 };
 
 // F1..F4 maximise/restore a view, Esc or F11 restores, Ctrl +/- / Ctrl 0 change the font size,
-// Space plays / pauses the rotation.
+// Space plays / pauses the rotation, Ctrl+Q asks to quit (state.request_quit).
 // Keys are read as GLFW key codes (imgui_impl_glfw 1.86 fills io.KeysDown by GLFW key).
 void handle_shortcuts(AppState& state);
 

@@ -367,7 +367,7 @@ int run_gui(const GuiLaunch& launch) {
     // Explicit rope options win over the saved parameters; view preferences still come from the
     // settings file. (Screenshots start like the GUI; tests point ROPESCOPE_CONFIG_DIR elsewhere.)
     state.params.config = launch.config;
-    state.source_label = "command line";
+    set_source(state, "command line");
   }
   if (screenshot) state.rotation.playing = true;
   int width = launch.width > 0 ? launch.width : state.ui.window_width;
@@ -511,6 +511,7 @@ int run_gui(const GuiLaunch& launch) {
     const bool latency_open_before = derived.heat_latency_open;
     host.new_frame(screenshot);
     handle_shortcuts(state);
+    if (state.request_quit) glfwSetWindowShouldClose(host.window(), GLFW_TRUE);  // saved below, as on close
     sync_derived(state, derived, workers);
     draw_frame(state, derived);
     const auto drawn = std::chrono::steady_clock::now();
@@ -577,7 +578,7 @@ int run_render(const RenderRequest& request) {
   }
   AppState state;
   state.params.config = request.config;
-  state.source_label = "command line";
+  set_source(state, "command line");
   state.rotation.playing = false;
   state.rotation.position = state.rotation.trace_length;
   GuiHost host;

@@ -40,6 +40,7 @@ Workers::Workers(int niceness)
       }, niceness) {}
 
 void sync_derived(AppState& state, Derived& derived, Workers& workers) {
+  follow_seq_len(state);
   const bool changed = !derived.last_attempt || *derived.last_attempt != state.params;
   if (changed) {
     derived.last_attempt = state.params;
@@ -135,7 +136,7 @@ bool open_config_file(AppState& state, const std::string& path) {
     config.seq_len = state.params.config.seq_len;
     core::validate(config);
     state.params.config = config;
-    state.source_label = path;
+    set_source(state, path);
     state.set_status("loaded " + path, false);
     return true;
   } catch (const std::exception& e) {
@@ -151,7 +152,7 @@ bool apply_preset(AppState& state, size_t index) {
     core::RopeConfig config = preset_config(preset, state.params.config.seq_len);
     core::validate(config);
     state.params.config = config;
-    state.source_label = std::string(preset.name) + " (config.json)";
+    set_source(state, std::string(preset.name) + " (config.json)");
     state.set_status("preset " + std::string(preset.name), false);
     return true;
   } catch (const std::exception& e) {

@@ -257,6 +257,7 @@ std::string settings_to_json(const AppState& s, const Derived& derived) {
   j["font_size"] = s.ui.font_size;
   j["theme"] = std::string(viz::to_string(s.ui.theme));
   j["maximised_view"] = s.ui.maximised;
+  j["sidebar_width"] = s.ui.sidebar_width;
   json p;
   // What the views show: a field typed out of range is saved with its last valid value.
   p["config"] = config_to_json(core::with_valid_fields(s.params.config, derived.valid_params.config));
@@ -266,6 +267,7 @@ std::string settings_to_json(const AppState& s, const Derived& derived) {
   p["softmax"] = s.params.softmax;
   p["decay_max_distance"] = s.params.decay_max_distance;
   p["decay_log_x"] = s.params.decay_log_x;
+  p["decay_distance_set"] = s.decay_distance_set;
   j["params"] = p;
   json v;
   v["colormap"] = std::string(viz::to_string(s.colormap));
@@ -281,6 +283,7 @@ std::string settings_to_json(const AppState& s, const Derived& derived) {
   v["rotation_speed"] = s.rotation.speed;
   v["rotation_trace_length"] = s.rotation.trace_length;
   v["source"] = s.source_label;
+  v["source_edited"] = source_edited(s);
   j["view"] = v;
   // The heatmaps' zoom and pan in cells of the maps they belong to (until the maps have a size,
   // the view read from the settings, not applied yet).
@@ -329,6 +332,7 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
   root.get("font_size", s.ui.font_size, in_range(kMinFontSize, kMaxFontSize));
   root.get_named("theme", s.ui.theme, viz::parse_theme);
   root.get("maximised_view", s.ui.maximised, in_range(-1, kViewCount - 1));
+  root.get("sidebar_width", s.ui.sidebar_width, in_range(kMinSidebarWidth, kMaxSidebarWidth));
   {
     Fields p(root.child("params"), "params", notes);
     s.params.config = config_from_json(p, "config", s.params.config, notes);
@@ -340,7 +344,10 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
     p.get("seed", s.params.seed);
     p.get("causal", s.params.causal);
     p.get("softmax", s.params.softmax);
-    p.get("decay_max_distance", s.params.decay_max_distance, in_range<int64_t>(16, kMaxDecayDistance));
+    const bool has_distance =
+        p.get("decay_max_distance", s.params.decay_max_distance, in_range<int64_t>(16, kMaxDecayDistance));
+    // Files from before decay_distance_set keep the distance they saved.
+    if (!p.get("decay_distance_set", s.decay_distance_set)) s.decay_distance_set = has_distance;
     p.get("decay_log_x", s.params.decay_log_x);
     p.finish();
   }
@@ -373,6 +380,9 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
     v.get("rotation_speed", s.rotation.speed, in_range(0.01f, 10000.0f));
     v.get("rotation_trace_length", s.rotation.trace_length, in_range(1, 16384));
     v.get("source", s.source_label);
+    bool edited = false;
+    v.get("source_edited", edited);
+    s.source_config = edited ? std::nullopt : std::optional(s.params.config);
     v.finish();
   }
   {

@@ -75,6 +75,8 @@ constexpr const char* kTipSoftmax =
 constexpr const char* kTipDecayMax = "Largest relative distance of the decay view (up to 1,048,576).";
 constexpr const char* kTipFont = "UI font size in pixels (times the monitor's content scale). Ctrl +/- and Ctrl 0.";
 
+constexpr const char* kPairSliderLabels[3] = {"left plot: pair i", "middle plot: pair i", "right plot: pair i"};
+
 constexpr core::ScalingType kTypes[] = {core::ScalingType::kNone,    core::ScalingType::kLinear,
                                         core::ScalingType::kNtk,     core::ScalingType::kDynamic,
                                         core::ScalingType::kYarn,    core::ScalingType::kLlama3,
@@ -273,7 +275,8 @@ void draw_controls_panel(AppState& state, Derived& derived) {
 
   // ---- Model ----
   if (ImGui::CollapsingHeader("Model##hdr", ImGuiTreeNodeFlags_DefaultOpen)) {
-    ImGui::TextWrapped("Source: %s", state.source_label.c_str());
+    text_wrapped(0.0f, "Source: %s", source_text(state).c_str());
+    if (source_edited(state)) item_tooltip("The parameters differ from what this source loaded.");
     ImGui::SetNextItemWidth(-1.0f);
     if (ImGui::BeginCombo("##preset", "Load a model preset...")) {
       for (size_t i = 0; i < presets().size(); ++i) {
@@ -326,10 +329,17 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     item_tooltip(kTipLayout);
     scaling_controls(c, derived);
     if (derived.has_valid) {
-      dim_text("rotary_dim %d, %d pairs, attention factor %.4g", derived.freqs.rotary_dim,
-               derived.freqs.rotary_dim / 2, derived.freqs.attention_factor);
-      if (derived.freqs.effective_base != derived.freqs.base)
-        dim_text("effective base %.6g", derived.freqs.effective_base);
+      // Wrapped at the sidebar's width; the tooltip has every digit.
+      const core::RopeFrequencies& f = derived.freqs;
+      ImGui::BeginGroup();
+      dim_text_wrapped(0.0f, "rotary_dim %d, %d pairs, attention factor %.6g", f.rotary_dim, f.rotary_dim / 2,
+                       f.attention_factor);
+      if (f.effective_base != f.base) dim_text_wrapped(0.0f, "effective base %.6g", f.effective_base);
+      ImGui::EndGroup();
+      char exact[160];
+      std::snprintf(exact, sizeof exact, "attention factor %.17g\neffective base %.17g", f.attention_factor,
+                    f.effective_base);
+      item_tooltip(exact);
     }
   }
 
@@ -371,10 +381,12 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     ImGui::TextUnformatted("colormap (difference)");
     colormap_combo("##dcmap", state.diverging_colormap, true);
     item_tooltip("Diverging colormap of rotary - absolute, symmetric about 0.");
+    RadioRow show_row;  // check boxes wrap as radio buttons do
+    show_row.next("absolute##show");
     ImGui::Checkbox("absolute##show", &state.show_absolute);
-    ImGui::SameLine();
+    show_row.next("rotary##show");
     ImGui::Checkbox("rotary##show", &state.show_rotary);
-    ImGui::SameLine();
+    show_row.next("difference##show");
     ImGui::Checkbox("difference##show", &state.show_difference);
     item_tooltip("Which heatmaps to show side by side.");
   }
@@ -390,21 +402,28 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     faxis_row.next("wavelength##faxis");
     if (ImGui::RadioButton("wavelength##faxis", &axis, 1)) state.freq_axis = FreqAxis::kWavelength;
     item_tooltip("Plot the wavelength 2 pi / theta_i (positions per full turn) against the context lengths.");
-    slider_int64("decay: max distance", "decaymax", &p.decay_max_distance, 16, kMaxDecayDistance, true, kTipDecayMax,
-                 16, kMaxDecayDistance);
+    if (slider_int64("decay: max distance", "decaymax", &p.decay_max_distance, 16, kMaxDecayDistance, true,
+                     kTipDecayMax, 16, kMaxDecayDistance))
+      state.decay_distance_set = true;
+    bool follow = !state.decay_distance_set;
+    if (ImGui::Checkbox("follows seq_len##decayfollow", &follow)) state.decay_distance_set = !follow;
+    item_tooltip("The decay view's largest distance follows the sequence length until you set it.");
+    RadioRow decay_row;  // check boxes wrap as radio buttons do
+    decay_row.next("log distance##decaylog");
     ImGui::Checkbox("log distance##decaylog", &p.decay_log_x);
     item_tooltip("Logarithmic distance axis (the curve is sampled log-spaced).");
-    ImGui::SameLine();
+    decay_row.next("normalised##decaynorm");
     ImGui::Checkbox("normalised##decaynorm", &state.decay_normalised);
     item_tooltip("Divide the RoFormer bound by its value at 0 and the actual score by |q||k|a^2/sqrt(d), so all "
                  "three curves share one axis.");
     RotationState& r = state.rotation;
-    ImGui::Checkbox("auto pairs (fast, middle, slow)##rot", &r.auto_pairs);
-    item_tooltip("Show pair 0 (fastest), the middle pair and the last (slowest) pair.");
+    ImGui::Checkbox("auto pairs##rot", &r.auto_pairs);
+    item_tooltip("Show the fast, middle and slow pairs: pair 0 (fastest), the middle pair and the last (slowest) "
+                 "pair. Untick to choose the three pairs.");
     if (!r.auto_pairs && derived.has_valid) {
       const int last = std::max(0, derived.freqs.rotary_dim / 2 - 1);
       for (int i = 0; i < 3; ++i) {
-        const std::string label = "pair " + std::to_string(i + 1);
+        const std::string label = kPairSliderLabels[i];
         const std::string id = "rotpair" + std::to_string(i);
         slider_int(label.c_str(), id.c_str(), &r.pairs[i], 0, last, "Pair index i: rotates by theta_i per position.",
                    0, last);
@@ -412,8 +431,11 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     }
     slider_float("rotation speed (positions/s)", "rotspeed", &r.speed, 0.1f, 1000.0f, "%.3g",
                  "How fast the animated query position advances.", true);
-    slider_int("trace length P", "rottrace", &r.trace_length, 1, 4096,
-               "The animation runs over positions 0..P and draws the trace of the query's tip.", 1, 16384);
+    int64_t trace = r.trace_length;
+    if (slider_int64("trace length P", "rottrace", &trace, 1, kMaxTraceLength, true,
+                     "The animation runs over positions 0..P and draws the trace of the query's tip.", 1,
+                     kMaxTraceLength))
+      r.trace_length = static_cast<int>(trace);
   }
 
   // ---- Display ----
@@ -429,8 +451,8 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     theme_row.next("light##theme");
     if (ImGui::RadioButton("light##theme", &theme, 1)) state.ui.theme = viz::Theme::kLight;
     item_tooltip("Light is usually better on a projector.");
-    dim_text("F1-F5 maximise a view, Esc restores;");
-    dim_text("double-click a view's title does both.");
+    dim_text_wrapped(0.0f, "F1-F5 maximise a view, Esc restores; double-click a view's title does both. Ctrl+Q "
+                           "quits. Drag the sidebar's edge to widen it.");
   }
 }
 

@@ -58,17 +58,18 @@ void draw_decay_panel(AppState& state, const Derived& derived) {
   text_wrapped(0.0f, "d = %d, base %.6g, distances 0..%s%s", d.key.config.head_dim, d.key.config.base,
                viz::format_compact(static_cast<double>(d.key.max_distance), 4).c_str(),
                log_x ? " (log axis from 1)" : "");
+  // Wrapped at the view's width: none of these lines is cut at its edge.
+  ImGui::BeginGroup();
   if (d.first_negative)
-    dim_text("  first m with \xCE\xA3 cos(m\xCE\xB8_i) < 0: %lld", static_cast<long long>(*d.first_negative));
+    dim_text_wrapped(0.0f, "first m with \xCE\xA3 cos(m\xCE\xB8_i) < 0: %lld", static_cast<long long>(*d.first_negative));
   else
-    dim_text("  \xCE\xA3 cos(m\xCE\xB8_i) \xE2\x89\xA5 0 for every m \xE2\x89\xA4 %s",
-             viz::format_compact(static_cast<double>(d.first_negative_limit), 4).c_str());
+    dim_text_wrapped(0.0f, "\xCE\xA3 cos(m\xCE\xB8_i) \xE2\x89\xA5 0 for every m \xE2\x89\xA4 %s",
+                     viz::format_compact(static_cast<double>(d.first_negative_limit), 4).c_str());
+  ImGui::EndGroup();
   item_tooltip("Men et al. 2024: B(m) = sum_i cos(m theta_i). The first distance where it turns negative bounds the "
                "context this base can resolve.");
-  if (d.key.content == core::ContentKind::kRandom) {
-    ImGui::SameLine();
-    dim_text("  actual score: query at position r, key at 0 (one random pair, not an average)");
-  }
+  if (d.key.content == core::ContentKind::kRandom)
+    dim_text_wrapped(0.0f, "actual score: query at position r, key at 0 (one random pair, not an average)");
 
   if (state.exact.pinned_distance) pinned_distance_readout(state.exact, d, bound, actual);
 
@@ -76,19 +77,24 @@ void draw_decay_panel(AppState& state, const Derived& derived) {
   yr = viz::merge(yr, viz::data_range(d.mean_cos.data(), d.mean_cos.size(), false));
   yr = viz::merge(yr, viz::data_range(actual.data(), actual.size(), false));
   yr = viz::pad_range(yr, false, 0.05);
-  yr.min -= 0.3 * yr.span();  // room for the legend below the curves
   const double xmax = std::max(2.0, static_cast<double>(d.key.max_distance));
   viz::AxisSpec x{"relative distance m - n", log_x, log_x ? 1.0 : 0.0, xmax};
   viz::AxisSpec y{norm ? "score (normalised)" : "score", false, yr.min, yr.max};
   viz::PlotOptions options;
-  options.legend = viz::LegendCorner::kBottomRight;
+  options.legend = viz::LegendCorner::kBelow;  // under the axis: it never covers the curves
+  // A narrow view names the curves in a word each (so the legend takes one or two rows, not three;
+  // the hover read-out and the sidebar's tooltip say what they are).
+  const bool short_names = ImGui::GetContentRegionAvail().x < 30.0f * ImGui::GetFontSize();
   if (!viz::begin_plot("##decay", ImVec2(-1.0f, -1.0f), x, y, options)) return;
   const viz::PlotPalette& pal = viz::palette(viz::current_theme());
   viz::plot_hline(0.0, pal.grid, nullptr, false);
-  viz::plot_line(norm ? "RoFormer bound / bound(0)" : "RoFormer bound", d.distance.data(), bound.data(), n,
-                 pal.series[0], 2.0f);
-  viz::plot_line("mean cos(r\xCE\xB8_i)", d.distance.data(), d.mean_cos.data(), n, pal.series[1], 1.5f);
-  viz::plot_line(norm ? "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9 / (|q||k|a\xC2\xB2)" : "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9/\xE2\x88\x9A" "d",
+  viz::plot_line(short_names ? "bound" : norm ? "RoFormer bound / bound(0)" : "RoFormer bound", d.distance.data(),
+                 bound.data(), n, pal.series[0], 2.0f);
+  viz::plot_line(short_names ? "mean cos" : "mean cos(r\xCE\xB8_i)", d.distance.data(), d.mean_cos.data(), n,
+                 pal.series[1], 1.5f);
+  viz::plot_line(short_names ? "actual"
+                 : norm      ? "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9 / (|q||k|a\xC2\xB2)"
+                             : "\xE2\x9F\xA8Rq,Rk\xE2\x9F\xA9/\xE2\x88\x9A" "d",
                  d.distance.data(), actual.data(), n, pal.series[2], 1.5f);
   if (d.original_context > 0 && static_cast<double>(d.original_context) <= xmax) {
     const std::string label = "original context " + viz::format_compact(static_cast<double>(d.original_context), 4);

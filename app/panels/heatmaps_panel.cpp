@@ -252,17 +252,52 @@ void draw_pin_marker(const viz::HeatmapHover& hover, const viz::HeatmapView& vie
 
 }  // namespace
 
-float heatmaps_view_height(const AppState& state, float width) {
+namespace {
+
+// Maps side by side on each of `rows` rows (layout_maps: all on one, or half on each of two).
+int maps_per_row(const AppState& state, int rows) {
   const int count = std::max(1, shown_count(state));
+  return rows > 1 ? (count + 1) / 2 : count;
+}
+
+// The side of each map's part (image and axes) on `rows` rows `width` pixels wide.
+float map_part_side(const AppState& state, float width, int rows) {
+  const int per_row = maps_per_row(state, rows);
+  const float font = ImGui::GetFontSize();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  // draw_view's padding is 0.4 / 0.3 font sizes; layout_maps gives each map its colour bar.
+  const float col_w =
+      (width - 0.8f * font - style.ItemSpacing.x * static_cast<float>(per_row - 1)) / static_cast<float>(per_row);
+  return std::max(4.0f * font, col_w - viz::colorbar_width() - style.ItemSpacing.x);
+}
+
+}  // namespace
+
+float heatmaps_map_side(const AppState& state, float width, int rows) {
+  const float side = map_part_side(state, width, rows);
+  return map_image(side, maps_have_axes(side), heatmap_tokens(state.params.config)).x;
+}
+
+float heatmaps_view_height(const AppState& state, float width, int rows) {
   const float font = ImGui::GetFontSize();
   const ImGuiStyle& style = ImGui::GetStyle();
   const float line_h = ImGui::GetTextLineHeightWithSpacing();
-  // draw_view's padding is 0.4 / 0.3 font sizes; layout_maps gives each map its colour bar.
-  const float col_w = (width - 0.8f * font - style.ItemSpacing.x * static_cast<float>(count - 1)) / static_cast<float>(count);
-  const float side = std::max(4.0f * font, col_w - viz::colorbar_width() - style.ItemSpacing.x);
-  // Title strip, summary and "reset zoom" lines (one may wrap); title and range above the maps;
-  // the notes below.
-  return side + line_h * 9.0f + style.ItemSpacing.y + 0.6f * font;
+  // As the panel lays itself out (layout_maps): the title strip, what is shown, "reset zoom"
+  // and the summary (wrapped as at this width); each map's part under its title and range; the
+  // notes below (at least the three lines layout_maps keeps for them).
+  const float inner_w = width - 0.8f * font;
+  const float reset_w = ImGui::CalcTextSize("reset zoom").x + 2.0f * style.FramePadding.x + style.ItemSpacing.x;
+  const float summary_h = text_wrapped_height(
+      "Each texel: exact block mean (block sums of encoded q, k), 13 x 13 cells per texel. Wheel: zoom, drag: pan.",
+      inner_w - reset_w);
+  const float notes_h =
+      text_wrapped_height("rows: query position m; columns: key position n; grey: masked (n > m).", inner_w) +
+      text_wrapped_height("79 x 79 texels over m in [0, 1024), n in [0, 1024): only the visible cells are computed, "
+                          "at screen resolution; every texel is an exact block mean, never a sample.", inner_w);
+  const float header_h = ImGui::GetFrameHeightWithSpacing() + 0.6f * font + line_h + summary_h + style.ItemSpacing.y;
+  const int map_rows = maps_per_row(state, rows) < std::max(1, shown_count(state)) ? 2 : 1;
+  return header_h + static_cast<float>(map_rows) * (map_part_side(state, width, rows) + 2.0f * line_h + style.ItemSpacing.y) +
+         std::max(3.0f * line_h, notes_h + 2.0f * style.ItemSpacing.y);
 }
 
 void draw_heatmaps_panel(AppState& state, Derived& derived) {

@@ -9,9 +9,12 @@ void draw_frequencies_panel(AppState& state, const Derived& derived);
 void draw_rotation_panel(AppState& state, const Derived& derived);  // animates with io.DeltaTime
 void draw_decay_panel(AppState& state, const Derived& derived);
 void draw_heatmaps_panel(AppState& state, Derived& derived);
-// The height a heatmaps view `width` pixels wide needs to show its maps (one row, side by side)
-// as large as the width allows, with their titles, header and notes (current font).
-float heatmaps_view_height(const AppState& state, float width);
+// The height a heatmaps view `width` pixels wide needs to show its maps (side by side on one
+// row, or on two) as large as the width allows, with their titles, header and notes (current
+// font).
+float heatmaps_view_height(const AppState& state, float width, int rows = 1);
+// The side of each map's image in a heatmaps view `width` pixels wide and tall enough.
+float heatmaps_map_side(const AppState& state, float width, int rows = 1);
 void draw_status_bar(AppState& state, const Derived& derived);
 // Every pair's numbers (core::pair_table) with TSV copy and CSV export.
 void draw_pair_table_panel(AppState& state, const Derived& derived);

@@ -63,7 +63,15 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
     item_tooltip("The query's position p: every pair i is rotated by the angle p x theta_i.");
   });
   ImGui::SameLine();
-  dim_text("P = %d, %.3g positions/s", r.trace_length, r.speed);
+  // The pace where it fits (the short form, or nothing: the sidebar has both values).
+  char pace[64];
+  std::snprintf(pace, sizeof pace, "P = %d, %.3g positions/s", r.trace_length, r.speed);
+  if (ImGui::CalcTextSize(pace).x > ImGui::GetContentRegionAvail().x)
+    std::snprintf(pace, sizeof pace, "P = %d", r.trace_length);
+  if (ImGui::CalcTextSize(pace).x <= ImGui::GetContentRegionAvail().x)
+    dim_text("%s", pace);
+  else
+    ImGui::NewLine();
 
   if (!derived.has_valid || derived.freqs.inv_freq.empty() || derived.query0.empty()) {
     ImGui::TextUnformatted("Nothing rotates (rotary_dim is 0).");
@@ -98,21 +106,35 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
     // the two features instead.
     const bool titled = width >= ImGui::GetFontSize() * 10.0f;
     char lines[4][96];
-    std::snprintf(lines[0], sizeof lines[0], "%s: pair %d", r.auto_pairs ? names[k] : "pair", i);
+    if (r.auto_pairs)
+      std::snprintf(lines[0], sizeof lines[0], "%s: pair %d", names[k], i);
+    else
+      std::snprintf(lines[0], sizeof lines[0], "pair %d", i);
     std::snprintf(lines[1], sizeof lines[1], "\xCE\xB8 = %.3g rad/pos", theta);
     std::snprintf(lines[2], sizeof lines[2], "%.3g rad = %.3g turns", angle, angle / kTwoPi);
     std::snprintf(lines[3], sizeof lines[3], "features %d (x), %d (y)", d0, d1);
     const int line_count = titled ? 3 : 4;
-    float text_h = 0.0f;
-    for (int l = 0; l < line_count; ++l) text_h += text_wrapped_height(lines[l], width) + ImGui::GetStyle().ItemSpacing.y;
+    // A short view keeps the plot at least 5 font sizes tall by dropping lines from the last
+    // (the plot's tooltip has them all); the part never runs past the view's bottom.
+    const float font = ImGui::GetFontSize();
+    const float avail_h = ImGui::GetContentRegionAvail().y;
+    const auto text_height = [&](int count) {
+      float h = 0.0f;
+      for (int l = 0; l < count; ++l) h += text_wrapped_height(lines[l], width) + ImGui::GetStyle().ItemSpacing.y;
+      return h;
+    };
+    int shown_lines = line_count;
+    while (shown_lines > 1 && avail_h - text_height(shown_lines) < font * 5.0f) --shown_lines;
+    const float text_h = text_height(shown_lines);
     // About square (the axes take about as much height as width): a taller box would only
     // stretch the y range of the equal-aspect plot.
-    const float font = ImGui::GetFontSize();
-    const float plot_h = std::clamp(width, font * 5.0f, std::max(font * 5.0f, ImGui::GetContentRegionAvail().y - text_h));
+    const float plot_h = std::max(1.0f, std::min(width, avail_h - text_h));
     const std::string part_id = "##rot_part" + std::to_string(k);
     panel_part(part_id.c_str(), ImVec2(width, text_h + plot_h), [&] {
-      for (int l = 0; l < 3; ++l) text_wrapped(width, "%s", lines[l]);
-      if (!titled) dim_text_wrapped(width, "%s", lines[3]);
+      for (int l = 0; l < shown_lines; ++l) {
+        if (l == 3) dim_text_wrapped(width, "%s", lines[l]);
+        else text_wrapped(width, "%s", lines[l]);
+      }
       const double lim = radius * 1.25;
       viz::AxisSpec ax{titled ? "x (feature " + std::to_string(d0) + ")" : std::string(), false, -lim, lim};
       viz::AxisSpec ay{titled ? "y (feature " + std::to_string(d1) + ")" : std::string(), false, -lim, lim};
@@ -141,6 +163,11 @@ void draw_rotation_panel(AppState& state, const Derived& derived) {
         const std::string label = "p = " + std::to_string(static_cast<int>(std::floor(r.position)));
         viz::plot_annotation(ex, ey, label.c_str());
         viz::end_plot();
+        if (shown_lines < line_count) {
+          std::string all;
+          for (int l = 0; l < 4; ++l) all += std::string(l ? "\n" : "") + lines[l];
+          item_tooltip(all.c_str());
+        }
       }
     });
   }

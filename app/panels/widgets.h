@@ -43,8 +43,9 @@ ImVec4 error_color();
 // `text` in the error colour, broken at spaces to the content region's width.
 void error_text_wrapped(std::string_view text);
 
-// A row of radio buttons (after a label or another item) that wraps instead of running past the
-// panel's edge; an option that goes to the next line starts under the row's first option.
+// A row of radio buttons (or check boxes: the same width) after a label or another item that
+// wraps instead of running past the panel's edge; an option that goes to the next line starts
+// under the row's first option.
 //   RadioRow row;
 //   row.next("NeoX##layout");  ImGui::RadioButton("NeoX##layout", ...);
 //   row.next("GPT-J##layout"); ImGui::RadioButton("GPT-J##layout", ...);

@@ -24,6 +24,9 @@ struct LegendEntry {
 struct PlotMemory {
   Range fit_x, fit_y;
   bool has_x = false, has_y = false;
+  int legend_rows = 1;  // rows a kBelow legend took on the previous frame
+  ImVec2 legend_min, legend_max;  // a corner legend's box on the previous frame (empty: none)
+  bool legend_below = false;  // a corner legend too large for its corner is drawn kBelow
 };
 
 struct PlotContext {
@@ -44,6 +47,8 @@ struct PlotContext {
   ImVec2 mouse;
   ImDrawList* draw_list = nullptr;
   float font = 13.0f;
+  float legend_y = 0.0f;  // top of a kBelow legend
+  LegendCorner asked_legend = LegendCorner::kTopRight;  // options.legend as given
   std::vector<ImVec2> points;
 };
 
@@ -403,6 +408,25 @@ ImVec2 add_text_vertical(ImDrawList* dl, ImVec2 pos, ImU32 color, const char* te
   return box;
 }
 
+namespace {
+
+float legend_row_height(float font) { return font * 1.15f; }
+
+// `text`, or as much of it as fits in `width` pixels followed by "...".
+std::string fit_text(const std::string& text, float width) {
+  if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
+  std::string cut = text;
+  while (!cut.empty()) {
+    // Drop the last character: its continuation bytes, then its lead byte.
+    while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();
+    if (!cut.empty()) cut.pop_back();
+    if (ImGui::CalcTextSize((cut + "...").c_str()).x <= width) return cut + "...";
+  }
+  return std::string();
+}
+
+}  // namespace
+
 bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& y, const PlotOptions& options) {
   PlotContext& p = plot_ctx();
   IM_ASSERT(!p.active && "begin_plot without end_plot");
@@ -423,6 +447,7 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
   p.active = true;
   p.id = gid;
   p.options = options;
+  p.asked_legend = options.legend;
   p.x = x;
   p.y = y;
   p.font = font;
@@ -436,6 +461,7 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
 
   // Ranges: explicit, else last frame's fit, else a default.
   const PlotMemory& mem = p.memory[gid];
+  if (options.legend != LegendCorner::kNone && mem.legend_below) p.options.legend = LegendCorner::kBelow;
   auto resolve = [](const AxisSpec& a, bool has_fit, Range fit, bool* is_auto) {
     Range r{a.min, a.max};
     *is_auto = !(std::isfinite(a.min) && std::isfinite(a.max));
@@ -460,7 +486,10 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
   const float pad = 0.4f * font;
   const float tick_len = 0.35f * font;
   const float top = pad + (options.title ? font + pad : 0.0f);
-  const float bottom = pad + tick_len + font + (x.label.empty() ? 0.0f : font + 0.3f * pad);
+  const float x_label_h = x.label.empty() ? 0.0f : font + 0.3f * pad;
+  const float legend_below_h =
+      p.options.legend == LegendCorner::kBelow ? static_cast<float>(mem.legend_rows) * legend_row_height(font) + 0.5f * pad : 0.0f;
+  const float bottom = pad + tick_len + font + x_label_h + legend_below_h;
   const float area_h = std::max(1.0f, size.y - top - bottom);
   const int y_target = std::clamp(static_cast<int>(area_h / (2.2f * font)), 2, 10);
   auto make_ticks = [](const AxisSpec& a, Range r, int target) {
@@ -476,6 +505,7 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
   p.area_min = ImVec2(std::floor(frame_min.x + left), std::floor(frame_min.y + top));
   p.area_max = ImVec2(std::floor(std::max(p.area_min.x + 1.0f, p.frame_max.x - right)),
                       std::floor(std::max(p.area_min.y + 1.0f, p.frame_max.y - bottom)));
+  p.legend_y = p.area_max.y + tick_len + font + x_label_h + 0.5f * pad;
   const float area_w = p.area_max.x - p.area_min.x;
 
   if (options.equal_aspect && !x.log && !y.log) {
@@ -548,9 +578,11 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
                 c.axis_text, x.label.c_str());
   }
   if (!y.label.empty()) {
-    const ImVec2 ts = calc_text_size_vertical(y.label.c_str());
+    // A label longer than the plot is tall is cut with "..." (not by the window's edge).
+    const std::string label = fit_text(y.label, p.frame_max.y - p.frame_min.y);
+    const ImVec2 ts = calc_text_size_vertical(label.c_str());
     add_text_vertical(dl, ImVec2(frame_min.x + pad, std::max(p.frame_min.y, 0.5f * (p.area_min.y + p.area_max.y - ts.y))),
-                      c.axis_text, y.label.c_str());
+                      c.axis_text, label.c_str());
   }
   if (options.title != nullptr) {
     const ImVec2 ts = ImGui::CalcTextSize(options.title, label_end(options.title));
@@ -564,6 +596,62 @@ bool begin_plot(const char* id, ImVec2 size, const AxisSpec& x, const AxisSpec& 
   dl->PushClipRect(p.area_min, p.area_max, true);
   return true;
 }
+
+namespace {
+
+// One legend entry (swatch and label) with its row's top-left at `pos`.
+void draw_legend_entry(PlotContext& p, const LegendEntry& e, ImVec2 pos) {
+  ImDrawList* dl = p.draw_list;
+  const float font = p.font, pad = 0.4f * font, swatch = 1.6f * font, row_h = legend_row_height(font);
+  const float cy = pos.y + row_h * 0.5f;
+  const float sx0 = pos.x, sx1 = sx0 + swatch;
+  if (e.kind == LegendKind::kLine) {
+    const float t = default_thickness(font);
+    if (e.dashed) {
+      const ImVec2 seg[2] = {ImVec2(sx0, cy), ImVec2(sx1, cy)};
+      draw_dashed_polyline(dl, seg, 2, e.color, t);
+    } else {
+      dl->AddLine(ImVec2(sx0, cy), ImVec2(sx1, cy), e.color, t);
+    }
+  } else if (e.kind == LegendKind::kScatter) {
+    dl->AddCircleFilled(ImVec2(0.5f * (sx0 + sx1), cy), std::max(2.0f, font * 0.22f), e.color, 12);
+  } else {
+    dl->AddRectFilled(ImVec2(sx0, cy - 0.35f * font), ImVec2(sx1, cy + 0.35f * font), e.color);
+  }
+  dl->AddText(ImVec2(sx1 + pad, pos.y + 0.5f * (row_h - font)), pal().axis_text, e.label.c_str());
+}
+
+// The entries side by side under the x axis from the frame's left edge (after the y label's
+// column), a new row where the next would pass the frame's right edge; the rows it took are
+// remembered for the next frame's layout. A label wider than the whole row is cut with "...".
+void draw_legend_below(PlotContext& p) {
+  const float font = p.font, pad = 0.4f * font, swatch = 1.6f * font, row_h = legend_row_height(font);
+  const float x0 = p.frame_min.x + pad + (p.y.label.empty() ? 0.0f : font + pad), x1 = p.frame_max.x;
+  const float gap = 1.2f * font;
+  float x = x0, y = p.legend_y;
+  int rows = 1;
+  // Not the plot area's clip rect (pushed by begin_plot): the frame's, within the window.
+  const ImVec2 wmin = ImGui::GetWindowPos();
+  const ImVec2 wmax(wmin.x + ImGui::GetWindowWidth(), wmin.y + ImGui::GetWindowHeight());
+  p.draw_list->PushClipRect(ImVec2(std::max(p.frame_min.x, wmin.x), std::max(p.frame_min.y, wmin.y)),
+                            ImVec2(std::min(p.frame_max.x, wmax.x), std::min(p.frame_max.y, wmax.y)), false);
+  for (const LegendEntry& entry : p.legend) {
+    LegendEntry e = entry;
+    e.label = fit_text(e.label, x1 - x0 - swatch - pad);
+    const float w = swatch + pad + ImGui::CalcTextSize(e.label.c_str()).x;
+    if (x > x0 && x + w > x1) {
+      x = x0;
+      y += row_h;
+      ++rows;
+    }
+    draw_legend_entry(p, e, ImVec2(x, y));
+    x += w + gap;
+  }
+  p.draw_list->PopClipRect();
+  p.memory[p.id].legend_rows = rows;
+}
+
+}  // namespace
 
 void end_plot() {
   PlotContext& p = plot_ctx();
@@ -588,13 +676,20 @@ void end_plot() {
     boxed_text(p, ImVec2(p.area_min.x + pad, p.area_max.y - font - pad), c.axis_text, text.c_str());
   }
 
-  // Legend.
-  if (p.options.legend != LegendCorner::kNone && !p.legend.empty()) {
-    const float swatch = 1.6f * font;
-    float w = 0.0f;
-    for (const LegendEntry& e : p.legend) w = std::max(w, ImGui::CalcTextSize(e.label.c_str()).x);
-    const float row_h = font * 1.15f;
-    const ImVec2 box(w + swatch + 3.0f * pad, row_h * static_cast<float>(p.legend.size()) + 1.2f * pad);
+  // Legend. A corner legend wider than 60% of the plot area or taller than 45% of it goes below
+  // the plot from the next frame on (and back once it fits again).
+  const float swatch = 1.6f * font;
+  float w = 0.0f;
+  for (const LegendEntry& e : p.legend) w = std::max(w, ImGui::CalcTextSize(e.label.c_str()).x);
+  const float row_h = legend_row_height(font);
+  const ImVec2 box(w + swatch + 3.0f * pad, row_h * static_cast<float>(p.legend.size()) + 1.2f * pad);
+  if (p.asked_legend != LegendCorner::kNone && p.asked_legend != LegendCorner::kBelow)
+    p.memory[p.id].legend_below = !p.legend.empty() && (box.x > 0.6f * (p.area_max.x - p.area_min.x) ||
+                                                        box.y > 0.45f * (p.area_max.y - p.area_min.y));
+  if (p.options.legend == LegendCorner::kBelow) {
+    draw_legend_below(p);
+    p.memory[p.id].legend_min = p.memory[p.id].legend_max = ImVec2();
+  } else if (p.options.legend != LegendCorner::kNone && !p.legend.empty()) {
     const bool right = p.options.legend == LegendCorner::kTopRight || p.options.legend == LegendCorner::kBottomRight;
     const bool top = p.options.legend == LegendCorner::kTopRight || p.options.legend == LegendCorner::kTopLeft;
     // A legend wider than the plot starts at its left edge instead of being cut there, and may
@@ -602,28 +697,15 @@ void end_plot() {
     const ImVec2 bmin(std::max(p.area_min.x + pad, right ? p.area_max.x - box.x - pad : p.area_min.x + pad),
                       top ? p.area_min.y + pad : p.area_max.y - box.y - pad);
     const ImVec2 bmax(bmin.x + box.x, bmin.y + box.y);
+    p.memory[p.id].legend_min = bmin;
+    p.memory[p.id].legend_max = bmax;
     const ImVec2 window_min = ImGui::GetWindowPos();
     dl->PushClipRect(window_min, ImVec2(window_min.x + ImGui::GetWindowWidth(), window_min.y + ImGui::GetWindowHeight()), false);
     dl->AddRectFilled(bmin, bmax, c.legend_bg, 0.2f * font);
     dl->AddRect(bmin, bmax, c.legend_border, 0.2f * font);
     float yy = bmin.y + 0.6f * pad;
     for (const LegendEntry& e : p.legend) {
-      const float cy = yy + row_h * 0.5f;
-      const float sx0 = bmin.x + pad, sx1 = sx0 + swatch;
-      if (e.kind == LegendKind::kLine) {
-        const float t = default_thickness(font);
-        if (e.dashed) {
-          const ImVec2 seg[2] = {ImVec2(sx0, cy), ImVec2(sx1, cy)};
-          draw_dashed_polyline(dl, seg, 2, e.color, t);
-        } else {
-          dl->AddLine(ImVec2(sx0, cy), ImVec2(sx1, cy), e.color, t);
-        }
-      } else if (e.kind == LegendKind::kScatter) {
-        dl->AddCircleFilled(ImVec2(0.5f * (sx0 + sx1), cy), std::max(2.0f, font * 0.22f), e.color, 12);
-      } else {
-        dl->AddRectFilled(ImVec2(sx0, cy - 0.35f * font), ImVec2(sx1, cy + 0.35f * font), e.color);
-      }
-      dl->AddText(ImVec2(sx1 + pad, yy + 0.5f * (row_h - font)), c.axis_text, e.label.c_str());
+      draw_legend_entry(p, e, ImVec2(bmin.x + pad, yy));
       yy += row_h;
     }
     dl->PopClipRect();
@@ -662,10 +744,20 @@ void plot_vline(double x, ImU32 color, const char* label, bool dashed) {
   else p.draw_list->AddLine(seg[0], seg[1], color, t);
   if (label_visible(label)) {
     const float row = static_cast<float>(p.vline_labels++ % 4);
-    const ImVec2 ts = ImGui::CalcTextSize(label, label_end(label));
+    // Within the plot area: flipped to the left of the line near the right edge, pushed in from
+    // the left one, cut with "..." where the area is narrower than the label.
+    const std::string text = fit_text(std::string(label, label_end(label)), p.area_max.x - p.area_min.x - 0.6f * p.font);
+    const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
     float lx = px + 0.3f * p.font;
-    if (lx + ts.x > p.area_max.x) lx = px - 0.3f * p.font - ts.x;  // flip to the left near the edge
-    boxed_text(p, ImVec2(lx, p.area_min.y + 0.3f * p.font + row * 1.25f * p.font), color, label);
+    if (lx + ts.x > p.area_max.x) lx = px - 0.3f * p.font - ts.x;
+    lx = std::max(lx, p.area_min.x + 0.3f * p.font);
+    // Below a top legend it would run into (its box from the previous frame).
+    float top = p.area_min.y + 0.3f * p.font;
+    const PlotMemory& mem = p.memory[p.id];
+    if (mem.legend_max.x > mem.legend_min.x && mem.legend_min.y < top + 4.0f * 1.25f * p.font &&
+        lx < mem.legend_max.x && lx + ts.x > mem.legend_min.x)
+      top = std::max(top, mem.legend_max.y + 0.3f * p.font);
+    boxed_text(p, ImVec2(lx, top + row * 1.25f * p.font), color, text.c_str());
   }
 }
 
@@ -679,8 +771,9 @@ void plot_hline(double y, ImU32 color, const char* label, bool dashed) {
   if (dashed) draw_dashed_polyline(p.draw_list, seg, 2, color, t);
   else p.draw_list->AddLine(seg[0], seg[1], color, t);
   if (label_visible(label)) {
-    const ImVec2 ts = ImGui::CalcTextSize(label, label_end(label));
-    boxed_text(p, ImVec2(p.area_max.x - ts.x - 0.4f * p.font, py - ts.y - 0.15f * p.font), color, label);
+    const std::string text = fit_text(std::string(label, label_end(label)), p.area_max.x - p.area_min.x - 0.6f * p.font);
+    const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
+    boxed_text(p, ImVec2(p.area_max.x - ts.x - 0.4f * p.font, py - ts.y - 0.15f * p.font), color, text.c_str());
   }
 }
 

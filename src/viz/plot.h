@@ -44,7 +44,9 @@ struct AxisSpec {
   double max = std::numeric_limits<double>::quiet_NaN();
 };
 
-enum class LegendCorner { kTopRight, kTopLeft, kBottomRight, kBottomLeft, kNone };
+// kBelow: the entries side by side under the x axis (wrapping to more rows on narrow plots),
+// outside the data; the plot area makes room for them (sized by the previous frame's legend).
+enum class LegendCorner { kTopRight, kTopLeft, kBottomRight, kBottomLeft, kNone, kBelow };
 
 struct PlotOptions {
   LegendCorner legend = LegendCorner::kTopRight;

@@ -250,6 +250,53 @@ TEST(AppRender, ScreenshotRunsFramesAndSavesTheWindow) {
   EXPECT_FALSE(fs::exists(dir / "settings.json")) << "a screenshot run must not overwrite the saved session";
 }
 
+// Pixels of the image, in rows [y0, height), whose colour is within `tol` (per channel) of an
+// entry of `cmap`'s table.
+int pixels_on_colormap(const Image& img, int y0, viz::Colormap cmap, int tol) {
+  std::set<uint32_t> near;
+  for (const viz::Rgb& c : viz::lut(cmap)) {
+    const int r = static_cast<int>(std::lround(c.r * 255.0)), g = static_cast<int>(std::lround(c.g * 255.0)),
+              b = static_cast<int>(std::lround(c.b * 255.0));
+    for (int dr = -tol; dr <= tol; ++dr)
+      for (int dg = -tol; dg <= tol; ++dg)
+        for (int db = -tol; db <= tol; ++db)
+          near.insert(static_cast<uint32_t>(std::clamp(r + dr, 0, 255) | (std::clamp(g + dg, 0, 255) << 8) |
+                                            (std::clamp(b + db, 0, 255) << 16)));
+  }
+  int count = 0;
+  for (int y = y0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x) {
+      const uint8_t* p = img.at(x, y);
+      count += near.count(static_cast<uint32_t>(p[0] | (p[1] << 8) | (p[2] << 16))) ? 1 : 0;
+    }
+  return count;
+}
+
+TEST(AppRender, SmallWindowsStillShowLargeHeatmaps) {
+  // At 1280x720 and 1200x800 (font 17) the two viridis maps (causal: half of each is masked grey)
+  // are at least 140 px: 2 x 140^2 / 2 viridis pixels in the lower half of the window. The 2 x 2
+  // grid drew them 79 px wide at 1280x720.
+  for (const char* size : {"1280x720", "1200x800"}) {
+    const fs::path dir = out_dir() / (std::string("small_window_") + size);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(dir / "settings.json") << R"({"version":1,"window":{"x":0,"y":0,"width":1600,"height":1000},
+      "font_size":17,"theme":"dark","maximised_view":-1,"params":{"config":{"head_dim":128,"rotary_fraction":1.0,
+      "base":10000.0,"layout":"neox","seq_len":1024,"scaling":{"type":"none","alpha":1.0,"beta_fast":32.0,
+      "beta_slow":1.0,"truncate":true}},"content":"constant","seed":0,"causal":true,"softmax":false,
+      "decay_max_distance":1024,"decay_log_x":true}})";
+    const fs::path png = out_dir() / (std::string("small_window_") + size + ".png");
+    fs::remove(png);
+    const RunResult r = run("ROPESCOPE_CONFIG_DIR=" + dir.string() + " " + exe() + " --screenshot " + png.string() +
+                            " --frames 12 --size " + size);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const Image img = load_png(png);
+    ASSERT_TRUE(img.ok());
+    const int on_map = pixels_on_colormap(img, img.height / 2, viz::Colormap::kViridis, 2);
+    EXPECT_GT(on_map, 140 * 140) << size << ": " << png;
+  }
+}
+
 TEST(AppSession, EditsSurviveAKilledSession) {
   // A session ended by SIGTERM keeps its state: the GUI saves within a second of a change and on
   // the signal, and the next start restores it.

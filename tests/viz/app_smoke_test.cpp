@@ -78,6 +78,27 @@ class GuiSmoke : public ::testing::Test {
   void frames(int n) {
     for (int i = 0; i < n; ++i) frame();
   }
+  // The text ImGui's items draw in one frame (ImGui's log: text, labels, slider and entry values;
+  // not what panels draw on a draw list directly), a line per row of items. The log ends at the
+  // End of the first top-level window (the whole app, or an open tooltip or popup), and ImGui
+  // hands it to the clipboard then.
+  std::string frame_text() {
+    ImGuiIO& io = ImGui::GetIO();
+    std::string text;
+    io.ClipboardUserData = &text;
+    io.SetClipboardTextFn = [](void* user, const char* t) { *static_cast<std::string*>(user) = t; };
+    io.DeltaTime = kDt;
+    ImGui::NewFrame();
+    ImGui::LogToClipboard();
+    handle_shortcuts(state_);
+    sync_derived(state_, derived_, workers_);
+    draw_frame(state_, derived_);
+    ImGui::LogFinish();
+    ImGui::Render();
+    io.SetClipboardTextFn = nullptr;
+    io.ClipboardUserData = nullptr;
+    return text;
+  }
   // Draws frames until done() holds (checked after each) or 30 s pass; returns whether it held.
   template <class Done>
   bool frames_until(Done done) {
@@ -208,18 +229,22 @@ TEST_F(GuiSmoke, WideWindowsGiveTheHeatmapsTheWholeWidthBelowThePlots) {
   EXPECT_NEAR(heat->Pos.x, freq->Pos.x, 0.5f);
   EXPECT_NEAR(heat->Pos.x + heat->Size.x, decay->Pos.x + decay->Size.x, 0.5f);
   // Each of the three maps gets over 200 pixels (about 150 in the 2 x 2 grid), square.
-  EXPECT_GT(derived_.heat_window.width_px, 200);
+  EXPECT_GT(derived_.heat_window.width_px, 200) << "font " << heat->Size.x << " x " << heat->Size.y << " " << heatmaps_view_height(state_, heat->Size.x) << " side " << heatmaps_map_side(state_, heat->Size.x);
   EXPECT_EQ(derived_.heat_window.height_px, derived_.heat_window.width_px);
 
-  // A narrow window keeps the 2 x 2 grid: decay and heatmaps share the bottom row.
-  ImGui::GetIO().DisplaySize = ImVec2(1200.0f, 800.0f);
+  // A narrow window stacks the views in one column that scrolls.
+  ImGui::GetIO().DisplaySize = ImVec2(900.0f, 800.0f);
   frames(3);
   heat = view_window("heatmaps");
   decay = view_window("decay");
   freq = view_window("frequencies");
-  ASSERT_TRUE(heat && decay && freq);
-  EXPECT_EQ(heat->Pos.y, decay->Pos.y);
-  EXPECT_GT(decay->Pos.y, freq->Pos.y + freq->Size.y - 1.0f);
+  rot = view_window("rotation");
+  ASSERT_TRUE(heat && decay && freq && rot);
+  EXPECT_NEAR(freq->Pos.x, heat->Pos.x, 0.5f);
+  EXPECT_NEAR(freq->Pos.x, decay->Pos.x, 0.5f);
+  EXPECT_GT(rot->Pos.y, freq->Pos.y + freq->Size.y - 1.0f);
+  EXPECT_GT(decay->Pos.y, rot->Pos.y + rot->Size.y - 1.0f);
+  EXPECT_GT(heat->Pos.y, decay->Pos.y + decay->Size.y - 1.0f);
 }
 
 TEST_F(GuiSmoke, KeysMaximiseAndRestoreEveryView) {
@@ -1004,6 +1029,239 @@ TEST(Presets, EmbeddedTextMatchesTheAssetFiles) {
     text << in.rdbuf();
     EXPECT_EQ(text.str(), std::string(p.json)) << p.name << ": run python3 app/gui/embed_presets.py";
   }
+}
+
+
+// ---- Status bar, shortcuts, read-outs (issue 10) ----
+
+TEST_F(GuiSmoke, AStatusMessageIsReplacedByTheNextOutcomeAndFades) {
+  frames(1);
+  state_.set_status("cannot open config: x.json: no such file", true);
+  frames(2);
+  EXPECT_GT(state_.status_remaining(), 0.0);
+  EXPECT_NE(frame_text().find("cannot open config"), std::string::npos);
+  // The next action's outcome replaces the error.
+  ASSERT_TRUE(apply_preset(state_, 1));
+  frames(1);
+  EXPECT_FALSE(state_.status_is_error);
+  std::string text = frame_text();
+  EXPECT_EQ(text.find("cannot open config"), std::string::npos) << text;
+  EXPECT_NE(text.find("preset Llama-3.1-8B"), std::string::npos) << text;
+  // An info message fades after kStatusInfoSeconds of the UI's clock, an error later.
+  state_.clock += AppState::kStatusInfoSeconds - 0.5;
+  frames(1);
+  EXPECT_NE(frame_text().find("preset Llama-3.1-8B"), std::string::npos);
+  state_.clock += 1.0;
+  frames(1);
+  EXPECT_EQ(state_.status_remaining(), 0.0);
+  EXPECT_EQ(frame_text().find("preset Llama-3.1-8B"), std::string::npos);
+  state_.set_status("an error", true);
+  state_.clock += AppState::kStatusInfoSeconds + 1.0;
+  EXPECT_GT(state_.status_remaining(), 0.0) << "errors stay longer";
+  state_.clock += AppState::kStatusErrorSeconds;
+  EXPECT_EQ(state_.status_remaining(), 0.0);
+  // The log keeps them all, oldest first, with the error flags; at most kStatusLogSize.
+  ASSERT_EQ(state_.status_log.size(), 3u);
+  EXPECT_TRUE(state_.status_log[0].is_error);
+  EXPECT_FALSE(state_.status_log[1].is_error);
+  EXPECT_EQ(state_.status_log[2].text, "an error");
+  for (int i = 0; i < 30; ++i) state_.set_status("message " + std::to_string(i), false);
+  ASSERT_EQ(state_.status_log.size(), AppState::kStatusLogSize);
+  EXPECT_EQ(state_.status_log.back().text, "message 29");
+}
+
+TEST_F(GuiSmoke, TheStatusLogPopupListsTheMessages) {
+  state_.set_status("first message", false);
+  state_.set_status("second message", true);
+  frames(1);
+  const ImGuiWindow* root = window_named("##ropescope");
+  ASSERT_TRUE(root);
+  // Click the "log" button at the bar's left end (the bar is the window's last line).
+  ImGuiIO& io = ImGui::GetIO();
+  const float pad = root->WindowPadding.y;
+  io.MousePos = ImVec2(root->Pos.x + pad + ImGui::GetFontSize(), io.DisplaySize.y - pad - 0.5f * ImGui::GetFrameHeight());
+  frame();
+  io.MouseDown[0] = true;
+  frame();
+  io.MouseDown[0] = false;
+  frame();
+  const auto popup_open = [] {
+    for (const ImGuiWindow* w : ImGui::GetCurrentContext()->Windows)
+      if (w->Active && (w->Flags & ImGuiWindowFlags_Popup)) return true;
+    return false;
+  };
+  ASSERT_TRUE(popup_open()) << "no popup after clicking at " << io.MousePos.x << ", " << io.MousePos.y;
+  const std::string text = frame_text();
+  ASSERT_NE(text.find("first message"), std::string::npos) << text;
+  EXPECT_LT(text.find("second message"), text.find("first message")) << "newest first: " << text;
+}
+
+TEST_F(GuiSmoke, ALongErrorNeverPushesTheTimingOffTheBar) {
+  settle();
+  const ImGuiWindow* root = window_named("##ropescope");
+  ASSERT_TRUE(root);
+  const float width = root->Size.x;
+  state_.set_status("invalid setting: " + std::string(400, 'x') + " (showing the last valid state)", true);
+  frames(2);
+  root = window_named("##ropescope");
+  // The message is cut at the read-outs (the tooltip has it whole): nothing of the bar runs past
+  // the window's right edge.
+  EXPECT_LE(root->DC.CursorMaxPos.x, root->Pos.x + width + 0.5f);
+  EXPECT_TRUE(derived_.heatmaps);
+}
+
+TEST_F(GuiSmoke, CtrlQAsksToQuit) {
+  frames(1);
+  press(GLFW_KEY_Q);
+  EXPECT_FALSE(state_.request_quit);
+  press(GLFW_KEY_Q, true);
+  EXPECT_TRUE(state_.request_quit);
+}
+
+TEST_F(GuiSmoke, TheDecayDistanceFollowsSeqLenUntilSet) {
+  frames(1);
+  EXPECT_EQ(state_.params.decay_max_distance, 1024);
+  state_.params.config.seq_len = 32768;
+  frames(1);
+  EXPECT_EQ(derived_.valid_params.decay_max_distance, 32768);
+  settle();
+  EXPECT_EQ(derived_.decay->key.max_distance, 32768);
+  // Set by the user (as the slider does): it stays through seq_len changes.
+  state_.decay_distance_set = true;
+  state_.params.decay_max_distance = 500;
+  state_.params.config.seq_len = 2048;
+  frames(1);
+  EXPECT_EQ(state_.params.decay_max_distance, 500);
+  // Ticking "follows seq_len" again.
+  state_.decay_distance_set = false;
+  frames(1);
+  EXPECT_EQ(state_.params.decay_max_distance, 2048);
+}
+
+TEST_F(GuiSmoke, TheSourceSaysEditedAfterAnEdit) {
+  ASSERT_TRUE(apply_preset(state_, 1));  // Llama-3.1-8B
+  frames(1);
+  EXPECT_FALSE(source_edited(state_));
+  EXPECT_NE(frame_text().find("Source: Llama-3.1-8B (config.json)\n"), std::string::npos);
+  state_.params.config.seq_len = 4096;  // every source keeps seq_len: not an edit
+  frames(1);
+  EXPECT_FALSE(source_edited(state_));
+  state_.params.config.base = 600000.0;
+  frames(1);
+  EXPECT_TRUE(source_edited(state_));
+  EXPECT_NE(frame_text().find("Source: Llama-3.1-8B (config.json), edited"), std::string::npos) << frame_text();
+  state_.params.config.base = 500000.0;  // back to what the preset says
+  frames(1);
+  EXPECT_FALSE(source_edited(state_));
+  // The built-in default button names its own source.
+  reset_to_default(state_);
+  EXPECT_EQ(source_text(state_), "built-in default (Llama-2-like head)");
+}
+
+TEST_F(GuiSmoke, ManualPairLabelsAndTheTraceLengthSlider) {
+  state_.rotation.auto_pairs = false;
+  state_.rotation.pairs = {0, 5, 9};
+  state_.rotation.trace_length = 16384;
+  frames(2);
+  const std::string text = frame_text();
+
+  EXPECT_EQ(text.find("pair: pair"), std::string::npos) << text;
+  EXPECT_NE(text.find("pair 5"), std::string::npos) << text;
+  // The slider and its entry show the same value (the slider used to stop at 4096).
+  const size_t at = text.find("trace length P");
+  ASSERT_NE(at, std::string::npos) << text;
+  const std::string row = text.substr(at, text.find('\n', text.find('\n', at) + 1) - at);
+  EXPECT_EQ(row.find("4096"), std::string::npos) << row;
+  EXPECT_NE(row.find("{ 16384 } { 16384 }"), std::string::npos) << row;
+}
+
+// Windows whose items run past their right edge (a read-out cut off there) or, for windows that
+// do not scroll, below their bottom.
+std::vector<std::string> overflowing_windows() {
+  std::vector<std::string> out;
+  for (const ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+    if (!w->Active || w->Hidden || (w->Flags & (ImGuiWindowFlags_Tooltip | ImGuiWindowFlags_Popup))) continue;
+    const float right = w->ContentRegionRect.Max.x, bottom = w->ContentRegionRect.Max.y;
+    const bool scrolls_y = !(w->Flags & ImGuiWindowFlags_NoScrollbar) && w->ScrollbarY;
+    char line[320];
+    if (w->DC.CursorMaxPos.x > right + 1.0f) {
+      std::snprintf(line, sizeof line, "%s: %.0f px past the right edge", w->Name, w->DC.CursorMaxPos.x - right);
+      out.push_back(line);
+    }
+    if (!scrolls_y && (w->Flags & ImGuiWindowFlags_ChildWindow) && !(w->Flags & ImGuiWindowFlags_AlwaysAutoResize) &&
+        std::string(w->Name).find("##sidebar") == std::string::npos && w->DC.CursorMaxPos.y > bottom + 1.0f) {
+      std::snprintf(line, sizeof line, "%s: %.0f px below the bottom", w->Name, w->DC.CursorMaxPos.y - bottom);
+      out.push_back(line);
+    }
+  }
+  return out;
+}
+
+TEST_F(GuiSmoke, EveryViewStaysReadableAtSmallWindowsAndLargeFonts) {
+  settle();
+  for (const ImVec2 size : {ImVec2(1200.0f, 800.0f), ImVec2(1280.0f, 720.0f), ImVec2(1920.0f, 1080.0f)}) {
+    for (const float font : {17.0f, 24.0f, 28.0f, 32.0f}) {
+      ImGui::GetIO().DisplaySize = size;
+      viz::load_ui_font(font, 1.0f);
+      ImGui::GetIO().Fonts->Build();
+      frames(2);
+      settle();
+      const std::string where = std::to_string(static_cast<int>(size.x)) + "x" + std::to_string(static_cast<int>(size.y)) +
+                                " font " + std::to_string(static_cast<int>(font));
+      // Every map at least 110 px (at font 32 the colour bars beside them take 188 px each), every
+      // view at least 13 font sizes wide and 14 high, no two views overlapping.
+      EXPECT_GE(derived_.heat_window.width_px, 108) << where;
+      std::vector<const ImGuiWindow*> views;
+      for (const char* key : {"frequencies", "rotation", "decay", "heatmaps"}) {
+        const ImGuiWindow* w = view_window(key);
+        ASSERT_TRUE(w) << where << " " << key;
+        EXPECT_GE(w->Size.x, 13.0f * font) << where << " " << key;
+        EXPECT_GE(w->Size.y, 14.0f * font) << where << " " << key;
+        for (const ImGuiWindow* v : views)
+          EXPECT_FALSE(w->Rect().Overlaps(v->Rect())) << where << ": " << w->Name << " overlaps " << v->Name;
+        views.push_back(w);
+      }
+      for (const std::string& o : overflowing_windows()) ADD_FAILURE() << where << ": " << o;
+    }
+  }
+}
+
+TEST_F(GuiSmoke, TheSidebarWidthIsDraggedAndKept) {
+  frames(2);
+  const ImGuiWindow* sidebar = window_named("##sidebar");
+  ASSERT_TRUE(sidebar);
+  const float before = sidebar->Size.x;
+  ImGuiIO& io = ImGui::GetIO();
+  const float edge = sidebar->Pos.x + sidebar->Size.x + 2.0f;
+  io.MousePos = ImVec2(edge, 300.0f);
+  frame();
+  io.MouseDown[0] = true;
+  frame();
+  io.MousePos = ImVec2(edge + 120.0f, 300.0f);
+  frame();
+  io.MouseDown[0] = false;
+  frames(2);
+  sidebar = window_named("##sidebar");
+  EXPECT_NEAR(sidebar->Size.x, before + 120.0f, 3.0f);
+  EXPECT_NEAR(state_.ui.sidebar_width * ImGui::GetFontSize(), sidebar->Size.x, 3.0f);
+  // The views gave up the room.
+  EXPECT_GT(view_window("frequencies")->Pos.x, sidebar->Pos.x + sidebar->Size.x);
+}
+
+TEST_F(GuiSmoke, LongReadOutsWrapInsteadOfBeingCut) {
+  // Yarn's attention factor 1.138629... at a narrow sidebar and random content (the decay
+  // header's longest line).
+  state_.params.config.scaling.type = core::ScalingType::kYarn;
+  state_.params.config.scaling.factor = 4.0;
+  state_.params.config.scaling.original_max = 4096;
+  state_.params.content = core::ContentKind::kRandom;
+  state_.ui.sidebar_width = kMinSidebarWidth;
+  ImGui::GetIO().DisplaySize = ImVec2(1280.0f, 720.0f);
+  settle();
+  EXPECT_NEAR(derived_.freqs.attention_factor, 1.1386294361, 1e-9);
+  const std::string text = frame_text();
+  EXPECT_NE(text.find("1.13863"), std::string::npos) << text;
+  for (const std::string& o : overflowing_windows()) ADD_FAILURE() << o;
 }
 
 TEST_F(GuiSmoke, SingleViewFramesForRendering) {

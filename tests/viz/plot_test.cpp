@@ -345,6 +345,39 @@ TEST_F(PlotFrame, EqualAspectGivesSameUnitsPerPixel) {
   EXPECT_NEAR(ux, uy, 1e-6 * ux);
 }
 
+TEST_F(PlotFrame, ALegendTooLargeForItsCornerGoesBelowThePlot) {
+  const std::vector<double> xs{0, 1, 2}, ys{0, 1, 0};
+  // The plot area's height on each of four frames, for legend labels `label`.
+  const auto area_heights = [&](const char* label, LegendCorner corner, float width) {
+    std::vector<float> h;
+    for (int f = 0; f < 4; ++f)
+      frame([&] {
+        PlotOptions o;
+        o.legend = corner;
+        ASSERT_TRUE(begin_plot("legend", ImVec2(width, 300), AxisSpec{"x", false, 0, 2}, AxisSpec{"y", false, 0, 1}, o));
+        plot_line(label, xs.data(), ys.data(), 3);
+        plot_line("second##2", xs.data(), ys.data(), 3);
+        plot_line("third##3", xs.data(), ys.data(), 3);
+        h.push_back(plot_area_max().y - plot_area_min().y);
+        end_plot();
+      });
+    return h;
+  };
+  // A short legend stays in its corner: the area keeps its height.
+  const std::vector<float> corner = area_heights("a", LegendCorner::kTopRight, 400);
+  EXPECT_EQ(corner[3], corner[0]);
+  // A long one goes below from the next frame on: the area gives up rows for it (as many as it
+  // took on the frame before) and stays so.
+  const std::vector<float> moved =
+      area_heights("a label far wider than sixty percent of the plot", LegendCorner::kTopRight, 400);
+  EXPECT_LT(moved[1], moved[0] - ImGui::GetFontSize());
+  EXPECT_EQ(moved[3], moved[2]);
+  // kBelow on a narrow plot: one row per entry that does not fit beside the others.
+  const std::vector<float> narrow = area_heights("first entry", LegendCorner::kBelow, 110);
+  const std::vector<float> wide = area_heights("first entry", LegendCorner::kBelow, 790);
+  EXPECT_LT(narrow[3], wide[3] - 1.5f * ImGui::GetFontSize()) << "3 rows against 1";
+}
+
 TEST_F(PlotFrame, EveryItemKindDrawsWithoutABackend) {
   const std::vector<float> xs{1, 10, 100, 1000};
   const std::vector<float> ys{1e-3f, 1e-2f, std::numeric_limits<float>::quiet_NaN(), 1.0f};

@@ -63,6 +63,9 @@ TEST_F(SettingsTest, RoundTripKeepsEverything) {
   a.rotation.auto_pairs = false;
   a.rotation.pairs = {1, 2, 3};
   a.source_label = "DeepSeek-V2-Lite (config.json)";
+  a.ui.sidebar_width = 30.0f;
+  a.decay_distance_set = true;
+  ASSERT_TRUE(source_edited(a));  // the config differs from the default it started from
   std::string error;
   ASSERT_TRUE(save_settings(a, Derived{}, settings_path(), &error)) << error;
 
@@ -78,6 +81,9 @@ TEST_F(SettingsTest, RoundTripKeepsEverything) {
   EXPECT_EQ(b.rotation.pairs, a.rotation.pairs);
   EXPECT_FALSE(b.rotation.auto_pairs);
   EXPECT_EQ(b.source_label, a.source_label);
+  EXPECT_FLOAT_EQ(b.ui.sidebar_width, 30.0f);
+  EXPECT_TRUE(b.decay_distance_set);
+  EXPECT_TRUE(source_edited(b)) << "still edited after a restart";
   // Nothing but the file itself is left in the directory (the temp file was renamed).
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
@@ -85,6 +91,20 @@ TEST_F(SettingsTest, RoundTripKeepsEverything) {
     ++files;
   }
   EXPECT_EQ(files, 1);
+}
+
+TEST_F(SettingsTest, AnUneditedSourceAndAFollowingDecayDistanceStaySo) {
+  AppState a;
+  a.params.config.base = 500000.0;
+  set_source(a, "Llama-3.1-8B (config.json)");
+  ASSERT_TRUE(save_settings(a, Derived{}));
+  AppState b;
+  ASSERT_TRUE(load_settings(b).ok);
+  EXPECT_FALSE(source_edited(b));
+  EXPECT_FALSE(b.decay_distance_set);
+  b.params.config.base = 600000.0;  // an edit after the restart
+  EXPECT_TRUE(source_edited(b));
+  EXPECT_EQ(source_text(b), "Llama-3.1-8B (config.json), edited");
 }
 
 TEST_F(SettingsTest, MissingFileIsNotAnError) {
