@@ -35,9 +35,14 @@ void draw_status_bar(AppState& state, const Derived& derived) {
     ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.20f, 1.0f), "computing%s%s", heat, derived.decay_pending ? " decay" : "");
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
   }
-  if (derived.heatmaps) {
-    dim_text("heatmaps: %.0f ms compute, ready %.0f ms after the change", derived.heatmaps->compute_ms,
-             derived.last_heatmap_latency_ms);
+  if (derived.last_heatmap_latency_ms > 0.0) {
+    // The last change (parameters, zoom or pan) that reached the screen: from the change to the
+    // frame showing its refined picture, its coarse preview's, and the refined picture's compute.
+    char preview[64] = "";
+    if (derived.last_heatmap_coarse_latency_ms >= 0.0)
+      std::snprintf(preview, sizeof preview, "coarse preview at %.0f ms, ", derived.last_heatmap_coarse_latency_ms);
+    dim_text("heatmaps: on screen %.0f ms after the change (%scompute %.0f ms)", derived.last_heatmap_latency_ms,
+             preview, derived.last_heatmap_compute_ms);
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
   }
   dim_text("%.0f fps | F1-F4 maximise, Esc restore | Space play/pause | Ctrl +/- font | drop a config.json", ImGui::GetIO().Framerate);
