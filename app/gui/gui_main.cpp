@@ -321,7 +321,8 @@ struct DragBench {
   const HeatmapResult* last_shown = nullptr;
   int updates = 0, coarse = 0;
   double longest_gap_ms = 0.0;
-  std::vector<double> frame_ms, before_gl_ms;
+  std::vector<double> frame_ms, before_gl_ms, coarse_compute_ms;
+  bool shot_taken = false;
 };
 
 double percentile(std::vector<double> samples, double p) {
@@ -348,6 +349,23 @@ void drag_bench_step(DragBench& b, AppState& state, const Derived& derived) {
   state.params.config.base *= 1.002;
 }
 
+// ROPESCOPE_DRAG_SHOT=file.png with ROPESCOPE_DRAG_BASE: the window as drawn by the drag's first
+// frame that shows a coarse preview (read back before the swap).
+void drag_bench_shot(DragBench& b, const Derived& derived, GLFWwindow* window) {
+  const char* path = std::getenv("ROPESCOPE_DRAG_SHOT");
+  if (!path || b.shot_taken || b.phase != DragBench::Phase::kDrag || !derived.heat_gl.uploaded ||
+      !derived.heat_gl.uploaded->coarse)
+    return;
+  b.shot_taken = true;
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  std::vector<uint8_t> rgba(static_cast<size_t>(w) * static_cast<size_t>(h) * 4);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+  std::string error;
+  if (!viz::gl::write_png(path, w, h, rgba.data(), true, &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
+}
+
 // After the frame's swap (and glFinish): counts what reached the screen. Returns true when done.
 bool drag_bench_shown(DragBench& b, const Derived& derived, double frame_ms, double before_gl_ms) {
   if (b.phase != DragBench::Phase::kDrag && b.phase != DragBench::Phase::kRest) return false;
@@ -358,7 +376,10 @@ bool drag_bench_shown(DragBench& b, const Derived& derived, double frame_ms, dou
     b.before_gl_ms.push_back(before_gl_ms);
     if (shown && shown != b.last_shown && (!b.last_shown || !(shown->key.config == b.last_shown->key.config))) {
       ++b.updates;
-      if (shown->coarse) ++b.coarse;
+      if (shown->coarse) {
+        ++b.coarse;
+        b.coarse_compute_ms.push_back(shown->compute_ms);
+      }
       b.longest_gap_ms = std::max(b.longest_gap_ms, std::chrono::duration<double, std::milli>(now - b.last_update).count());
       b.last_update = now;
     }
@@ -372,10 +393,12 @@ bool drag_bench_shown(DragBench& b, const Derived& derived, double frame_ms, dou
   b.longest_gap_ms = std::max(b.longest_gap_ms, std::chrono::duration<double, std::milli>(b.release - b.last_update).count());
   const auto over = std::count_if(b.frame_ms.begin(), b.frame_ms.end(), [](double ms) { return ms > 20.0; });
   std::printf("drag (base x1.002 per frame, seq_len %lld, %.1f s, %zu frames): %d pictures of new parameters on "
-              "screen (%.1f per second, %d coarse), longest wait %.0f ms; frames over 20 ms: %ld of %zu (p95 %.1f ms, "
+              "screen (%.1f per second, %d coarse, median preview compute %.0f ms), longest wait %.0f ms; frames over 20 "
+              "ms: %ld of %zu (p95 %.1f ms, "
               "max %.1f ms); UI work before GL p95 %.1f ms, max %.1f ms; release to refined picture on screen %.0f ms\n",
               static_cast<long long>(shown->seq_len), drag_s, b.frame_ms.size(), b.updates,
-              drag_s > 0.0 ? b.updates / drag_s : 0.0, b.coarse, b.longest_gap_ms, static_cast<long>(over),
+              drag_s > 0.0 ? b.updates / drag_s : 0.0, b.coarse, percentile(b.coarse_compute_ms, 0.5), b.longest_gap_ms,
+              static_cast<long>(over),
               b.frame_ms.size(), percentile(b.frame_ms, 0.95), percentile(b.frame_ms, 1.0),
               percentile(b.before_gl_ms, 0.95), percentile(b.before_gl_ms, 1.0),
               std::chrono::duration<double, std::milli>(now - b.release).count());
@@ -592,6 +615,7 @@ int run_gui(const GuiLaunch& launch) {
     draw_frame(state, derived);
     const auto drawn = std::chrono::steady_clock::now();
     const viz::FrameCache::Stats drawn_lists = host.render(clear_color(), true, frame_cache ? &*frame_cache : nullptr);
+    drag_bench_shot(drag, derived, host.window());
     glfwSwapBuffers(host.window());
     // The latency read-outs end when the picture they wait for is on screen (the rasteriser
     // finished the frame that shows it).
