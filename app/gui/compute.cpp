@@ -263,13 +263,11 @@ bool larger_than_coarse(const HeatKey& key) {
 
 }  // namespace
 
-bool wants_coarse(const HeatKey& key) {
-  return heatmap_tokens(key.config) >= kCoarseMinTokens && larger_than_coarse(key);
-}
+bool wants_coarse(const HeatKey& key) { return heatmap_tokens(key.config) >= kCoarseMinTokens; }
 
 std::optional<HeatmapResult> compute_coarse_heatmaps(const HeatKey& key, core::ViewportCache* cache) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (!larger_than_coarse(key)) return std::nullopt;
+  const bool coarse = larger_than_coarse(key);
   const core::RopeFrequencies freqs = core::compute_frequencies(key.config);
   const core::Content content = core::Content::generated(key.content, key.config.head_dim, key.seed);
   core::ViewportRequest request = viewport_request(key);
@@ -288,7 +286,7 @@ std::optional<HeatmapResult> compute_coarse_heatmaps(const HeatKey& key, core::V
   } else {
     return std::nullopt;
   }
-  r->coarse = true;
+  r->coarse = coarse;
   r->summary = summary_of(*r);
   r->compute_ms = ms_since(t0);
   return r;

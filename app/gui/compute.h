@@ -156,8 +156,7 @@ std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const Progress
                                               std::chrono::milliseconds partial_after = std::chrono::milliseconds(150));
 
 // Whether `key` gets a coarse preview first when its encoded rows must be built anew (a parameter
-// changed): a matrix of at least kCoarseMinTokens positions and a window of more than
-// kCoarseTexels texels on a side.
+// changed): a matrix of at least kCoarseMinTokens positions.
 bool wants_coarse(const HeatKey& key);
 
 // A coarse preview of key's window: at most kCoarseTexels texels per side (result.coarse), each
@@ -166,9 +165,9 @@ bool wants_coarse(const HeatKey& key);
 // columns) d), not the cache build; the softmax of position-invariant content comes from f(m - n)
 // (through `cache`, which the full picture then reuses). A map whose exact block means need every
 // cell (softmax of other content, and the absolute softmax) is left out (result.partial when the
-// rotary map alone is there); nullopt when there is nothing cheap to show or the full picture is no
-// larger (at any seq_len: wants_coarse is the GUI's policy). Not cancellable: a preview always
-// arrives.
+// rotary map alone is there); nullopt when there is nothing cheap to show. Where the full picture
+// has no more texels, the result is the full picture (coarse false), computed without the cache.
+// At any seq_len (wants_coarse is the GUI's policy). Not cancellable: a preview always arrives.
 std::optional<HeatmapResult> compute_coarse_heatmaps(const HeatKey& key, core::ViewportCache* cache = nullptr);
 
 }  // namespace rope::app

@@ -40,10 +40,12 @@ Workers::Workers(int niceness)
         }
         // New parameters at long context: a coarse preview first (tens of ms, never cancelled, so
         // a stream of changes still shows pictures), then the full resolution, which the next
-        // change cancels within a few ms while it builds the encoded rows.
+        // change cancels within a few ms while it builds the encoded rows. A window of no more
+        // texels than a preview is done with the preview (the rows are encoded at the next pan).
         if (rebuild && wants_coarse(key)) {
-          if (std::optional<HeatmapResult> coarse = compute_coarse_heatmaps(key, &state->cache))
-            publish(std::move(*coarse));
+          std::optional<HeatmapResult> coarse = compute_coarse_heatmaps(key, &state->cache);
+          if (coarse && !coarse->coarse && !coarse->partial) return coarse;  // a small window: the picture itself
+          if (coarse) publish(std::move(*coarse));
           if (!progress(-1.0)) return std::optional<HeatmapResult>();
         }
         return compute_heatmaps(key, progress, &state->cache, publish);

@@ -353,15 +353,40 @@ TEST(HeatmapCompute, CoarsePreviewTexelsAreExactBlockMeansAndSaySo) {
 }
 
 TEST(HeatmapCompute, NoCoarsePreviewWhereItWouldBeNoSmallerOrNeedEveryCell) {
+  // 100 x 100 texels already: the preview is the full picture.
   Case small{core::ContentKind::kConstant, true, false, 1536, 0, 1536, 0, 1536, 100, 100};
-  EXPECT_FALSE(compute_coarse_heatmaps(key_for(small)).has_value());  // 100 x 100 texels already
+  const auto preview = compute_coarse_heatmaps(key_for(small));
+  const auto full = compute_heatmaps(key_for(small), {});
+  ASSERT_TRUE(preview.has_value());
+  ASSERT_TRUE(full.has_value());
+  EXPECT_FALSE(preview->coarse);
+  EXPECT_EQ(preview->summary, full->summary);
+  EXPECT_EQ(preview->rotary.rows, full->rotary.rows);
+  for (int k = 0; k < 3; ++k) {
+    const HeatMatrix &a = preview->map(k), &b = full->map(k);
+    ASSERT_EQ(a.values.size(), b.values.size());
+    for (size_t i = 0; i < a.values.size(); ++i)
+      if (!std::isnan(b.values[i])) {
+        EXPECT_NEAR(a.values[i], b.values[i], 1e-5f * std::max(1.0f, std::abs(b.max)));
+      }
+  }
   Case random_softmax{core::ContentKind::kRandom, true, true, 1536, 0, 1536, 0, 1536, 700, 700};
   EXPECT_FALSE(compute_coarse_heatmaps(key_for(random_softmax)).has_value());
   // The GUI asks for previews at long context only.
-  Case long_context{core::ContentKind::kConstant, true, false, kCoarseMinTokens, 0, 1e9, 0, 1e9, 700, 700};
+  Case long_context{core::ContentKind::kConstant, true, false, kCoarseMinTokens, 0, 1e9, 0, 1e9, 100, 100};
   EXPECT_TRUE(wants_coarse(key_for(long_context)));
   long_context.seq_len = kCoarseMinTokens - 1;
   EXPECT_FALSE(wants_coarse(key_for(long_context)));
+}
+
+// The whole kCoarseMinTokens-position matrix on maps of px x px pixels.
+HeatKey stream_key(int px) {
+  HeatKey key;
+  key.config.head_dim = 32;
+  key.config.seq_len = kCoarseMinTokens;
+  const int64_t n = key.config.seq_len;
+  key.window = visible_window(0, static_cast<double>(n), 0, static_cast<double>(n), n, px, px);
+  return key;
 }
 
 // The GUI's heatmap worker under a stream of changing parameters (a slider drag): coarse pictures
@@ -369,11 +394,7 @@ TEST(HeatmapCompute, NoCoarsePreviewWhereItWouldBeNoSmallerOrNeedEveryCell) {
 // preview of its own key, and once the stream stops the refined picture of the last key.
 TEST(HeatmapWorker, AStreamOfChangesShowsCoarsePicturesThenTheRefinedOne) {
   Workers workers;
-  HeatKey key;
-  key.config.head_dim = 32;
-  key.config.seq_len = kCoarseMinTokens;
-  const int64_t n = key.config.seq_len;
-  key.window = visible_window(0, static_cast<double>(n), 0, static_cast<double>(n), n, 600, 600);
+  HeatKey key = stream_key(600);
   ASSERT_TRUE(wants_coarse(key));
   std::vector<std::shared_ptr<const HeatmapResult>> coarse;  // distinct previews seen
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -399,6 +420,29 @@ TEST(HeatmapWorker, AStreamOfChangesShowsCoarsePicturesThenTheRefinedOne) {
   EXPECT_FALSE(refined->partial);
   EXPECT_GT(refined->rotary.rows, kCoarseTexels);
   EXPECT_TRUE(refined->absolute.available);
+}
+
+// Maps of no more texels than a preview: each change's picture is computed at once without the
+// cache build, so a stream of changes keeps showing full pictures.
+TEST(HeatmapWorker, AStreamOfChangesOnSmallMapsShowsFullPictures) {
+  Workers workers;
+  HeatKey key = stream_key(100);
+  std::vector<double> bases;  // of the distinct pictures seen
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  for (int i = 1; bases.size() < 3 && std::chrono::steady_clock::now() < deadline; ++i) {
+    key.config.base = 10000.0 * (1.0 + 0.002 * i);
+    workers.heatmaps.submit(key);
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    const auto r = workers.heatmaps.latest();
+    if (r && r->key.config.base != 10000.0 && (bases.empty() || bases.back() != r->key.config.base)) {
+      EXPECT_FALSE(r->coarse);
+      EXPECT_TRUE(r->absolute.available);
+      bases.push_back(r->key.config.base);
+    }
+  }
+  ASSERT_GE(bases.size(), 3u) << "pictures stopped arriving while the parameters kept changing";
+  ASSERT_TRUE(workers.heatmaps.wait_idle(std::chrono::seconds(120)));
+  EXPECT_EQ(workers.heatmaps.latest()->key, key);
 }
 
 // same_map: the same values over the same texel grid, nothing less.
