@@ -209,11 +209,18 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
     // keeps room for the longest there is, so that a new summary never moves the maps (nor
     // changes the window they ask for, which would start their computation again).
     const std::string summary = r ? "Each texel: " + r->summary + ". Wheel: zoom, drag: pan." : std::string();
-    const char* longest = "Each texel: absolute: exact block mean (every cell computed); rotary: exact block mean "
-                          "(from f(m-n)); 99999 x 99999 cells per texel. Wheel: zoom, drag: pan.";
+    const bool softmax = r ? r->key.softmax : params.softmax;
+    const char* longest[2] = {
+        softmax ? "Each texel: absolute: exact block mean (every cell computed); rotary: exact block mean "
+                  "(from f(m-n)); 99999 x 99999 cells per texel. Wheel: zoom, drag: pan."
+                : "Each texel: exact block mean (block sums of encoded q, k), 99999 x 99999 cells per texel. Wheel: "
+                  "zoom, drag: pan.",
+        "Each texel: coarse preview (128 x 128 texels): exact block means of 99999 x 99999 cells. Wheel: zoom, drag: "
+        "pan."};
     const float wrap_w = std::max(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize());
     const float text_h = std::max({line_h, ImGui::CalcTextSize(summary.c_str(), nullptr, false, wrap_w).y,
-                                   ImGui::CalcTextSize(longest, nullptr, false, wrap_w).y});
+                                   ImGui::CalcTextSize(longest[0], nullptr, false, wrap_w).y,
+                                   ImGui::CalcTextSize(longest[1], nullptr, false, wrap_w).y});
     text_part("##heat_summary", wrap_w, text_h, [&] { ImGui::TextWrapped("%s", summary.c_str()); });
   }
 
