@@ -245,10 +245,6 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-}  // namespace
-
-namespace {
-
 // Whether key's full picture has more than kCoarseTexels texels on a side.
 bool larger_than_coarse(const HeatKey& key) {
   const core::ViewportRequest request = viewport_request(key);
