@@ -151,8 +151,9 @@ struct Derived {
   bool decay_pending = false;
   bool heatmaps_pending = false;
   double heatmaps_progress = 0.0;  // fraction done of the heatmaps being computed
-  // Pending for longer than kBusyAfter: the views say "computing" (quick pans and zooms, a few
-  // ms, do not make the labels flicker).
+  // The picture has been older than the parameters for longer than kBusyAfter: the views say
+  // "computing" (quick pans and zooms, a few ms, do not make the labels flicker), also while a
+  // stream of changes (a slider drag) keeps it older.
   bool heatmaps_busy = false;
   static constexpr std::chrono::milliseconds kBusyAfter{150};
   std::string decay_error, heatmaps_error;  // a worker's exception text, if any
@@ -173,10 +174,17 @@ struct Derived {
   bool showing_invalid = false;  // the status bar shows a validation error of the current params
   std::optional<DecayKey> submitted_decay;
   std::optional<HeatKey> submitted_heat;
-  // Latency of the last heatmap update: parameter change seen by the UI -> new texture shown.
+  // Latency of the last heatmap update: the newest request's submission (a parameter or window
+  // change seen by the UI) -> the frame showing its refined picture on screen (note_heatmaps_on_screen),
+  // and its coarse preview's (negative: none was shown).
   std::chrono::steady_clock::time_point heat_change_time{};
-  bool heat_latency_open = false;
-  double last_heatmap_latency_ms = 0.0;
+  bool heat_latency_open = false, heat_coarse_latency_open = false;
+  double heat_coarse_latency_ms = -1.0;  // of the open change
+  double last_heatmap_latency_ms = 0.0, last_heatmap_coarse_latency_ms = -1.0, last_heatmap_compute_ms = 0.0;
+  // When the shown picture's request was submitted (its parameters were the newest then), and
+  // since when the picture has been older than the parameters (nullopt while it is current).
+  std::chrono::steady_clock::time_point heat_picture_time{};
+  std::optional<std::chrono::steady_clock::time_point> heat_stale_since;
 
   HeatmapTextures heat_gl;
   // The cells the heatmaps panel shows and its size in pixels (set by the panel every frame;

@@ -56,6 +56,12 @@ HeatMatrix to_matrix(core::ViewportImage&& image) {
 }
 
 std::string summary_of(const HeatmapResult& r) {
+  if (r.coarse) {
+    // No longer than the full picture's (the panel keeps room for the longest).
+    return "coarse preview (" + std::to_string(r.rotary.cols) + " x " + std::to_string(r.rotary.rows) +
+           " texels): exact block means of " + std::to_string(r.rows_per_texel) + " x " +
+           std::to_string(r.cols_per_texel) + " cells" + (r.absolute.available ? "" : "; absolute: computing");
+  }
   if (r.exact_cells()) return "exact cells (one cell per texel)";
   const std::string per = std::to_string(r.rows_per_texel) + " x " + std::to_string(r.cols_per_texel) +
                           " cells per texel";
@@ -184,12 +190,10 @@ std::optional<DecayResult> compute_decay(const DecayKey& key, const CancelFn& ca
   return r;
 }
 
-std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const ProgressFn& progress,
-                                              core::ViewportCache* cache, const PartialFn& partial,
-                                              std::chrono::milliseconds partial_after) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const core::RopeFrequencies freqs = core::compute_frequencies(key.config);
-  const core::Content content = core::Content::generated(key.content, key.config.head_dim, key.seed);
+namespace {
+
+// The core's request for key's window (a window of another length: the whole matrix).
+core::ViewportRequest viewport_request(const HeatKey& key) {
   const int64_t n = heatmap_tokens(key.config);
   const HeatWindow& w = key.window;
   core::ViewportRequest request;
@@ -206,16 +210,14 @@ std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const Progress
   request.max_height = std::clamp(w.max_height, 1, kDefaultMaxTexels);
   request.options.causal = key.causal;
   request.value = key.softmax ? core::HeatmapValue::kSoftmax : core::HeatmapValue::kLogits;
+  return request;
+}
 
-  // Rotary first (the cheaper map for softmax of position-invariant content), then absolute;
-  // progress is the mean of the two.
-  request.options.encoding = core::Encoding::kRope;
-  core::ViewportImage rotary = core::compute_viewport(
-      freqs, content, request, [&](double f) { return !progress || progress(f / 2.0); }, cache);
-  if (!rotary.complete) return std::nullopt;
+// A result holding the rotary map (the absolute one not yet).
+HeatmapResult with_rotary(const HeatKey& key, core::ViewportImage&& rotary) {
   HeatmapResult r;
   r.key = key;
-  r.seq_len = n;
+  r.seq_len = heatmap_tokens(key.config);
   r.m0 = rotary.m0;
   r.m1 = rotary.m1;
   r.n0 = rotary.n0;
@@ -223,6 +225,84 @@ std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const Progress
   r.rows_per_texel = rotary.rows_per_texel;
   r.cols_per_texel = rotary.cols_per_texel;
   r.rotary = to_matrix(std::move(rotary));
+  return r;
+}
+
+// Adds the absolute map (same grid) and the difference.
+void add_absolute(HeatmapResult& r, core::ViewportImage&& absolute) {
+  r.absolute = to_matrix(std::move(absolute));
+  // Same grid, so the texel-wise difference is the exact block mean of the difference.
+  core::ViewportImage diff;
+  diff.width = r.rotary.cols;
+  diff.height = r.rotary.rows;
+  diff.method = r.rotary.method;
+  diff.values.resize(r.rotary.values.size(), kNaN);
+  for (size_t i = 0; i < diff.values.size(); ++i) diff.values[i] = r.rotary.values[i] - r.absolute.values[i];
+  r.difference = to_matrix(std::move(diff));
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Whether key's full picture has more than kCoarseTexels texels on a side.
+bool larger_than_coarse(const HeatKey& key) {
+  const core::ViewportRequest request = viewport_request(key);
+  // Texels on a side: the core takes blocks of ceil(cells / budget) cells.
+  const auto texels = [](int64_t cells, int budget) {
+    const int64_t block = (cells + budget - 1) / budget;
+    return (cells + block - 1) / block;
+  };
+  return texels(request.m1 - request.m0, request.max_height) > kCoarseTexels ||
+         texels(request.n1 - request.n0, request.max_width) > kCoarseTexels;
+}
+
+}  // namespace
+
+bool wants_coarse(const HeatKey& key) { return heatmap_tokens(key.config) >= kCoarseMinTokens; }
+
+std::optional<HeatmapResult> compute_coarse_heatmaps(const HeatKey& key, core::ViewportCache* cache) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool coarse = larger_than_coarse(key);
+  const core::RopeFrequencies freqs = core::compute_frequencies(key.config);
+  const core::Content content = core::Content::generated(key.content, key.config.head_dim, key.seed);
+  core::ViewportRequest request = viewport_request(key);
+  request.max_width = std::min(request.max_width, kCoarseTexels);
+  request.max_height = std::min(request.max_height, kCoarseTexels);
+  request.options.encoding = core::Encoding::kRope;
+  std::optional<HeatmapResult> r;
+  if (!key.softmax) {
+    r = with_rotary(key, core::compute_viewport_streamed(freqs, content, request));
+    request.options.encoding = core::Encoding::kSinusoidal;
+    add_absolute(*r, core::compute_viewport_streamed(freqs, content, request));
+  } else if (content.is_position_invariant()) {
+    // The rotary softmax from f(m - n); the absolute one needs every cell.
+    r = with_rotary(key, core::compute_viewport(freqs, content, request, {}, cache));
+    r->partial = true;
+  } else {
+    return std::nullopt;
+  }
+  r->coarse = coarse;
+  r->summary = summary_of(*r);
+  r->compute_ms = ms_since(t0);
+  return r;
+}
+
+std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const ProgressFn& progress,
+                                              core::ViewportCache* cache, const PartialFn& partial,
+                                              std::chrono::milliseconds partial_after) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const core::RopeFrequencies freqs = core::compute_frequencies(key.config);
+  const core::Content content = core::Content::generated(key.content, key.config.head_dim, key.seed);
+  core::ViewportRequest request = viewport_request(key);
+
+  // Rotary first (the cheaper map for softmax of position-invariant content), then absolute;
+  // progress is the mean of the two.
+  request.options.encoding = core::Encoding::kRope;
+  core::ViewportImage rotary = core::compute_viewport(
+      freqs, content, request, [&](double f) { return !progress || progress(f / 2.0); }, cache);
+  if (!rotary.complete) return std::nullopt;
+  HeatmapResult r = with_rotary(key, std::move(rotary));
   bool published = !partial;
   request.options.encoding = core::Encoding::kSinusoidal;
   core::ViewportImage absolute = core::compute_viewport(
@@ -239,17 +319,9 @@ std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const Progress
       },
       cache);
   if (!absolute.complete) return std::nullopt;
-  r.absolute = to_matrix(std::move(absolute));
-  // Same grid, so the texel-wise difference is the exact block mean of the difference.
-  core::ViewportImage diff;
-  diff.width = r.rotary.cols;
-  diff.height = r.rotary.rows;
-  diff.method = r.rotary.method;
-  diff.values.resize(r.rotary.values.size(), kNaN);
-  for (size_t i = 0; i < diff.values.size(); ++i) diff.values[i] = r.rotary.values[i] - r.absolute.values[i];
-  r.difference = to_matrix(std::move(diff));
+  add_absolute(r, std::move(absolute));
   r.summary = summary_of(r);
-  r.compute_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  r.compute_ms = ms_since(t0);
   return r;
 }
 

@@ -28,6 +28,10 @@ inline int64_t heatmap_tokens(const core::RopeConfig& config) {
 }
 inline constexpr int kDefaultMaxTexels = 1024;                  // heatmap texels per side, at most
 inline constexpr int kInitialTexels = 512;  // whole matrix, before the panel has told its size
+// Coarse previews (compute_coarse_heatmaps): at most this many texels per side, for matrices of at
+// least kCoarseMinTokens positions (below, building the encoded rows takes a few ms).
+inline constexpr int kCoarseTexels = 128;
+inline constexpr int64_t kCoarseMinTokens = 32768;
 
 // Everything the worker computes from (the user-editable part of AppState that affects numbers).
 struct ComputeParams {
@@ -124,6 +128,9 @@ struct HeatmapResult {
   double compute_ms = 0.0;
   // Only the rotary map so far: the absolute one (and so the difference) is still computing.
   bool partial = false;
+  // A coarse preview of the same window (at most kCoarseTexels per side, each texel still the exact
+  // mean of its cells), shown while the full resolution computes.
+  bool coarse = false;
 
   bool exact_cells() const { return rows_per_texel == 1 && cols_per_texel == 1; }
   // Map k (0 absolute, 1 rotary, 2 difference).
@@ -149,5 +156,20 @@ using PartialFn = std::function<void(HeatmapResult&& partial)>;
 std::optional<HeatmapResult> compute_heatmaps(const HeatKey& key, const ProgressFn& progress,
                                               core::ViewportCache* cache = nullptr, const PartialFn& partial = {},
                                               std::chrono::milliseconds partial_after = std::chrono::milliseconds(150));
+
+// Whether `key` gets a coarse preview first when its encoded rows must be built anew (a parameter
+// changed): a matrix of at least kCoarseMinTokens positions.
+bool wants_coarse(const HeatKey& key);
+
+// A coarse preview of key's window: at most kCoarseTexels texels per side (result.coarse), each
+// still the exact mean of its cells. Logits are streamed (core::compute_viewport_streamed: the
+// rows are encoded and summed per texel, nothing is kept), so the preview costs O((visible rows +
+// columns) d), not the cache build; the softmax of position-invariant content comes from f(m - n)
+// (through `cache`, which the full picture then reuses). A map whose exact block means need every
+// cell (softmax of other content, and the absolute softmax) is left out (result.partial when the
+// rotary map alone is there); nullopt when there is nothing cheap to show. Where the full picture
+// has no more texels, the result is the full picture (coarse false), computed without the cache.
+// At any seq_len (wants_coarse is the GUI's policy). Not cancellable: a preview always arrives.
+std::optional<HeatmapResult> compute_coarse_heatmaps(const HeatKey& key, core::ViewportCache* cache = nullptr);
 
 }  // namespace rope::app

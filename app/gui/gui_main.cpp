@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -308,6 +309,116 @@ void report_frame_times(const char* what, std::vector<double> samples) {
                what, samples.size(), median, p95, samples.back(), static_cast<long>(over));
 }
 
+// ROPESCOPE_DRAG_BASE=S: once the heatmaps are on screen, a scripted slider drag: the base grows
+// by 0.2% every frame for S seconds, then rests until the refined picture of the last base is on
+// screen. Reports the pictures of new parameters shown per second during the drag (and the
+// longest wait for one), the frames over 20 ms, the UI thread's work before GL (p95, max), and the
+// time from the release to the refined picture on screen; then the GUI exits.
+struct DragBench {
+  enum class Phase { kOff, kWait, kDrag, kRest };
+  using Clock = std::chrono::steady_clock;
+  Phase phase = Phase::kOff;
+  double seconds = 0.0;
+  Clock::time_point start{}, release{}, last_update{};
+  const HeatmapResult* last_shown = nullptr;
+  int updates = 0, coarse = 0;
+  double longest_gap_ms = 0.0;
+  std::vector<double> frame_ms, before_gl_ms, before_gl_cpu_ms, coarse_compute_ms;
+  bool shot_taken = false;
+};
+
+// CPU time of the calling thread (the UI thread's own work, whatever else runs on the machine).
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
+}
+
+double percentile(std::vector<double> samples, double p) {
+  if (samples.empty()) return 0.0;
+  std::sort(samples.begin(), samples.end());
+  return samples[std::min(samples.size() - 1, static_cast<size_t>(p * static_cast<double>(samples.size())))];
+}
+
+// Before the frame's sync: starts the drag once a refined picture is on screen, moves the base.
+void drag_bench_step(DragBench& b, AppState& state, const Derived& derived) {
+  const auto now = DragBench::Clock::now();
+  if (b.phase == DragBench::Phase::kWait && derived.heatmaps && !derived.heatmaps->coarse &&
+      !derived.heatmaps_pending && derived.heat_gl.uploaded == derived.heatmaps) {
+    b.phase = DragBench::Phase::kDrag;
+    b.start = b.last_update = now;
+    b.last_shown = derived.heat_gl.uploaded.get();
+  }
+  if (b.phase != DragBench::Phase::kDrag) return;
+  if (std::chrono::duration<double>(now - b.start).count() >= b.seconds) {
+    b.phase = DragBench::Phase::kRest;
+    b.release = now;
+    return;
+  }
+  state.params.config.base *= 1.002;
+}
+
+// ROPESCOPE_DRAG_SHOT=file.png with ROPESCOPE_DRAG_BASE: the window as drawn by the drag's first
+// frame that shows a coarse preview (read back before the swap).
+void drag_bench_shot(DragBench& b, const Derived& derived, GLFWwindow* window) {
+  const char* path = std::getenv("ROPESCOPE_DRAG_SHOT");
+  if (!path || b.shot_taken || b.phase != DragBench::Phase::kDrag || !derived.heat_gl.uploaded ||
+      !derived.heat_gl.uploaded->coarse)
+    return;
+  b.shot_taken = true;
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  std::vector<uint8_t> rgba(static_cast<size_t>(w) * static_cast<size_t>(h) * 4);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+  std::string error;
+  if (!viz::gl::write_png(path, w, h, rgba.data(), true, &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
+}
+
+// After the frame's swap (and glFinish): counts what reached the screen. Returns true when done.
+bool drag_bench_shown(DragBench& b, const Derived& derived, double frame_ms, double before_gl_ms,
+                      double before_gl_cpu_ms) {
+  if (b.phase != DragBench::Phase::kDrag && b.phase != DragBench::Phase::kRest) return false;
+  const auto now = DragBench::Clock::now();
+  const HeatmapResult* shown = derived.heat_gl.uploaded.get();
+  if (b.phase == DragBench::Phase::kDrag) {
+    b.frame_ms.push_back(frame_ms);
+    b.before_gl_ms.push_back(before_gl_ms);
+    b.before_gl_cpu_ms.push_back(before_gl_cpu_ms);
+    if (shown && shown != b.last_shown && (!b.last_shown || !(shown->key.config == b.last_shown->key.config))) {
+      ++b.updates;
+      if (shown->coarse) {
+        ++b.coarse;
+        b.coarse_compute_ms.push_back(shown->compute_ms);
+      }
+      b.longest_gap_ms = std::max(b.longest_gap_ms, std::chrono::duration<double, std::milli>(now - b.last_update).count());
+      b.last_update = now;
+    }
+    b.last_shown = shown;
+    return false;
+  }
+  if (!shown || shown->coarse || shown->partial || derived.heatmaps_pending || !derived.submitted_heat ||
+      !(shown->key == *derived.submitted_heat))
+    return false;
+  const double drag_s = std::chrono::duration<double>(b.release - b.start).count();
+  b.longest_gap_ms = std::max(b.longest_gap_ms, std::chrono::duration<double, std::milli>(b.release - b.last_update).count());
+  const auto over = std::count_if(b.frame_ms.begin(), b.frame_ms.end(), [](double ms) { return ms > 20.0; });
+  std::printf("drag (base x1.002 per frame, seq_len %lld, %.1f s, %zu frames): %d pictures of new parameters on "
+              "screen (%.1f per second, %d coarse, median preview compute %.0f ms), longest wait %.0f ms; frames over 20 "
+              "ms: %ld of %zu (p95 %.1f ms, "
+              "max %.1f ms); UI work before GL p95 %.1f ms, max %.1f ms (its CPU time p95 %.1f ms, max %.1f ms); "
+              "release to refined picture on screen %.0f ms\n",
+              static_cast<long long>(shown->seq_len), drag_s, b.frame_ms.size(), b.updates,
+              drag_s > 0.0 ? b.updates / drag_s : 0.0, b.coarse, percentile(b.coarse_compute_ms, 0.5), b.longest_gap_ms,
+              static_cast<long>(over),
+              b.frame_ms.size(), percentile(b.frame_ms, 0.95), percentile(b.frame_ms, 1.0),
+              percentile(b.before_gl_ms, 0.95), percentile(b.before_gl_ms, 1.0), percentile(b.before_gl_cpu_ms, 0.95),
+              percentile(b.before_gl_cpu_ms, 1.0),
+              std::chrono::duration<double, std::milli>(now - b.release).count());
+  std::fflush(stdout);
+  return true;
+}
+
 // ROPESCOPE_HEAT_VIEW="m0,m1,n0,n1": start the heatmaps zoomed to rows [m0, m1) and columns
 // [n0, n1) of the maps (the first heatmap_tokens positions; screenshots of a zoomed view).
 std::optional<viz::HeatmapView> heat_view_from_env() {
@@ -413,6 +524,11 @@ int run_gui(const GuiLaunch& launch) {
   if (!heat_view) heat_view = saved_heat_view(state);
   int heat_tour = std::getenv("ROPESCOPE_HEAT_TOUR") ? 0 : -1;  // next step, -1 when off
   if (const char* n = std::getenv("ROPESCOPE_BENCH_LATENCY"); n && !screenshot) bench.remaining = std::max(0, std::atoi(n));
+  DragBench drag;
+  if (const char* s = std::getenv("ROPESCOPE_DRAG_BASE"); s && !screenshot && std::atof(s) > 0.0) {
+    drag.seconds = std::atof(s);
+    drag.phase = DragBench::Phase::kWait;
+  }
   const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
   int exit_code = 0;
   Autosave autosave(state, derived);
@@ -464,6 +580,7 @@ int run_gui(const GuiLaunch& launch) {
       }
     }
     const auto frame_start = std::chrono::steady_clock::now();
+    const double frame_cpu_ms = drag.phase != DragBench::Phase::kOff ? thread_cpu_ms() : 0.0;
     last_frame_start = frame_start;
     glfwPollEvents();
     // After the poll: what it dispatched is handled by this frame; a result that finishes from
@@ -508,6 +625,7 @@ int run_gui(const GuiLaunch& launch) {
       state.params.config.base *= (bench.remaining % 2 == 0) ? 1.01 : 1.0 / 1.01;
       bench.change_pending = true;
     }
+    drag_bench_step(drag, state, derived);
     const bool latency_open_before = derived.heat_latency_open;
     host.new_frame(screenshot);
     handle_shortcuts(state);
@@ -515,8 +633,24 @@ int run_gui(const GuiLaunch& launch) {
     sync_derived(state, derived, workers);
     draw_frame(state, derived);
     const auto drawn = std::chrono::steady_clock::now();
+    const double drawn_cpu_ms = drag.phase != DragBench::Phase::kOff ? thread_cpu_ms() : 0.0;
     const viz::FrameCache::Stats drawn_lists = host.render(clear_color(), true, frame_cache ? &*frame_cache : nullptr);
+    drag_bench_shot(drag, derived, host.window());
     glfwSwapBuffers(host.window());
+    // The latency read-outs end when the picture they wait for is on screen (the rasteriser
+    // finished the frame that shows it).
+    if (heatmaps_answer_open(derived)) {
+      glFinish();
+      note_heatmaps_on_screen(derived, std::chrono::steady_clock::now());
+    }
+    if (drag.phase != DragBench::Phase::kOff) {
+      glFinish();  // the frame is on screen (the rasteriser finished it)
+      const auto now = std::chrono::steady_clock::now();
+      if (drag_bench_shown(drag, derived, std::chrono::duration<double, std::milli>(now - frame_start).count(),
+                           std::chrono::duration<double, std::milli>(drawn - frame_start).count(),
+                           drawn_cpu_ms - frame_cpu_ms))
+        break;
+    }
     if (log_frames && !waits) {
       cache_totals.lists_changed += drawn_lists.lists_changed;
       cache_totals.lists_clipped += drawn_lists.lists_clipped;
@@ -530,10 +664,8 @@ int run_gui(const GuiLaunch& launch) {
                      "drawn again)\n", frame, before_gl_ms.back(), frame_ms.back(), drawn_lists.lists_changed,
                      1e-6 * static_cast<double>(drawn_lists.pixels_cleared));
     }
-    if (bench.change_pending && (latency_open_before || derived.heat_latency_open) && !derived.heat_latency_open) {
-      glFinish();
-      bench.samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                                         derived.heat_change_time).count());
+    if (bench.change_pending && latency_open_before && !derived.heat_latency_open) {
+      bench.samples.push_back(derived.last_heatmap_latency_ms);  // what the status bar says
       bench.change_pending = false;
       if (--bench.remaining == 0) {
         report_latency(bench.samples, state.params.config.seq_len);

@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <tuple>
 
 #include "core/analysis.h"
 #include "core/config_json.h"
@@ -32,9 +33,20 @@ Workers::Workers(int niceness)
                                                        const HeatWorker::Publish& publish) {
         HeatKey params = key;
         params.window = HeatWindow{};
-        if (state->params != params) {
+        const bool rebuild = state->params != params;
+        if (rebuild) {
           state->cache.clear();
           state->params = params;
+        }
+        // New parameters at long context: a coarse preview first (tens of ms, never cancelled, so
+        // a stream of changes still shows pictures), then the full resolution, which the next
+        // change cancels within a few ms while it builds the encoded rows. A window of no more
+        // texels than a preview is done with the preview (the rows are encoded at the next pan).
+        if (rebuild && wants_coarse(key)) {
+          std::optional<HeatmapResult> coarse = compute_coarse_heatmaps(key, &state->cache);
+          if (coarse && !coarse->coarse && !coarse->partial) return coarse;  // a small window: the picture itself
+          if (coarse) publish(std::move(*coarse));
+          if (!progress(-1.0)) return std::optional<HeatmapResult>();
         }
         return compute_heatmaps(key, progress, &state->cache, publish);
       }, niceness) {}
@@ -91,36 +103,62 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
     if (derived.heat_window.seq_len > 0 && (!derived.submitted_heat || *derived.submitted_heat != hk)) {
       derived.submitted_heat = hk;
       workers.heatmaps.submit(hk);
-      derived.heat_change_time = std::chrono::steady_clock::now();
-      derived.heat_latency_open = true;
+      const auto now = std::chrono::steady_clock::now();
+      derived.heat_change_time = now;
+      if (!derived.heat_stale_since) derived.heat_stale_since = now;
+      derived.heat_latency_open = derived.heat_coarse_latency_open = true;
+      derived.heat_coarse_latency_ms = -1.0;
     }
   }
   derived.decay = workers.decay.latest();
-  derived.heatmaps = workers.heatmaps.latest();
-  if (derived.heat_latency_open && derived.heatmaps && !derived.heatmaps->partial && derived.submitted_heat &&
-      derived.heatmaps->key == *derived.submitted_heat) {
-    // The newest heatmaps are ready; the views draw them in this frame.
-    derived.heat_latency_open = false;
-    derived.last_heatmap_latency_ms = std::chrono::duration<double, std::milli>(
-                                          std::chrono::steady_clock::now() - derived.heat_change_time)
-                                          .count();
-    if (std::getenv("ROPESCOPE_LOG_LATENCY")) {
-      const HeatmapResult& r = *derived.heatmaps;
-      std::fprintf(stderr,
-                   "ropescope: heatmaps ready %.1f ms after the request (seq_len %lld, cells [%lld, %lld) x [%lld, "
-                   "%lld), %d x %d texels, compute %.1f ms)\n",
-                   derived.last_heatmap_latency_ms, static_cast<long long>(r.seq_len), static_cast<long long>(r.m0),
-                   static_cast<long long>(r.m1), static_cast<long long>(r.n0), static_cast<long long>(r.n1),
-                   r.rotary.cols, r.rotary.rows, r.compute_ms);
-    }
-  }
+  std::tie(derived.heatmaps, derived.heat_picture_time) = workers.heatmaps.latest_with_time();
   derived.decay_pending = workers.decay.pending();
   derived.heatmaps_pending = workers.heatmaps.pending();
+  if (!derived.heatmaps_pending) derived.heat_stale_since.reset();
   derived.heatmaps_progress = derived.heatmaps_pending ? workers.heatmaps.progress() : 0.0;
-  derived.heatmaps_busy = derived.heatmaps_pending &&
-                          std::chrono::steady_clock::now() - derived.heat_change_time > Derived::kBusyAfter;
+  derived.heatmaps_busy = derived.heatmaps_pending && derived.heat_stale_since &&
+                          std::chrono::steady_clock::now() - *derived.heat_stale_since > Derived::kBusyAfter;
   derived.decay_error = workers.decay.error();
   derived.heatmaps_error = workers.heatmaps.error();
+}
+
+namespace {
+
+// Whether the picture the heatmaps panel drew is the newest request's refined one (full) or its
+// coarse preview (!full).
+bool shows_newest(const Derived& derived, bool full) {
+  const HeatmapResult* shown = derived.heat_gl.uploaded.get();
+  if (!shown || !derived.submitted_heat || !(shown->key == *derived.submitted_heat)) return false;
+  return full ? !shown->coarse && !shown->partial : shown->coarse;
+}
+
+}  // namespace
+
+bool heatmaps_answer_open(const Derived& derived) {
+  return (derived.heat_latency_open && shows_newest(derived, true)) ||
+         (derived.heat_coarse_latency_open && shows_newest(derived, false));
+}
+
+void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_point now) {
+  const double ms = std::chrono::duration<double, std::milli>(now - derived.heat_change_time).count();
+  if (derived.heat_coarse_latency_open && shows_newest(derived, false)) {
+    derived.heat_coarse_latency_open = false;
+    derived.heat_coarse_latency_ms = ms;
+  }
+  if (!derived.heat_latency_open || !shows_newest(derived, true)) return;
+  derived.heat_latency_open = derived.heat_coarse_latency_open = false;
+  derived.last_heatmap_latency_ms = ms;
+  derived.last_heatmap_coarse_latency_ms = derived.heat_coarse_latency_ms;
+  derived.last_heatmap_compute_ms = derived.heat_gl.uploaded->compute_ms;
+  if (std::getenv("ROPESCOPE_LOG_LATENCY")) {
+    const HeatmapResult& r = *derived.heat_gl.uploaded;
+    std::fprintf(stderr,
+                 "ropescope: heatmaps on screen %.1f ms after the change (coarse preview %.1f ms; seq_len %lld, cells "
+                 "[%lld, %lld) x [%lld, %lld), %d x %d texels, compute %.1f ms)\n",
+                 ms, derived.heat_coarse_latency_ms, static_cast<long long>(r.seq_len), static_cast<long long>(r.m0),
+                 static_cast<long long>(r.m1), static_cast<long long>(r.n0), static_cast<long long>(r.n1),
+                 r.rotary.cols, r.rotary.rows, r.compute_ms);
+  }
 }
 
 bool wait_for_results(AppState& state, Derived& derived, Workers& workers, std::chrono::milliseconds timeout) {

@@ -41,6 +41,14 @@ HeatKey current_heat_key(const Derived& derived);
 // Once per frame, before drawing. Never blocks on compute.
 void sync_derived(AppState& state, Derived& derived, Workers& workers);
 
+// Whether the picture the heatmaps panel drew in this frame answers an open latency read-out (the
+// newest request's coarse preview or refined picture): the caller then finishes the frame (swap,
+// glFinish) and calls note_heatmaps_on_screen.
+bool heatmaps_answer_open(const Derived& derived);
+// After the frame is on screen: closes the read-outs its picture answers; the refined picture's
+// sets last_heatmap_latency_ms (and the coarse preview's of the same change).
+void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_point now);
+
 // Blocks until both workers finished their newest request (headless rendering and tests only),
 // then syncs. Returns false on timeout.
 bool wait_for_results(AppState& state, Derived& derived, Workers& workers,

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "core/thread_pool.h"
 
@@ -27,7 +28,8 @@ class LatestWorker {
   // false once a newer request superseded this one.
   using Progress = std::function<bool(double fraction_done)>;
   // publish(r) shows r as the newest result while the request keeps computing (it stays
-  // pending); ignored once a newer request superseded this one.
+  // pending); also when a newer request superseded this one (a stream of requests then still
+  // shows previews), unless the result shown already belongs to a newer request.
   using Publish = std::function<void(Result&& partial)>;
   using Fn = std::function<std::optional<Result>(const Request&, const Progress& progress, const Publish& publish)>;
 
@@ -71,6 +73,11 @@ class LatestWorker {
   std::shared_ptr<const Result> latest() const {
     std::lock_guard lock(mutex_);
     return result_;
+  }
+  // The same with the time its request was submitted (when its parameters were the newest).
+  std::pair<std::shared_ptr<const Result>, std::chrono::steady_clock::time_point> latest_with_time() const {
+    std::lock_guard lock(mutex_);
+    return {result_, result_submitted_at_};
   }
   uint64_t latest_generation() const {
     std::lock_guard lock(mutex_);
@@ -118,6 +125,7 @@ class LatestWorker {
       Request request = std::move(*pending_);
       pending_.reset();
       const uint64_t generation = requested_generation_;
+      const std::chrono::steady_clock::time_point submitted_at = submitted_at_;
       progress_.store(0.0, std::memory_order_relaxed);
       lock.unlock();
       std::optional<Result> result;
@@ -129,11 +137,13 @@ class LatestWorker {
               if (fraction >= 0.0) progress_.store(std::min(fraction, 1.0), std::memory_order_relaxed);
               return requested_generation_.load(std::memory_order_relaxed) == generation;
             },
-            [this, generation](Result&& partial) {
+            [this, generation, submitted_at](Result&& partial) {
               {
                 std::lock_guard guard(mutex_);
-                if (generation != requested_generation_ || generation <= result_generation_) return;
+                if (generation <= shown_generation_) return;
                 result_ = std::make_shared<const Result>(std::move(partial));
+                shown_generation_ = generation;
+                result_submitted_at_ = submitted_at;
               }
               notify();
             });
@@ -148,9 +158,10 @@ class LatestWorker {
         error_generation_ = generation;
         done_cv_.notify_all();
         published = true;
-      } else if (result && generation >= result_generation_) {
+      } else if (result && generation >= shown_generation_) {
         result_ = std::make_shared<const Result>(std::move(*result));
-        result_generation_ = generation;
+        result_generation_ = shown_generation_ = generation;
+        result_submitted_at_ = submitted_at;
         if (generation == requested_generation_)
           latency_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - submitted_at_).count();
         done_cv_.notify_all();
@@ -172,11 +183,13 @@ class LatestWorker {
   std::optional<Request> pending_;
   std::atomic<uint64_t> requested_generation_{0};
   std::atomic<double> progress_{0.0};
-  uint64_t result_generation_ = 0;
+  uint64_t result_generation_ = 0;  // of the newest finished result
+  uint64_t shown_generation_ = 0;   // of result_ (finished or published)
   uint64_t error_generation_ = 0;
   std::string error_;
   std::shared_ptr<const Result> result_;
-  std::chrono::steady_clock::time_point submitted_at_{};
+  std::chrono::steady_clock::time_point submitted_at_{};         // of the newest request
+  std::chrono::steady_clock::time_point result_submitted_at_{};  // of result_'s request
   double latency_ms_ = 0.0;
   bool stop_ = false;
   int niceness_ = 0;

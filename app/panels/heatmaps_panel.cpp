@@ -125,6 +125,16 @@ void text_part(const char* id, float width, float text_h, Draw&& draw) {
   panel_part(id, ImVec2(width, text_h), draw, ImGui::GetStyle().ItemSpacing.y);
 }
 
+// "coarse preview, picture from 0.4 s ago": how old the shown picture's parameters are (tenths of
+// a second, so the text changes ten times a second at most).
+std::string picture_age(const Derived& derived) {
+  const double age = std::chrono::duration<double>(std::chrono::steady_clock::now() - derived.heat_picture_time).count();
+  char text[96];
+  std::snprintf(text, sizeof text, "%spicture from %.1f s ago",
+                derived.heatmaps && derived.heatmaps->coarse ? "coarse preview, " : "", std::floor(age * 10.0) / 10.0);
+  return text;
+}
+
 int shown_count(const AppState& state) {
   return (state.show_absolute ? 1 : 0) + (state.show_rotary ? 1 : 0) + (state.show_difference ? 1 : 0);
 }
@@ -334,6 +344,12 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
                               "(dynamic and longrope scaling) are those of the whole context.";
       item_tooltip(tip.c_str());
     }
+    if (r && derived.heatmaps_busy) {
+      ImGui::SameLine();
+      ImGui::TextColored(amber, "%s", picture_age(derived).c_str());
+      item_tooltip("The picture is older than the parameters: it shows them as they were then, until the newer "
+                   "one arrives (the title strip says how far it is).");
+    }
   });
   if (ImGui::SmallButton("reset zoom##heat")) {
     for (viz::Heatmap& hm : derived.heat_gl.maps) hm.reset_view();
@@ -355,10 +371,22 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   }
   ImGui::SameLine();
   {
-    // The summary of a partial result differs from the final one's.
+    // The summary of a partial result or a coarse preview differs from the final one's: the part
+    // keeps room for the longest there is, so that a new summary never moves the maps (nor
+    // changes the window they ask for, which would start their computation again).
     const std::string summary = r ? "Each texel: " + r->summary + ". Wheel: zoom, drag: pan." : std::string();
+    const bool softmax = r ? r->key.softmax : params.softmax;
+    const char* longest[2] = {
+        softmax ? "Each texel: absolute: exact block mean (every cell computed); rotary: exact block mean "
+                  "(from f(m-n)); 99999 x 99999 cells per texel. Wheel: zoom, drag: pan."
+                : "Each texel: exact block mean (block sums of encoded q, k), 99999 x 99999 cells per texel. Wheel: "
+                  "zoom, drag: pan.",
+        "Each texel: coarse preview (128 x 128 texels): exact block means of 99999 x 99999 cells. Wheel: zoom, drag: "
+        "pan."};
     const float wrap_w = std::max(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize());
-    const float text_h = std::max(line_h, ImGui::CalcTextSize(summary.c_str(), nullptr, false, wrap_w).y);
+    const float text_h = std::max({line_h, ImGui::CalcTextSize(summary.c_str(), nullptr, false, wrap_w).y,
+                                   ImGui::CalcTextSize(longest[0], nullptr, false, wrap_w).y,
+                                   ImGui::CalcTextSize(longest[1], nullptr, false, wrap_w).y});
     text_part("##heat_summary", wrap_w, text_h, [&] { ImGui::TextWrapped("%s", summary.c_str()); });
   }
 
@@ -465,12 +493,13 @@ void draw_heatmaps_panel(AppState& state, Derived& derived) {
   // What the texels cover (the window changes with zoom and pan).
   std::string covered;
   if (r) {
-    char text[320];
+    char text[400];
     std::snprintf(text, sizeof text,
-                  "%d x %d texels over m in [%lld, %lld), n in [%lld, %lld): only the visible cells are computed, at "
-                  "screen resolution; %s",
+                  "%d x %d texels over m in [%lld, %lld), n in [%lld, %lld): only the visible cells are computed, %s; "
+                  "%s",
                   r->rotary.cols, r->rotary.rows, static_cast<long long>(r->m0), static_cast<long long>(r->m1),
                   static_cast<long long>(r->n0), static_cast<long long>(r->n1),
+                  r->coarse ? "a coarse preview (the screen resolution follows)" : "at screen resolution",
                   r->exact_cells() ? "every texel is one cell." : "every texel is an exact block mean, never a sample.");
     covered = text;
   }

@@ -77,10 +77,16 @@ void draw_status_bar(AppState& state, const Derived& derived) {
   // frame rate, the timing and a slot as wide as the longest "computing" text.
   char fps[32];
   std::snprintf(fps, sizeof fps, "%.0f fps", ImGui::GetIO().Framerate);
-  char timing[96] = "";
-  if (derived.heatmaps)
-    std::snprintf(timing, sizeof timing, "heatmaps: %.0f ms compute, ready %.0f ms after the change",
-                  derived.heatmaps->compute_ms, derived.last_heatmap_latency_ms);
+  // The last change (parameters, zoom or pan) that reached the screen: from the change to the
+  // frame showing its refined picture, its coarse preview's, and the refined picture's compute.
+  char timing[160] = "";
+  if (derived.last_heatmap_latency_ms > 0.0) {
+    char preview[64] = "";
+    if (derived.last_heatmap_coarse_latency_ms >= 0.0)
+      std::snprintf(preview, sizeof preview, "coarse preview at %.0f ms, ", derived.last_heatmap_coarse_latency_ms);
+    std::snprintf(timing, sizeof timing, "heatmaps: on screen %.0f ms after the change (%scompute %.0f ms)",
+                  derived.last_heatmap_latency_ms, preview, derived.last_heatmap_compute_ms);
+  }
   char computing[64] = "";
   if (derived.heatmaps_busy || derived.decay_pending) {
     char heat[32] = "";
@@ -104,8 +110,13 @@ void draw_status_bar(AppState& state, const Derived& derived) {
   dl->AddText(ImVec2(x + fps_w - ImGui::CalcTextSize(fps).x, text_y), dim, fps);
   x -= gap + timing_w;
   dl->AddText(ImVec2(x, text_y), dim, timing);
+  // Drawn on the list at fixed places; ImGui's log (copying the bar, the smoke tests) gets them too.
+  if (timing[0] != '\0') ImGui::LogText("%s ", timing);
   x -= (timing_w > 0.0f ? gap : 0.0f) + computing_w;
-  if (computing[0] != '\0') dl->AddText(ImVec2(x, text_y), ImGui::GetColorU32(kBusyColor), computing);
+  if (computing[0] != '\0') {
+    dl->AddText(ImVec2(x, text_y), ImGui::GetColorU32(kBusyColor), computing);
+    ImGui::LogText("%s ", computing);
+  }
   const float messages_end = x - gap;
 
   // Left: the log button, then the message and the workers' errors in what is left.

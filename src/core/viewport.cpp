@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <utility>
 
 #include "core/encoding.h"
 #include "core/error.h"
@@ -151,20 +153,31 @@ struct SoftmaxDistanceEntry {
   size_t bytes() const { return (prefix.size() + weight.size()) * sizeof(double); }
 };
 
-// Fills q (and k) rows for positions [0, n) in parallel chunks; rope tables are shared by both sides.
-void encode_all(const RopeFrequencies& f, const Content& content, Encoding enc, int64_t offset, EncodedRows* q,
-                EncodedRows* k) {
+// Chunks of kEncodeChunk rows encoded between two progress reports (a few ms): a newer request
+// cancels a cache build within that.
+constexpr int64_t kChunksPerReport = 16;
+
+// Fills q (and k) rows for positions [0, n) in parallel chunks; rope tables are shared by both
+// sides. Reports progress in [0, 1) on the calling thread between batches of chunks; returns false
+// when it cancels (the rows are then incomplete).
+bool encode_all(const RopeFrequencies& f, const Content& content, Encoding enc, int64_t offset, EncodedRows* q,
+                EncodedRows* k, const ViewportProgress& progress) {
   const int d = f.head_dim;
   const int64_t nq = q ? q->n : 0, nk = k ? k->n : 0;
   const int64_t n = std::max(nq, nk);
   if (q) q->rows.resize(static_cast<size_t>(nq * d));
   if (k) k->rows.resize(static_cast<size_t>(nk * d));
   ThreadPool& pool = ThreadPool::shared();
-  pool.parallel_for(ceil_div(n, kEncodeChunk), [&](int64_t chunk, int) {
-    const int64_t r0 = chunk * kEncodeChunk, r1 = std::min(n, r0 + kEncodeChunk);
-    if (q && r0 < nq) encode_rows(f, content, enc, offset, false, r0, std::min(r1, nq), q->rows.data() + r0 * d);
-    if (k && r0 < nk) encode_rows(f, content, enc, offset, true, r0, std::min(r1, nk), k->rows.data() + r0 * d);
-  });
+  const int64_t chunks = ceil_div(n, kEncodeChunk);
+  for (int64_t first = 0; first < chunks; first += kChunksPerReport) {
+    if (progress && !progress(0.9 * static_cast<double>(first) / static_cast<double>(chunks))) return false;
+    pool.parallel_for(std::min(kChunksPerReport, chunks - first), [&](int64_t i, int) {
+      const int64_t r0 = (first + i) * kEncodeChunk, r1 = std::min(n, r0 + kEncodeChunk);
+      if (q && r0 < nq) encode_rows(f, content, enc, offset, false, r0, std::min(r1, nq), q->rows.data() + r0 * d);
+      if (k && r0 < nk) encode_rows(f, content, enc, offset, true, r0, std::min(r1, nk), k->rows.data() + r0 * d);
+    });
+  }
+  if (progress && !progress(0.9)) return false;
   for (EncodedRows* e : {q, k}) {
     if (!e) continue;
     const int64_t blocks = e->n / kCheckpoint;
@@ -185,6 +198,7 @@ void encode_all(const RopeFrequencies& f, const Content& content, Encoding enc, 
       for (int i = 0; i < d; ++i) cur[i] += prev[i];
     }
   }
+  return true;
 }
 
 void build_diag(LogitsEntry& e) {
@@ -222,6 +236,46 @@ void build_diag(LogitsEntry& e) {
   }
 }
 
+// The sum of the logits <q_m, k_n> over the unmasked cells of a texel cut by the causal diagonal
+// (texel row ty, column tx), before dividing by the count and sqrt(head_dim).
+using CutTotal = std::function<double(int64_t ty, int64_t tx)>;
+
+// Logits: exact block means from the block sums q_sum (height x d) and k_sum (width x d) of the
+// encoded rows; texels cut by the causal diagonal come from cut_total.
+void texel_means(const float* q_sum, const float* k_sum, int d, const ViewportRequest& req, const Grid& g,
+                 const CutTotal& cut_total, ViewportImage& image) {
+  ThreadPool& pool = ThreadPool::shared();
+  // Texel GEMM on the runtime-dispatched score kernel, in bands of texel rows over the pool.
+  std::vector<float> packed(static_cast<size_t>(kernels::packed_keys_size(g.width, d)));
+  kernels::pack_keys(k_sum, g.width, d, packed.data());
+  image.values.resize(static_cast<size_t>(g.height) * static_cast<size_t>(g.width));
+  const int64_t band = 32;
+  const bool causal = req.options.causal;
+  pool.parallel_for(ceil_div(g.height, band), [&](int64_t b, int) {
+    const int64_t y0 = b * band, rows = std::min<int64_t>(band, g.height - y0);
+    // Causal: texel columns starting after the band's last row are fully masked (set below).
+    const int64_t cols = causal ? std::min<int64_t>(g.width, (g.row_end(y0 + rows - 1) - 1 - g.n0) / g.bw + 1) : g.width;
+    if (cols <= 0) return;
+    kernels::score_block_packed(q_sum + y0 * d, rows, d, packed.data(), cols, 1.0f, -1,
+                                image.values.data() + y0 * g.width, g.width);
+  });
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
+  pool.parallel_for(g.height, [&](int64_t ty, int) {
+    const int64_t ma = g.row_begin(ty), mb = g.row_end(ty);
+    for (int64_t tx = 0; tx < g.width; ++tx) {
+      const int64_t na = g.col_begin(tx), nb = g.col_end(tx);
+      float& out = image.values[static_cast<size_t>(ty * g.width + tx)];
+      if (!causal || nb - 1 <= ma) {
+        out = static_cast<float>(out * inv_sqrt_d / static_cast<double>((mb - ma) * (nb - na)));
+      } else if (na > mb - 1) {
+        out = kNaN;
+      } else {
+        out = static_cast<float>(cut_total(ty, tx) / static_cast<double>(causal_count(ma, mb, na, nb)) * inv_sqrt_d);
+      }
+    }
+  });
+}
+
 // Logits: exact block means from block sums of encoded rows.
 void logits_bilinear(const LogitsEntry& e, const ViewportRequest& req, const Grid& g, ViewportImage& image) {
   const int d = e.q.d;
@@ -237,52 +291,179 @@ void logits_bilinear(const LogitsEntry& e, const ViewportRequest& req, const Gri
   };
   sums(e.q, false, g.height, q_sum);
   sums(e.k, true, g.width, k_sum);
-  // Texel GEMM on the runtime-dispatched score kernel, in bands of texel rows over the pool.
-  std::vector<float> packed(static_cast<size_t>(kernels::packed_keys_size(g.width, d)));
-  kernels::pack_keys(k_sum.data(), g.width, d, packed.data());
-  image.values.resize(static_cast<size_t>(g.height) * static_cast<size_t>(g.width));
-  const int64_t band = 32;
-  const bool causal = req.options.causal;
-  pool.parallel_for(ceil_div(g.height, band), [&](int64_t b, int) {
-    const int64_t y0 = b * band, rows = std::min<int64_t>(band, g.height - y0);
-    // Causal: texel columns starting after the band's last row are fully masked (set below).
-    const int64_t cols = causal ? std::min<int64_t>(g.width, (g.row_end(y0 + rows - 1) - 1 - g.n0) / g.bw + 1) : g.width;
-    if (cols <= 0) return;
-    kernels::score_block_packed(q_sum.data() + y0 * d, rows, d, packed.data(), cols, 1.0f, -1,
-                                image.values.data() + y0 * g.width, g.width);
-  });
-  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
-  pool.parallel_for(g.height, [&](int64_t ty, int) {
-    const int64_t ma = g.row_begin(ty), mb = g.row_end(ty);
+  texel_means(q_sum.data(), k_sum.data(), d, req, g, [&](int64_t ty, int64_t tx) {
+    const int64_t ma = g.row_begin(ty), mb = g.row_end(ty), na = g.col_begin(tx), nb = g.col_end(tx);
     std::vector<double> qa(static_cast<size_t>(d)), qb(static_cast<size_t>(d)), pk(static_cast<size_t>(d)),
         scratch(static_cast<size_t>(d));
+    // Cut by the diagonal: rows m in [a, mb) with a = max(ma, na) see keys [na, min(nb, m + 1)).
+    //   sum = sum_{m in [a, min(mb, nb))} <q_m, P(m + 1)> + <Q[max(a, nb), mb), P(nb)> - <Q[a, mb), P(na)>
+    // with P(x) = k_0 + ... + k_(x-1) and diag holding the first term's prefix sums.
+    const int64_t a = std::max(ma, na), split = std::min(mb, nb);
+    double total = e.diag[static_cast<size_t>(split)] - e.diag[static_cast<size_t>(a)];
+    if (mb > nb) {
+      e.q.sum(std::max(a, nb), mb, qb.data(), scratch.data());
+      e.k.prefix(nb, pk.data());
+      for (int i = 0; i < d; ++i) total += qb[static_cast<size_t>(i)] * pk[static_cast<size_t>(i)];
+    }
+    e.q.sum(a, mb, qa.data(), scratch.data());
+    e.k.prefix(na, pk.data());
+    for (int i = 0; i < d; ++i) total -= qa[static_cast<size_t>(i)] * pk[static_cast<size_t>(i)];
+    return total;
+  }, image);
+}
+
+// Encodes chunks of rows with tables shared by the queries and keys at the same positions, in
+// scratch kept by one thread (no allocation per chunk).
+class ChunkEncoder {
+ public:
+  ChunkEncoder(const RopeFrequencies& f, const Content& content, Encoding enc, int64_t offset, const double* w)
+      : f_(f), content_(content), enc_(enc), offset_(offset), w_(w) {
+    const size_t pairs = static_cast<size_t>(kEncodeChunk) * static_cast<size_t>(encoding_table_pairs(f, enc));
+    cos_.resize(pairs);
+    sin_.resize(pairs);
+    q_.resize(static_cast<size_t>(kEncodeChunk * f.head_dim));
+    k_.resize(q_.size());
+  }
+  // Tables for rows [r0, r0 + n), n <= kEncodeChunk.
+  void tables(int64_t r0, int64_t n) { encoding_tables(f_, enc_, offset_ + r0, n, cos_.data(), sin_.data(), w_); }
+  // The encoded queries (keys) of those rows.
+  const float* rows(bool keys, int64_t r0, int64_t n) {
+    std::vector<float>& out = keys ? k_ : q_;
+    if (keys) content_.keys(r0, r0 + n, out.data());
+    else content_.queries(r0, r0 + n, out.data());
+    apply_encoding(f_, enc_, out.data(), n, out.data(), cos_.data(), sin_.data());
+    return out.data();
+  }
+
+ private:
+  const RopeFrequencies& f_;
+  const Content& content_;
+  Encoding enc_;
+  int64_t offset_;
+  const double* w_;
+  std::vector<float> cos_, sin_, q_, k_;
+};
+
+void add_rows(const float* x, int64_t n, int d, double* acc) {
+  for (int64_t r = 0; r < n; ++r)
+    for (int i = 0; i < d; ++i) acc[i] += x[r * d + i];
+}
+
+// <q, x> in float64 over eight independent partial sums (one chain of d dependent adds was most
+// of a preview's time).
+double dot_f64(const float* q, const double* x, int d) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= d; i += 8)
+    for (int j = 0; j < 8; ++j) part[j] += static_cast<double>(q[i + j]) * x[i + j];
+  double total = 0.0;
+  for (; i < d; ++i) total += static_cast<double>(q[i]) * x[i];
+  for (double p : part) total += p;
+  return total;
+}
+
+// Logits without keeping rows: each texel row's queries and each texel column's keys are encoded
+// chunk by chunk and summed at once (float64). A texel column over the same cells as a texel row
+// (the blocks on the diagonal of a square window) is encoded with that row, from the same tables,
+// and its cut by the causal diagonal summed there: sum over m of <q_m, k_ma + ... + k_m>. Other
+// cut texels encode their keys once more. Time O((rows + columns) d), memory O(texels d).
+void logits_streamed(const RopeFrequencies& f, const Content& content, const ViewportRequest& req, const Grid& g,
+                     ViewportImage& image) {
+  const int d = f.head_dim;
+  const bool causal = req.options.causal;
+  const std::vector<double> w =
+      req.options.encoding == Encoding::kSinusoidal ? sinusoid_inv_freq(f.head_dim, f.base) : std::vector<double>();
+  ThreadPool& pool = ThreadPool::shared();
+  std::vector<std::unique_ptr<ChunkEncoder>> encoders(static_cast<size_t>(pool.num_threads()));
+  const auto encoder = [&](int thread) -> ChunkEncoder& {
+    auto& e = encoders[static_cast<size_t>(thread)];
+    if (!e) e = std::make_unique<ChunkEncoder>(f, content, req.options.encoding, req.options.offset, w.data());
+    return *e;
+  };
+  std::vector<double> q_acc(static_cast<size_t>(g.height) * d, 0.0), k_acc(static_cast<size_t>(g.width) * d, 0.0);
+  // The texel column over the same cells as texel row ty, or -1.
+  const auto same_cells = [&](int64_t ty) -> int64_t {
+    const int64_t ma = g.row_begin(ty), mb = g.row_end(ty);
+    if (ma < g.n0 || (ma - g.n0) % g.bw != 0) return -1;
+    const int64_t tx = (ma - g.n0) / g.bw;
+    return tx < g.width && g.col_end(tx) == mb ? tx : -1;
+  };
+  std::vector<int64_t> col_with_row(static_cast<size_t>(g.width), -1);
+  for (int64_t ty = 0; ty < g.height; ++ty)
+    if (const int64_t tx = same_cells(ty); tx >= 0) col_with_row[static_cast<size_t>(tx)] = ty;
+  // Per texel row: the totals of its cut texels (column, total).
+  std::vector<std::vector<std::pair<int64_t, double>>> cut(static_cast<size_t>(g.height));
+  pool.parallel_for(g.height + g.width, [&](int64_t t, int thread) {
+    ChunkEncoder& enc = encoder(thread);
+    if (t >= g.height) {
+      const int64_t tx = t - g.height;
+      if (col_with_row[static_cast<size_t>(tx)] >= 0) return;  // encoded with its row
+      const int64_t na = g.col_begin(tx), nb = g.col_end(tx);
+      for (int64_t c0 = na; c0 < nb; c0 += kEncodeChunk) {
+        const int64_t n = std::min(kEncodeChunk, nb - c0);
+        enc.tables(c0, n);
+        add_rows(enc.rows(true, c0, n), n, d, k_acc.data() + tx * d);
+      }
+      return;
+    }
+    const int64_t ty = t, ma = g.row_begin(ty), mb = g.row_end(ty);
+    const int64_t same = same_cells(ty);
+    double* q_sum = q_acc.data() + ty * d;
+    std::vector<double> running(static_cast<size_t>(d), 0.0);
+    double same_total = 0.0;
+    for (int64_t c0 = ma; c0 < mb; c0 += kEncodeChunk) {
+      const int64_t n = std::min(kEncodeChunk, mb - c0);
+      enc.tables(c0, n);
+      const float* q = enc.rows(false, c0, n);
+      add_rows(q, n, d, q_sum);
+      if (same < 0) continue;
+      const float* k = enc.rows(true, c0, n);
+      add_rows(k, n, d, k_acc.data() + same * d);
+      if (!causal) continue;
+      for (int64_t r = 0; r < n; ++r) {
+        add_rows(k + r * d, 1, d, running.data());
+        same_total += dot_f64(q + r * d, running.data(), d);
+      }
+    }
+    if (!causal) return;
     for (int64_t tx = 0; tx < g.width; ++tx) {
       const int64_t na = g.col_begin(tx), nb = g.col_end(tx);
-      float& out = image.values[static_cast<size_t>(ty * g.width + tx)];
-      if (!causal || nb - 1 <= ma) {
-        out = static_cast<float>(out * inv_sqrt_d / static_cast<double>((mb - ma) * (nb - na)));
+      if (!(nb - 1 > ma && na <= mb - 1)) continue;  // not cut by the diagonal
+      if (tx == same) {
+        cut[static_cast<size_t>(ty)].emplace_back(tx, same_total);
         continue;
       }
-      if (na > mb - 1) {
-        out = kNaN;
-        continue;
+      // Rows m in [max(ma, na), mb) see keys [na, min(nb, m + 1)): keys encoded once more, then
+      // the rows' queries again, chunk by chunk.
+      const int64_t k_end = std::min(nb, mb);
+      std::vector<float> keys(static_cast<size_t>((k_end - na) * d));
+      for (int64_t c0 = na; c0 < k_end; c0 += kEncodeChunk) {
+        const int64_t n = std::min(kEncodeChunk, k_end - c0);
+        enc.tables(c0, n);
+        std::copy_n(enc.rows(true, c0, n), n * d, keys.data() + (c0 - na) * d);
       }
-      // Cut by the diagonal: rows m in [a, mb) with a = max(ma, na) see keys [na, min(nb, m + 1)).
-      //   sum = sum_{m in [a, min(mb, nb))} <q_m, P(m + 1)> + <Q[max(a, nb), mb), P(nb)> - <Q[a, mb), P(na)>
-      // with P(x) = k_0 + ... + k_(x-1) and diag holding the first term's prefix sums.
-      const int64_t a = std::max(ma, na), split = std::min(mb, nb);
-      double total = e.diag[static_cast<size_t>(split)] - e.diag[static_cast<size_t>(a)];
-      if (mb > nb) {
-        e.q.sum(std::max(a, nb), mb, qb.data(), scratch.data());
-        e.k.prefix(nb, pk.data());
-        for (int i = 0; i < d; ++i) total += qb[static_cast<size_t>(i)] * pk[static_cast<size_t>(i)];
+      std::fill(running.begin(), running.end(), 0.0);
+      int64_t have = na;  // running = k_na + ... + k_(have - 1)
+      double total = 0.0;
+      for (int64_t c0 = std::max(ma, na); c0 < mb; c0 += kEncodeChunk) {
+        const int64_t n = std::min(kEncodeChunk, mb - c0);
+        enc.tables(c0, n);
+        const float* q = enc.rows(false, c0, n);
+        for (int64_t r = 0; r < n; ++r) {
+          for (const int64_t want = std::min(nb, c0 + r + 1); have < want; ++have)
+            add_rows(keys.data() + (have - na) * d, 1, d, running.data());
+          total += dot_f64(q + r * d, running.data(), d);
+        }
       }
-      e.q.sum(a, mb, qa.data(), scratch.data());
-      e.k.prefix(na, pk.data());
-      for (int i = 0; i < d; ++i) total -= qa[static_cast<size_t>(i)] * pk[static_cast<size_t>(i)];
-      out = static_cast<float>(total / static_cast<double>(causal_count(ma, mb, na, nb)) * inv_sqrt_d);
+      cut[static_cast<size_t>(ty)].emplace_back(tx, total);
     }
   });
+  std::vector<float> q_sum(q_acc.begin(), q_acc.end()), k_sum(k_acc.begin(), k_acc.end());
+  texel_means(q_sum.data(), k_sum.data(), d, req, g, [&](int64_t ty, int64_t tx) {
+    for (const auto& [col, total] : cut[static_cast<size_t>(ty)])
+      if (col == tx) return total;
+    return 0.0;
+  }, image);
 }
 
 void build_softmax_distance(const RopeFrequencies& fr, const Content& content, const ViewportRequest& req,
@@ -512,18 +693,45 @@ struct ViewportCache::Impl {
 
 namespace {
 
-// The cached encoded rows for these parameters, built (O(N d), over the pool) when missing.
-LogitsEntry& logits_entry(const RopeFrequencies& freqs, const Content& content, const ViewportRequest& req,
-                          ViewportCache::Impl& store) {
+// The cached encoded rows for these parameters, built (O(N d), over the pool) when missing;
+// nullptr when cancelled through `progress` while building (nothing is kept then).
+LogitsEntry* logits_entry(const RopeFrequencies& freqs, const Content& content, const ViewportRequest& req,
+                          ViewportCache::Impl& store, const ViewportProgress& progress) {
   const EntryKey key = make_key(freqs, content, req, false);
-  if (LogitsEntry* e = ViewportCache::Impl::find(store.logits, key)) return *e;
+  if (LogitsEntry* e = ViewportCache::Impl::find(store.logits, key)) return e;
   auto entry = std::make_unique<LogitsEntry>();
   entry->key = key;
   entry->q.d = entry->k.d = freqs.head_dim;
   entry->q.n = req.num_q;
   entry->k.n = req.num_k;
-  encode_all(freqs, content, req.options.encoding, req.options.offset, &entry->q, &entry->k);
-  return *ViewportCache::Impl::insert(store.logits, std::move(entry));
+  if (!encode_all(freqs, content, req.options.encoding, req.options.offset, &entry->q, &entry->k, progress))
+    return nullptr;
+  return ViewportCache::Impl::insert(store.logits, std::move(entry));
+}
+
+void check_request(const RopeFrequencies& freqs, const Content& content, const ViewportRequest& req) {
+  if (req.num_q < 1 || req.num_k < 1 || req.num_q > kMaxSeqLen || req.num_k > kMaxSeqLen) {
+    throw RopeError("viewport: matrix size must be in [1, 2^24]");
+  }
+  if (content.head_dim() != freqs.head_dim) throw RopeError("viewport: content head_dim does not match the config");
+  if (content.num_queries() && *content.num_queries() < req.num_q) throw RopeError("viewport: more query rows than the content has");
+  if (content.num_keys() && *content.num_keys() < req.num_k) throw RopeError("viewport: more key rows than the content has");
+  if (req.max_width < 1 || req.max_height < 1 || req.max_width > 16384 || req.max_height > 16384) {
+    throw RopeError("viewport: texel budget must be in [1, 16384] per side");
+  }
+}
+
+ViewportImage empty_image(const Grid& g) {
+  ViewportImage image;
+  image.width = g.width;
+  image.height = g.height;
+  image.m0 = g.m0;
+  image.m1 = g.m1;
+  image.n0 = g.n0;
+  image.n1 = g.n1;
+  image.rows_per_texel = g.bh;
+  image.cols_per_texel = g.bw;
+  return image;
 }
 
 }  // namespace
@@ -545,25 +753,9 @@ void ViewportCache::clear() {
 
 ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& content, const ViewportRequest& req,
                                const ViewportProgress& progress, ViewportCache* cache) {
-  if (req.num_q < 1 || req.num_k < 1 || req.num_q > kMaxSeqLen || req.num_k > kMaxSeqLen) {
-    throw RopeError("viewport: matrix size must be in [1, 2^24]");
-  }
-  if (content.head_dim() != freqs.head_dim) throw RopeError("viewport: content head_dim does not match the config");
-  if (content.num_queries() && *content.num_queries() < req.num_q) throw RopeError("viewport: more query rows than the content has");
-  if (content.num_keys() && *content.num_keys() < req.num_k) throw RopeError("viewport: more key rows than the content has");
-  if (req.max_width < 1 || req.max_height < 1 || req.max_width > 16384 || req.max_height > 16384) {
-    throw RopeError("viewport: texel budget must be in [1, 16384] per side");
-  }
+  check_request(freqs, content, req);
   const Grid g = make_grid(req);
-  ViewportImage image;
-  image.width = g.width;
-  image.height = g.height;
-  image.m0 = g.m0;
-  image.m1 = g.m1;
-  image.n0 = g.n0;
-  image.n1 = g.n1;
-  image.rows_per_texel = g.bh;
-  image.cols_per_texel = g.bw;
+  ViewportImage image = empty_image(g);
   if (g.height == 0 || g.width == 0) return image;
   const bool exact = g.bh == 1 && g.bw == 1;
   // External content is not cached (its identity is not part of the key).
@@ -571,8 +763,9 @@ ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& cont
   ViewportCache::Impl& store = (cache && content.kind() != ContentKind::kExternal) ? cache->impl() : local.impl();
   if (req.value == HeatmapValue::kLogits) {
     image.method = exact ? ViewportMethod::kExactCells : ViewportMethod::kBlockMeanBilinear;
-    LogitsEntry* e = &logits_entry(freqs, content, req, store);
-    if (progress && !progress(0.5)) {
+    // The build reports the first half (a newer request cancels it within a few ms).
+    LogitsEntry* e = logits_entry(freqs, content, req, store, [&](double f) { return !progress || progress(0.5 * f); });
+    if (!e || (progress && !progress(0.5))) {
       image.complete = false;
       return image;
     }
@@ -595,9 +788,24 @@ ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& cont
     softmax_distance(*e, req, g, image);
   } else {
     image.method = exact ? ViewportMethod::kExactCells : ViewportMethod::kBlockMeanCells;
-    image.complete = softmax_cells(logits_entry(freqs, content, req, store), req, g, image, progress);
+    // The rows' build is a small part of the cells' work: it is not cancelled and reports nothing.
+    LogitsEntry* e = logits_entry(freqs, content, req, store, {});
+    image.complete = e && softmax_cells(*e, req, g, image, progress);
     if (!image.complete) return image;
   }
+  finish(image);
+  return image;
+}
+
+ViewportImage compute_viewport_streamed(const RopeFrequencies& freqs, const Content& content,
+                                        const ViewportRequest& req) {
+  if (req.value != HeatmapValue::kLogits) throw RopeError("viewport: only logits can be streamed");
+  check_request(freqs, content, req);
+  const Grid g = make_grid(req);
+  ViewportImage image = empty_image(g);
+  if (g.height == 0 || g.width == 0) return image;
+  image.method = g.bh == 1 && g.bw == 1 ? ViewportMethod::kExactCells : ViewportMethod::kBlockMeanBilinear;
+  logits_streamed(freqs, content, req, g, image);
   finish(image);
   return image;
 }

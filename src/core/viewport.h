@@ -86,6 +86,15 @@ ViewportImage compute_viewport(const RopeFrequencies& freqs, const Content& cont
                                const ViewportRequest& request, const ViewportProgress& progress = {},
                                ViewportCache* cache = nullptr);
 
+// Logits (request.value kLogits) without a cache and without keeping any rows: every texel row's
+// queries and every texel column's keys are encoded and summed as they are made, so the cost is
+// O((visible rows + visible columns) d) plus the texel GEMM and the memory O(texels d). The same
+// exact block means as compute_viewport (float64 sums, in another order). Not cancellable: for
+// small texel budgets (coarse previews: tens of ms at 131072 tokens), where building the cache
+// would cost far more than the picture.
+ViewportImage compute_viewport_streamed(const RopeFrequencies& freqs, const Content& content,
+                                        const ViewportRequest& request);
+
 // Encoded rows [row0, row1) of the queries (keys when `keys`): rope R(p) x with cos and sin times
 // the attention factor, sinusoidal x + PE(p), or x unchanged; p = offset + row.
 void encode_rows(const RopeFrequencies& freqs, const Content& content, Encoding encoding, int64_t offset,

@@ -5,8 +5,10 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "core/attention.h"
+#include "core/error.h"
 #include "core/kernels/viewport_kernels.h"
 #include "core/viewport.h"
 #include "hwy/targets.h"
@@ -27,7 +29,10 @@ struct Case {
 };
 
 // NMSE between the viewport image and block means of the brute-force matrix (NaN must match).
-double viewport_nmse(const Case& c, int64_t n, const ViewportRequest& shape, ViewportImage* out_image = nullptr) {
+// streamed: the image from compute_viewport_streamed (logits only), which must also match
+// compute_viewport's texel by texel up to float rounding (its sums run in another order).
+double viewport_nmse(const Case& c, int64_t n, const ViewportRequest& shape, ViewportImage* out_image = nullptr,
+                     bool streamed = false) {
   RopeConfig config;
   config.head_dim = 32;
   config.base = 500.0;  // fast pairs alias badly if anything subsamples
@@ -44,12 +49,25 @@ double viewport_nmse(const Case& c, int64_t n, const ViewportRequest& shape, Vie
   req.value = c.value;
   ViewportCache cache;
   compute_viewport(freqs, content, req, {}, &cache);  // warm the cache, then draw from it
-  const ViewportImage image = compute_viewport(freqs, content, req, {}, &cache);
+  const ViewportImage cached = compute_viewport(freqs, content, req, {}, &cache);
   const ViewportImage uncached = compute_viewport(freqs, content, req);
-  EXPECT_EQ(image.values.size(), uncached.values.size());
-  for (size_t i = 0; i < image.values.size(); ++i) {
+  EXPECT_EQ(cached.values.size(), uncached.values.size());
+  for (size_t i = 0; i < cached.values.size(); ++i) {
     if (!std::isnan(uncached.values[i])) {
-      EXPECT_EQ(image.values[i], uncached.values[i]) << i;
+      EXPECT_EQ(cached.values[i], uncached.values[i]) << i;
+    }
+  }
+  const ViewportImage image = streamed ? compute_viewport_streamed(freqs, content, req) : cached;
+  if (streamed) {
+    EXPECT_EQ(image.method, cached.method);
+    EXPECT_EQ(image.rows_per_texel, cached.rows_per_texel);
+    EXPECT_EQ(image.cols_per_texel, cached.cols_per_texel);
+    EXPECT_TRUE(image.complete);
+    EXPECT_EQ(image.values.size(), cached.values.size());
+    const float scale = std::max(std::abs(cached.min_value), std::abs(cached.max_value));
+    for (size_t i = 0; i < std::min(image.values.size(), cached.values.size()); ++i) {
+      if (std::isnan(cached.values[i])) EXPECT_TRUE(std::isnan(image.values[i])) << i;
+      else EXPECT_NEAR(image.values[i], cached.values[i], 1e-5f * scale) << i;
     }
   }
   const std::vector<float> full = score_matrix(freqs, content, req.options, n, n, c.value == HeatmapValue::kSoftmax);
@@ -124,6 +142,44 @@ TEST_P(ViewportTargetTest, ZoomedInTexelsAreExactCells) {
     EXPECT_EQ(image.width, 45);
     EXPECT_EQ(image.height, 40);
   }
+}
+
+// Streamed logits (coarse previews) over windows whose texel rows and columns cover the same
+// cells (the diagonal blocks of a square window), other cells (uneven blocks, a window off the
+// diagonal), cut by the causal diagonal or not, on every target.
+TEST_P(ViewportTargetTest, StreamedLogitsAreTheSameExactBlockMeans) {
+  struct Shape {
+    int64_t n, m0, m1, n0, n1;
+    int max_width, max_height;
+  };
+  const Shape shapes[] = {
+      {300, 0, 300, 0, 300, 30, 30},      // square blocks of 10 cells, rows and columns alike
+      {300, 0, 300, 0, 300, 23, 37},      // uneven blocks, last one partial
+      {300, 100, 260, 60, 220, 16, 16},   // off the diagonal's corner, cut texels of other cells
+      {200, 150, 190, 130, 175, 64, 64},  // exact cells across the diagonal
+  };
+  for (const Case& c : kCases) {
+    if (c.value != HeatmapValue::kLogits) continue;
+    for (const Shape& s : shapes) {
+      SCOPED_TRACE(std::string(c.name) + " window [" + std::to_string(s.m0) + ", " + std::to_string(s.m1) + ") x [" +
+                   std::to_string(s.n0) + ", " + std::to_string(s.n1) + ")");
+      ViewportRequest shape;
+      shape.m0 = s.m0, shape.m1 = s.m1, shape.n0 = s.n0, shape.n1 = s.n1;
+      shape.max_width = s.max_width, shape.max_height = s.max_height;
+      EXPECT_LE(viewport_nmse(c, s.n, shape, nullptr, true), 1e-7);
+    }
+  }
+}
+
+TEST(Viewport, OnlyLogitsAreStreamed) {
+  RopeConfig config;
+  const RopeFrequencies freqs = compute_frequencies(config);
+  const Content content = Content::generated(ContentKind::kConstant, 128, 1);
+  ViewportRequest req;
+  req.num_q = req.num_k = 64;
+  req.m1 = req.n1 = 64;
+  req.value = HeatmapValue::kSoftmax;
+  EXPECT_THROW(compute_viewport_streamed(freqs, content, req), RopeError);
 }
 
 TEST(Viewport, RotaryLogitsOfConstantContentAreConstantAlongDiagonals) {

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <memory>
+#include <thread>
+#include <string>
 #include <vector>
 
 #include "core/attention.h"
@@ -12,6 +16,7 @@
 #include "core/rope_config.h"
 #include "core/viewport.h"
 #include "gui/compute.h"
+#include "gui/session.h"
 
 namespace rope::app {
 namespace {
@@ -303,6 +308,141 @@ TEST(HeatmapCompute, TheRotaryMapCanArriveFirst) {
   EXPECT_TRUE(r->same_map(p, 1));
   EXPECT_FALSE(r->same_map(p, 0));  // not in the partial result
   EXPECT_FALSE(r->same_map(p, 2));
+}
+
+// A coarse preview: at most kCoarseTexels texels on a side over the same window, every texel the
+// exact mean of its cells (the brute-force oracle), labelled as a preview.
+TEST(HeatmapCompute, CoarsePreviewTexelsAreExactBlockMeansAndSaySo) {
+  for (const Case& c : {Case{core::ContentKind::kRandom, true, false, 1536, 0, 1536, 0, 1536, 700, 700},
+                        Case{core::ContentKind::kConstant, false, false, 1536, 100, 1300, 200, 1400, 900, 500},
+                        Case{core::ContentKind::kConstant, true, true, 1536, 0, 1536, 0, 1536, 700, 700}}) {
+    const HeatKey key = key_for(c);
+    const auto result = compute_coarse_heatmaps(key);
+    ASSERT_TRUE(result.has_value()) << c;
+    const HeatmapResult& r = *result;
+    EXPECT_TRUE(r.coarse) << c;
+    EXPECT_EQ(r.key, key);
+    EXPECT_LE(r.rotary.rows, kCoarseTexels) << c;
+    EXPECT_LE(r.rotary.cols, kCoarseTexels) << c;
+    EXPECT_GT(r.rows_per_texel, 1) << c;
+    const std::string label = "coarse preview (" + std::to_string(r.rotary.cols) + " x " +
+                              std::to_string(r.rotary.rows) + " texels)";
+    EXPECT_NE(r.summary.find(label), std::string::npos) << r.summary;
+    // The same cells as the full picture.
+    const auto full = compute_heatmaps(key, {});
+    ASSERT_TRUE(full.has_value());
+    EXPECT_EQ(r.m0, full->m0);
+    EXPECT_EQ(r.n0, full->n0);
+    EXPECT_GT(full->rotary.rows, kCoarseTexels);
+    const core::RopeFrequencies freqs = core::compute_frequencies(key.config);
+    const core::Content content = core::Content::generated(c.content, 32, 7);
+    for (core::Encoding enc : {core::Encoding::kSinusoidal, core::Encoding::kRope}) {
+      const HeatMatrix& got = enc == core::Encoding::kRope ? r.rotary : r.absolute;
+      if (c.softmax && enc == core::Encoding::kSinusoidal) {
+        // The absolute softmax needs every cell: left to the full picture.
+        EXPECT_FALSE(got.available);
+        EXPECT_TRUE(r.partial);
+        continue;
+      }
+      const std::vector<float> cells =
+          core::score_matrix(freqs, content, core::ScoreOptions{enc, 0, c.causal}, c.seq_len, c.seq_len, c.softmax);
+      check_matrix(got, reference_means(cells, c.seq_len, r, got, c.causal), 2e-4,
+                   enc == core::Encoding::kRope ? "coarse rotary" : "coarse absolute", c);
+    }
+  }
+}
+
+TEST(HeatmapCompute, NoCoarsePreviewWhereItWouldBeNoSmallerOrNeedEveryCell) {
+  // 100 x 100 texels already: the preview is the full picture.
+  Case small{core::ContentKind::kConstant, true, false, 1536, 0, 1536, 0, 1536, 100, 100};
+  const auto preview = compute_coarse_heatmaps(key_for(small));
+  const auto full = compute_heatmaps(key_for(small), {});
+  ASSERT_TRUE(preview.has_value());
+  ASSERT_TRUE(full.has_value());
+  EXPECT_FALSE(preview->coarse);
+  EXPECT_EQ(preview->summary, full->summary);
+  EXPECT_EQ(preview->rotary.rows, full->rotary.rows);
+  for (int k = 0; k < 3; ++k) {
+    const HeatMatrix &a = preview->map(k), &b = full->map(k);
+    ASSERT_EQ(a.values.size(), b.values.size());
+    for (size_t i = 0; i < a.values.size(); ++i)
+      if (!std::isnan(b.values[i])) {
+        EXPECT_NEAR(a.values[i], b.values[i], 1e-5f * std::max(1.0f, std::abs(b.max)));
+      }
+  }
+  Case random_softmax{core::ContentKind::kRandom, true, true, 1536, 0, 1536, 0, 1536, 700, 700};
+  EXPECT_FALSE(compute_coarse_heatmaps(key_for(random_softmax)).has_value());
+  // The GUI asks for previews at long context only.
+  Case long_context{core::ContentKind::kConstant, true, false, kCoarseMinTokens, 0, 1e9, 0, 1e9, 100, 100};
+  EXPECT_TRUE(wants_coarse(key_for(long_context)));
+  long_context.seq_len = kCoarseMinTokens - 1;
+  EXPECT_FALSE(wants_coarse(key_for(long_context)));
+}
+
+// The whole kCoarseMinTokens-position matrix on maps of px x px pixels.
+HeatKey stream_key(int px) {
+  HeatKey key;
+  key.config.head_dim = 32;
+  key.config.seq_len = kCoarseMinTokens;
+  const int64_t n = key.config.seq_len;
+  key.window = visible_window(0, static_cast<double>(n), 0, static_cast<double>(n), n, px, px);
+  return key;
+}
+
+// The GUI's heatmap worker under a stream of changing parameters (a slider drag): coarse pictures
+// of ever newer parameters keep arriving (none is cancelled by the next change), each the exact
+// preview of its own key, and once the stream stops the refined picture of the last key.
+TEST(HeatmapWorker, AStreamOfChangesShowsCoarsePicturesThenTheRefinedOne) {
+  Workers workers;
+  HeatKey key = stream_key(600);
+  ASSERT_TRUE(wants_coarse(key));
+  std::vector<std::shared_ptr<const HeatmapResult>> coarse;  // distinct previews seen
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  for (int i = 1; coarse.size() < 3 && std::chrono::steady_clock::now() < deadline; ++i) {
+    key.config.base = 10000.0 * (1.0 + 0.002 * i);
+    workers.heatmaps.submit(key);
+    std::this_thread::sleep_for(std::chrono::microseconds(500));  // faster than a preview
+    const auto r = workers.heatmaps.latest();
+    if (r && r->coarse && (coarse.empty() || coarse.back()->key != r->key)) coarse.push_back(r);
+    EXPECT_TRUE(workers.heatmaps.pending());
+  }
+  ASSERT_GE(coarse.size(), 3u) << "pictures stopped arriving while the parameters kept changing";
+  for (size_t i = 1; i < coarse.size(); ++i) EXPECT_GT(coarse[i]->key.config.base, coarse[i - 1]->key.config.base);
+  const auto again = compute_coarse_heatmaps(coarse.back()->key);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->same_map(*coarse.back(), 0));
+  EXPECT_TRUE(again->same_map(*coarse.back(), 1));
+  ASSERT_TRUE(workers.heatmaps.wait_idle(std::chrono::seconds(120)));
+  const auto refined = workers.heatmaps.latest();
+  ASSERT_TRUE(refined);
+  EXPECT_EQ(refined->key, key);
+  EXPECT_FALSE(refined->coarse);
+  EXPECT_FALSE(refined->partial);
+  EXPECT_GT(refined->rotary.rows, kCoarseTexels);
+  EXPECT_TRUE(refined->absolute.available);
+}
+
+// Maps of no more texels than a preview: each change's picture is computed at once without the
+// cache build, so a stream of changes keeps showing full pictures.
+TEST(HeatmapWorker, AStreamOfChangesOnSmallMapsShowsFullPictures) {
+  Workers workers;
+  HeatKey key = stream_key(100);
+  std::vector<double> bases;  // of the distinct pictures seen
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  for (int i = 1; bases.size() < 3 && std::chrono::steady_clock::now() < deadline; ++i) {
+    key.config.base = 10000.0 * (1.0 + 0.002 * i);
+    workers.heatmaps.submit(key);
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    const auto r = workers.heatmaps.latest();
+    if (r && r->key.config.base != 10000.0 && (bases.empty() || bases.back() != r->key.config.base)) {
+      EXPECT_FALSE(r->coarse);
+      EXPECT_TRUE(r->absolute.available);
+      bases.push_back(r->key.config.base);
+    }
+  }
+  ASSERT_GE(bases.size(), 3u) << "pictures stopped arriving while the parameters kept changing";
+  ASSERT_TRUE(workers.heatmaps.wait_idle(std::chrono::seconds(120)));
+  EXPECT_EQ(workers.heatmaps.latest()->key, key);
 }
 
 // same_map: the same values over the same texel grid, nothing less.

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <imgui.h>
@@ -70,6 +71,8 @@ class GuiSmoke : public ::testing::Test {
     sync_derived(state_, derived_, workers_);
     draw_frame(state_, derived_, options);
     ImGui::Render();
+    // The frame is "on screen" once rendered (no GL here): what the latency read-outs wait for.
+    if (heatmaps_answer_open(derived_)) note_heatmaps_on_screen(derived_, std::chrono::steady_clock::now());
     const ImGuiContext& g = *ImGui::GetCurrentContext();
     ASSERT_EQ(g.CurrentWindowStack.Size, 0) << "unbalanced Begin/End";
     ASSERT_FALSE(g.WithinFrameScope);
@@ -97,6 +100,26 @@ class GuiSmoke : public ::testing::Test {
     ImGui::Render();
     io.SetClipboardTextFn = nullptr;
     io.ClipboardUserData = nullptr;
+    return text;
+  }
+  // A frame of the heatmaps panel and the status bar alone, in a window of their own (ImGui's log
+  // ends with the first top-level window), returning the text they draw through ImGui's text items.
+  std::string panel_text() {
+    ImGuiIO& io = ImGui::GetIO();
+    io.DeltaTime = kDt;
+    ImGui::NewFrame();
+    sync_derived(state_, derived_, workers_);
+    ImGui::SetNextWindowPos(ImVec2(0.0f, 0.0f));
+    ImGui::SetNextWindowSize(ImVec2(1400.0f, 700.0f));
+    ImGui::Begin("##panel_text", nullptr, ImGuiWindowFlags_NoDecoration);
+    ImGui::LogToBuffer();
+    draw_heatmaps_panel(state_, derived_);
+    draw_status_bar(state_, derived_);
+    std::string text = ImGui::GetCurrentContext()->LogBuffer.c_str();
+    ImGui::LogFinish();
+    ImGui::End();
+    ImGui::Render();
+    if (heatmaps_answer_open(derived_)) note_heatmaps_on_screen(derived_, std::chrono::steady_clock::now());
     return text;
   }
   // Draws frames until done() holds (checked after each) or 30 s pass; returns whether it held.
@@ -469,6 +492,82 @@ TEST_F(GuiSmoke, NewestChangeSupersedesStaleWork) {
   EXPECT_EQ(derived_.heat_gl.maps[0].rows(), derived_.heatmaps->absolute.rows);
   EXPECT_EQ(derived_.heat_gl.maps[0].logical_rows(), 300);
   EXPECT_GT(derived_.last_heatmap_latency_ms, 0.0);
+}
+
+// A slider drag at long context: the base changes every frame. The heatmaps keep showing newer
+// coarse pictures, labelled as such, with the computing mark and the picture's age, and the
+// window asked for does not move (the labels change no layout); once the input rests, the refined
+// picture of the last base, and no mark.
+TEST_F(GuiSmoke, ADragShowsLabelledCoarsePicturesWithTheComputingMarkAndTheirAge) {
+  state_.params.config.seq_len = kCoarseMinTokens;
+  // Until the panel's picture is refined and current (waiting for the workers between frames).
+  const auto settle_panel = [&] {
+    for (int i = 0; i < 8; ++i) {
+      panel_text();
+      ASSERT_TRUE(wait_for_results(state_, derived_, workers_));
+      if (derived_.heatmaps && derived_.heatmaps->key == current_heat_key(derived_)) break;
+    }
+    panel_text();
+  };
+  settle_panel();
+  ASSERT_TRUE(derived_.heatmaps);
+  ASSERT_FALSE(derived_.heatmaps->coarse);
+  const HeatWindow window = derived_.heat_window;
+  const double base0 = state_.params.config.base;
+  std::vector<double> coarse_bases;
+  bool busy = false, age = false, label = false;
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    state_.params.config.base *= 1.002;
+    const std::string text = panel_text();
+    const auto& r = derived_.heatmaps;
+    if (r && r->coarse && (coarse_bases.empty() || coarse_bases.back() != r->key.config.base))
+      coarse_bases.push_back(r->key.config.base);
+    busy = busy || derived_.heatmaps_busy;  // the title strip's computing mark (frame.cpp)
+    age = age || text.find("picture from ") != std::string::npos;
+    label = label || text.find("coarse preview (128 x 128 texels)") != std::string::npos;
+    EXPECT_EQ(derived_.heat_window, window);
+    if (coarse_bases.size() >= 3 && busy && age && label) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(8));
+  }
+  EXPECT_GE(coarse_bases.size(), 3u) << "the heatmaps stopped moving during the drag";
+  EXPECT_TRUE(busy) << "no computing mark while the picture was older than the parameters";
+  EXPECT_TRUE(age) << "no picture age on the panel";
+  EXPECT_TRUE(label) << "the coarse picture is not labelled";
+  ASSERT_FALSE(coarse_bases.empty());
+  EXPECT_GT(coarse_bases.front(), base0);
+  settle_panel();
+  ASSERT_TRUE(derived_.heatmaps);
+  EXPECT_FALSE(derived_.heatmaps->coarse);
+  EXPECT_EQ(derived_.heatmaps->key.config.base, state_.params.config.base);
+  EXPECT_FALSE(derived_.heatmaps_busy);
+  const std::string text = panel_text();
+  EXPECT_EQ(text.find("picture from "), std::string::npos) << text;
+  EXPECT_EQ(text.find("coarse preview ("), std::string::npos) << text;
+  // The status bar's read-out: the last change, to its refined picture on screen.
+  EXPECT_NE(text.find("heatmaps: on screen "), std::string::npos) << text;
+  EXPECT_GE(derived_.last_heatmap_latency_ms, derived_.last_heatmap_coarse_latency_ms);
+}
+
+// The latency read-out ends when the picture is drawn, not when it is ready: a change made while
+// another view is maximised (the heatmaps are not drawn) stays open until they are shown again.
+TEST_F(GuiSmoke, TheLatencyReadOutWaitsForThePictureOnScreen) {
+  ASSERT_TRUE(settled_heatmaps(2048));
+  const double before = derived_.last_heatmap_latency_ms;
+  state_.ui.maximised = static_cast<int>(ViewId::kFrequencies);
+  frame();
+  state_.params.config.base *= 1.5;
+  frame();
+  ASSERT_TRUE(wait_for_results(state_, derived_, workers_));
+  frames(2);
+  EXPECT_TRUE(derived_.heat_latency_open) << "closed although the picture was never drawn";
+  EXPECT_EQ(derived_.last_heatmap_latency_ms, before);
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  state_.ui.maximised = -1;
+  frames(2);
+  settle();
+  EXPECT_FALSE(derived_.heat_latency_open);
+  EXPECT_GE(derived_.last_heatmap_latency_ms, 60.0);
 }
 
 TEST_F(GuiSmoke, RotationAnimatesWithDeltaTime) {

@@ -53,6 +53,31 @@ TEST(LatestWorker, NotifiesOnEveryVisibleResultUntilTheNotifierIsRemoved) {
   EXPECT_EQ(notified.load(), 2) << "no call after set_notify({})";
 }
 
+// A request's preview (published) is shown although a newer request came meanwhile: under a
+// stream of requests, each preview is still newer than the picture on screen.
+TEST(LatestWorker, APreviewOfASupersededRequestIsStillShown) {
+  std::atomic<int> started{0};
+  std::atomic<int> open_gate{0};  // requests up to this one may go on
+  IntWorker worker([&](const int& request, const IntWorker::Progress& progress, const IntWorker::Publish& publish) {
+    started = request;
+    while (open_gate.load() < request) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    publish(-request);
+    return progress(-1.0) ? std::optional<int>(request) : std::nullopt;
+  });
+  worker.submit(1);
+  ASSERT_TRUE(wait_for(started, 1));
+  worker.submit(2);  // supersedes request 1 before its preview
+  open_gate = 1;
+  ASSERT_TRUE(wait_for(started, 2));  // request 1 was given up after its preview
+  ASSERT_NE(worker.latest(), nullptr);
+  EXPECT_EQ(*worker.latest(), -1);
+  EXPECT_TRUE(worker.pending());
+  open_gate = 2;
+  ASSERT_TRUE(worker.wait_idle(std::chrono::seconds(10)));
+  EXPECT_EQ(*worker.latest(), 2);
+  EXPECT_FALSE(worker.pending());
+}
+
 // A worker given a niceness computes at it (the GUI's compute runs below its UI thread); one
 // without keeps its creator's.
 TEST(LatestWorker, ComputesAtItsNiceness) {
