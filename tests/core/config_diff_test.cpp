@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "golden_file.h"
+
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -16,15 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-const json& golden() {
-  static const json g = [] {
-    std::ifstream in(std::string(ROPE_GOLDEN_DIR) + "/diff.json");
-    std::stringstream s;
-    s << in.rdbuf();
-    return json::parse(s.str());
-  }();
-  return g;
-}
+const json& golden() { return test::golden_file("diff.json"); }
 
 RopeConfig config_of(const json& j) {
   RopeConfig c;

@@ -3,6 +3,8 @@
 // Fixtures live in tests/data/configs/{models,synthetic,malformed}.
 #include <gtest/gtest.h>
 
+#include "golden_file.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -572,9 +574,8 @@ TEST(ConfigJsonWarnings, ErrorNamesEveryMissingField) {
 // ------------------------------------------------------------------------------------------
 
 TEST(ConfigJsonGolden, LayerTypesMatchTheReference) {
-  std::ifstream in(std::string(ROPE_GOLDEN_DIR) + "/layer_types.json");
-  ASSERT_TRUE(in) << "layer_types.json missing";
-  const nlohmann::json golden = nlohmann::json::parse(in);
+  const nlohmann::json& golden = test::golden_file("layer_types.json");
+  ASSERT_TRUE(golden.is_object()) << "layer_types.json missing or not JSON";
   ASSERT_GE(golden.at("cases").size(), 10u);
   for (const nlohmann::json& c : golden.at("cases")) {
     const std::string file = c.at("config_file").get<std::string>();

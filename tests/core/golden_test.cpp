@@ -17,6 +17,8 @@
 //     logit tolerance.
 #include <gtest/gtest.h>
 
+#include "golden_file.h"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -48,16 +50,7 @@ constexpr double kBaseBoundRelTol = 1e-6;
 constexpr double kLogitRelTol = 2e-5;
 constexpr double kSoftmaxRelTol = 4e-5;
 
-const json& golden(const std::string& file) {
-  static std::map<std::string, json> cache;
-  auto it = cache.find(file);
-  if (it == cache.end()) {
-    std::ifstream in(std::string(ROPE_GOLDEN_DIR) + "/" + file);
-    json parsed = in ? json::parse(in, nullptr, /*allow_exceptions=*/false) : json();
-    it = cache.emplace(file, std::move(parsed)).first;
-  }
-  return it->second;
-}
+const json& golden(const std::string& file) { return test::golden_file(file); }
 
 std::vector<std::string> case_names(const std::string& file, const std::string& section = "cases") {
   std::vector<std::string> names;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "golden_file.h"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -15,15 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-const json& golden() {
-  static const json g = [] {
-    std::ifstream in(std::string(ROPE_GOLDEN_DIR) + "/kvcache.json");
-    std::stringstream s;
-    s << in.rdbuf();
-    return json::parse(s.str());
-  }();
-  return g;
-}
+const json& golden() { return test::golden_file("kvcache.json"); }
 
 const json& golden_case(const std::string& name) {
   for (const json& c : golden().at("cases"))

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "golden_file.h"
+
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -16,15 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-const json& golden() {
-  static const json g = [] {
-    std::ifstream in(std::string(ROPE_GOLDEN_DIR) + "/precision.json");
-    std::stringstream s;
-    s << in.rdbuf();
-    return json::parse(s.str());
-  }();
-  return g;
-}
+const json& golden() { return test::golden_file("precision.json"); }
 
 // Phase errors agree with the simulation to 1e-12 rad: both round the same values the same way;
 // what remains is the reference angle's reduction (long double there, double-double here) and

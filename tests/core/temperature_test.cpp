@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "golden_file.h"
+
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,10 +17,7 @@ namespace rope::core {
 namespace {
 
 TEST(Temperature, EntropyAndMaxProbabilityEqualTheReference) {
-  std::ifstream in(std::string(ROPE_GOLDEN_DIR) + "/temperature.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  const nlohmann::json g = nlohmann::json::parse(text.str());
+  const nlohmann::json& g = test::golden_file("temperature.json");
   RopeConfig c;
   c.head_dim = g.at("head_dim");
   c.rotary_fraction = g.at("rotary_fraction");
