@@ -27,6 +27,7 @@
 #include "gui/frame.h"
 #include "gui/gui_entry.h"
 #include "gui/session.h"
+#include "gui/views.h"
 #include "gui/settings.h"
 #include "gui/worker.h"
 #include "panels/pins.h"
@@ -699,12 +700,11 @@ int run_gui(const GuiLaunch& launch) {
 }
 
 int run_render(const RenderRequest& request) {
-  std::optional<ViewId> view;
+  std::optional<int> view;
   if (request.view != "all") {
-    view = parse_view_key(request.view);
+    if (const int i = view_index(request.view); i >= 0) view = i;
     if (!view) {
-      std::fprintf(stderr, "ropescope: unknown view '%s' (frequencies|rotation|decay|heatmaps|pair-table|all)\n",
-                   request.view.c_str());
+      std::fprintf(stderr, "ropescope: unknown view '%s' (%s)\n", request.view.c_str(), view_keys_text().c_str());
       return 2;
     }
   }

@@ -66,11 +66,11 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
       derived.freqs = std::move(freqs);
       derived.valid_params = params;
       derived.has_valid = true;
-      const double context = derived.freqs.original_max > 0 ? static_cast<double>(derived.freqs.original_max)
-                                                            : static_cast<double>(params.config.seq_len);
-      derived.context_for_analysis = context;
-      derived.critical_dimension =
-          core::critical_dimension(derived.freqs.rotary_dim, derived.freqs.base, context);
+      // The same analysis as `ropescope analyze` (one core function).
+      const core::ContextAnalysis analysis =
+          core::analyse_context(derived.freqs, static_cast<double>(core::default_analysis_context(derived.freqs)));
+      derived.context_for_analysis = analysis.context;
+      derived.critical_dimension = analysis.critical_dimension;
       const core::Content content = core::Content::generated(params.content, derived.freqs.head_dim, params.seed);
       derived.query0.assign(static_cast<size_t>(derived.freqs.head_dim), 0.0f);
       content.queries(0, 1, derived.query0.data());
