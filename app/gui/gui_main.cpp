@@ -24,6 +24,7 @@
 #include "core/thread_pool.h"
 #include "gui/app_state.h"
 #include "gui/compute.h"
+#include "gui/debug_options.h"
 #include "gui/frame.h"
 #include "gui/gui_entry.h"
 #include "gui/session.h"
@@ -74,12 +75,6 @@ class Autosave {
   std::string last_, last_error_;
   std::chrono::steady_clock::time_point last_check_ = std::chrono::steady_clock::now();
 };
-
-// An environment variable set to something other than "" or "0".
-bool env_flag(const char* name) {
-  const char* v = std::getenv(name);
-  return v && *v && std::string_view(v) != "0";
-}
 
 constexpr const char* kNoDisplay = "ropescope: cannot open a window: no X display (set DISPLAY or use xvfb-run -a)";
 constexpr float kFixedDeltaTime = 1.0f / 60.0f;
@@ -325,6 +320,7 @@ struct DragBench {
   int updates = 0, coarse = 0;
   double longest_gap_ms = 0.0;
   std::vector<double> frame_ms, before_gl_ms, before_gl_cpu_ms, coarse_compute_ms;
+  std::string shot_path;  // ROPESCOPE_DRAG_SHOT ("": none)
   bool shot_taken = false;
 };
 
@@ -362,8 +358,7 @@ void drag_bench_step(DragBench& b, AppState& state, const Derived& derived) {
 // ROPESCOPE_DRAG_SHOT=file.png with ROPESCOPE_DRAG_BASE: the window as drawn by the drag's first
 // frame that shows a coarse preview (read back before the swap).
 void drag_bench_shot(DragBench& b, const Derived& derived, GLFWwindow* window) {
-  const char* path = std::getenv("ROPESCOPE_DRAG_SHOT");
-  if (!path || b.shot_taken || b.phase != DragBench::Phase::kDrag || !derived.heat_gl.uploaded ||
+  if (b.shot_path.empty() || b.shot_taken || b.phase != DragBench::Phase::kDrag || !derived.heat_gl.uploaded ||
       !derived.heat_gl.uploaded->coarse)
     return;
   b.shot_taken = true;
@@ -373,7 +368,7 @@ void drag_bench_shot(DragBench& b, const Derived& derived, GLFWwindow* window) {
   glReadBuffer(GL_BACK);
   glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
   std::string error;
-  if (!viz::gl::write_png(path, w, h, rgba.data(), true, &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
+  if (!viz::gl::write_png(b.shot_path, w, h, rgba.data(), true, &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
 }
 
 // After the frame's swap (and glFinish): counts what reached the screen. Returns true when done.
@@ -420,16 +415,6 @@ bool drag_bench_shown(DragBench& b, const Derived& derived, double frame_ms, dou
   return true;
 }
 
-// ROPESCOPE_HEAT_VIEW="m0,m1,n0,n1": start the heatmaps zoomed to rows [m0, m1) and columns
-// [n0, n1) of the maps (the first heatmap_tokens positions; screenshots of a zoomed view).
-std::optional<viz::HeatmapView> heat_view_from_env() {
-  const char* text = std::getenv("ROPESCOPE_HEAT_VIEW");
-  double m0 = 0, m1 = 0, n0 = 0, n1 = 0;
-  if (!text || std::sscanf(text, "%lf,%lf,%lf,%lf", &m0, &m1, &n0, &n1) != 4 || !(m1 > m0) || !(n1 > n0))
-    return std::nullopt;
-  return viz::HeatmapView{n0, n1, m0, m1};
-}
-
 // ROPESCOPE_HEAT_TOUR=1: once the heatmaps exist, a scripted interaction, one step per frame:
 // 60 zoom steps (x1.1) about a point on the diagonal, 60 pan steps along it, 60 zoom-out steps
 // (with ROPESCOPE_LOG_FRAMES, the UI frame times while every step asks for new cells).
@@ -463,6 +448,7 @@ void apply_theme_if_changed(const AppState& state, viz::Theme& applied) {
 }  // namespace
 
 int run_gui(const GuiLaunch& launch) {
+  const DebugOptions debug = debug_options_from_env();  // the only read of the environment's hooks
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   core::ThreadPool::shared().set_worker_niceness(kComputeNiceness);  // as the workers below
@@ -516,19 +502,20 @@ int run_gui(const GuiLaunch& launch) {
   std::optional<std::chrono::steady_clock::time_point> last_frame_start;
   Derived derived;
   LatencyBench bench;
-  const bool log_frames = std::getenv("ROPESCOPE_LOG_FRAMES") != nullptr;
+  const bool log_frames = debug.log_frames;
   std::vector<double> frame_ms, before_gl_ms;
   viz::FrameCache::Stats cache_totals;
   int full_redraws = 0;
-  std::optional<viz::HeatmapView> heat_view = heat_view_from_env();
-  apply_pins_from_env(state.exact);
+  std::optional<viz::HeatmapView> heat_view = debug.heat_view;
+  if (debug.pins) apply_pins(state.exact, *debug.pins);
   if (!heat_view) heat_view = saved_heat_view(state);
-  int heat_tour = std::getenv("ROPESCOPE_HEAT_TOUR") ? 0 : -1;  // next step, -1 when off
-  if (const char* n = std::getenv("ROPESCOPE_BENCH_LATENCY"); n && !screenshot) bench.remaining = std::max(0, std::atoi(n));
+  int heat_tour = debug.heat_tour ? 0 : -1;  // next step, -1 when off
+  if (!screenshot) bench.remaining = debug.bench_latency;
   DragBench drag;
-  if (const char* s = std::getenv("ROPESCOPE_DRAG_BASE"); s && !screenshot && std::atof(s) > 0.0) {
-    drag.seconds = std::atof(s);
+  if (!screenshot && debug.drag_base_seconds > 0.0) {
+    drag.seconds = debug.drag_base_seconds;
     drag.phase = DragBench::Phase::kWait;
+    drag.shot_path = debug.drag_shot;
   }
   const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
   int exit_code = 0;
@@ -536,8 +523,8 @@ int run_gui(const GuiLaunch& launch) {
   // The frame cache where rasterising costs CPU (a software renderer); ROPESCOPE_NO_FRAME_CACHE=1
   // turns it off (to measure what it saves), ROPESCOPE_FRAME_CACHE=1 on for any driver.
   std::optional<viz::FrameCache> frame_cache;
-  if (!env_flag("ROPESCOPE_NO_FRAME_CACHE") &&
-      (env_flag("ROPESCOPE_FRAME_CACHE") ||
+  if (debug.frame_cache == DebugOptions::FrameCache::kOn ||
+      (debug.frame_cache == DebugOptions::FrameCache::kAuto &&
        viz::software_renderer(reinterpret_cast<const char*>(glGetString(GL_RENDERER)))))
     frame_cache.emplace();
   viz::Heatmap::warm_up();
@@ -642,7 +629,7 @@ int run_gui(const GuiLaunch& launch) {
     // finished the frame that shows it).
     if (heatmaps_answer_open(derived)) {
       glFinish();
-      note_heatmaps_on_screen(derived, std::chrono::steady_clock::now());
+      note_heatmaps_on_screen(derived, std::chrono::steady_clock::now(), debug.log_latency);
     }
     if (drag.phase != DragBench::Phase::kOff) {
       glFinish();  // the frame is on screen (the rasteriser finished it)

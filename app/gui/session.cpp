@@ -139,7 +139,7 @@ bool heatmaps_answer_open(const Derived& derived) {
          (derived.heat_coarse_latency_open && shows_newest(derived, false));
 }
 
-void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_point now) {
+void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_point now, bool log_latency) {
   const double ms = std::chrono::duration<double, std::milli>(now - derived.heat_change_time).count();
   if (derived.heat_coarse_latency_open && shows_newest(derived, false)) {
     derived.heat_coarse_latency_open = false;
@@ -150,7 +150,7 @@ void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_p
   derived.last_heatmap_latency_ms = ms;
   derived.last_heatmap_coarse_latency_ms = derived.heat_coarse_latency_ms;
   derived.last_heatmap_compute_ms = derived.heat_gl.uploaded->compute_ms;
-  if (std::getenv("ROPESCOPE_LOG_LATENCY")) {
+  if (log_latency) {
     const HeatmapResult& r = *derived.heat_gl.uploaded;
     std::fprintf(stderr,
                  "ropescope: heatmaps on screen %.1f ms after the change (coarse preview %.1f ms; seq_len %lld, cells "
