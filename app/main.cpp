@@ -10,6 +10,7 @@
 #include "core/error.h"
 #ifdef ROPE_HAVE_GUI
 #include "gui/gui_entry.h"
+#include "gui/views.h"
 #endif
 
 namespace {
@@ -158,9 +159,14 @@ int main(int argc, char** argv) {
   diff->add_option("--rtol", diff_opts.rtol, "Largest relative inv_freq difference that counts as equal (default 1e-6)");
 
   std::string render_view = "all", render_png, render_size = "1600x1000";
+#ifdef ROPE_HAVE_GUI
+  const std::string render_views = rope::app::view_keys_text();  // one row per view (gui/views.cpp)
+#else
+  const std::string render_views = "the view (GUI builds only)";
+#endif
   auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");
   add_rope_options(*render, rope);
-  render->add_option("--view", render_view, "frequencies|rotation|decay|heatmaps|pair-table|all");
+  render->add_option("--view", render_view, render_views);
   render->add_option("--png", render_png, "Output PNG")->required();
   render->add_option("--size", render_size, "Image size WxH (default 1600x1000)");
 
@@ -198,10 +204,8 @@ int main(int argc, char** argv) {
       if (!parse_size(render_size, request.width, request.height)) {
         throw rope::core::RopeError("--size: expected WxH with 64..16384 pixels per side (got '" + render_size + "')");
       }
-      if (render_view != "frequencies" && render_view != "rotation" && render_view != "decay" &&
-          render_view != "heatmaps" && render_view != "pair-table" && render_view != "all") {
-        throw rope::core::RopeError("--view: expected frequencies, rotation, decay, heatmaps, pair-table or all (got '" +
-                                    render_view + "')");
+      if (render_view != "all" && rope::app::view_index(render_view) < 0) {
+        throw rope::core::RopeError("--view: expected " + rope::app::view_keys_text() + " (got '" + render_view + "')");
       }
       return run_render(request);
     }

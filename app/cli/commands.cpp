@@ -385,11 +385,13 @@ int run_decay(const core::RopeConfig& config, std::optional<int64_t> max_distanc
 
 int run_analyze(const core::RopeConfig& config, std::optional<int64_t> context_opt, const OutputOptions& out) {
   const core::RopeFrequencies f = core::compute_frequencies(config);
-  const int64_t context = context_opt.value_or(f.original_max > 0 ? f.original_max : config.seq_len);
+  const int64_t context = context_opt.value_or(core::default_analysis_context(f));
   if (context < 1 || context > core::kMaxPosition) throw RopeError("--context must be in [1, 2^30]");
-  const int critical = core::critical_dimension(f.rotary_dim, f.effective_base, static_cast<double>(context));
+  // The same analysis as the GUI's frequencies view (one core function).
+  const core::ContextAnalysis analysis = core::analyse_context(f, static_cast<double>(context));
+  const int critical = analysis.critical_dimension;
   const core::BaseBound bound = core::base_lower_bound(f.rotary_dim, context);
-  const int within = core::pairs_within_context(f, static_cast<double>(context));
+  const int within = analysis.pairs_within_context;
   const auto first_negative = core::first_negative_distance(f.rotary_dim, f.effective_base, int64_t{1} << 22);
   std::ostringstream s;
   if (out.json) {

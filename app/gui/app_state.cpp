@@ -4,21 +4,6 @@
 
 namespace rope::app {
 
-namespace {
-constexpr const char* kViewTitles[kViewCount] = {"Frequencies", "Pair rotation", "Distance decay",
-                                                 "Heatmaps: absolute | rotary | difference", "Pair table"};
-constexpr const char* kViewKeys[kViewCount] = {"frequencies", "rotation", "decay", "heatmaps", "pair-table"};
-}  // namespace
-
-const char* view_title(ViewId view) { return kViewTitles[static_cast<int>(view)]; }
-const char* view_key(ViewId view) { return kViewKeys[static_cast<int>(view)]; }
-
-std::optional<ViewId> parse_view_key(const std::string& key) {
-  for (int i = 0; i < kViewCount; ++i)
-    if (key == kViewKeys[i]) return static_cast<ViewId>(i);
-  return std::nullopt;
-}
-
 void AppState::set_status(std::string message, bool is_error) {
   status = std::move(message);
   status_is_error = is_error && !status.empty();

@@ -19,14 +19,6 @@
 
 namespace rope::app {
 
-enum class ViewId : int { kFrequencies = 0, kRotation = 1, kDecay = 2, kHeatmaps = 3, kPairTable = 4 };
-inline constexpr int kViewCount = 5;
-const char* view_title(ViewId view);
-// "frequencies" | "rotation" | "decay" | "heatmaps" | "pair-table" (the names `ropescope render
-// --view` takes).
-const char* view_key(ViewId view);
-std::optional<ViewId> parse_view_key(const std::string& key);
-
 enum class FreqAxis : int { kTheta = 0, kWavelength = 1 };
 
 inline constexpr float kDefaultFontSize = 17.0f;
@@ -52,7 +44,8 @@ struct RotationState {
 struct UiPrefs {
   float font_size = kDefaultFontSize;  // before the monitor's content scale
   viz::Theme theme = viz::Theme::kDark;
-  int maximised = -1;  // ViewId as int, or -1 for all views
+  int maximised = -1;  // the row of views() (gui/views.h) shown alone, or -1 for the page
+  int page = 0;        // the row of pages() shown
   float sidebar_width = kDefaultSidebarWidth;  // in font sizes
   // Window geometry (screen coordinates); 0 means "let the window manager choose".
   int window_x = 0, window_y = 0, window_width = 1600, window_height = 1000;

@@ -17,7 +17,7 @@ int run_gui(const GuiLaunch& launch);
 
 struct RenderRequest {
   core::RopeConfig config;
-  std::string view;  // frequencies|rotation|decay|heatmaps|pair-table|all
+  std::string view;  // a key of views() (gui/views.h) or "all"
   std::string png_path;
   int width = 1600, height = 1000;
 };

@@ -24,9 +24,11 @@
 #include "core/thread_pool.h"
 #include "gui/app_state.h"
 #include "gui/compute.h"
+#include "gui/debug_options.h"
 #include "gui/frame.h"
 #include "gui/gui_entry.h"
 #include "gui/session.h"
+#include "gui/views.h"
 #include "gui/settings.h"
 #include "gui/worker.h"
 #include "panels/pins.h"
@@ -73,12 +75,6 @@ class Autosave {
   std::string last_, last_error_;
   std::chrono::steady_clock::time_point last_check_ = std::chrono::steady_clock::now();
 };
-
-// An environment variable set to something other than "" or "0".
-bool env_flag(const char* name) {
-  const char* v = std::getenv(name);
-  return v && *v && std::string_view(v) != "0";
-}
 
 constexpr const char* kNoDisplay = "ropescope: cannot open a window: no X display (set DISPLAY or use xvfb-run -a)";
 constexpr float kFixedDeltaTime = 1.0f / 60.0f;
@@ -324,6 +320,7 @@ struct DragBench {
   int updates = 0, coarse = 0;
   double longest_gap_ms = 0.0;
   std::vector<double> frame_ms, before_gl_ms, before_gl_cpu_ms, coarse_compute_ms;
+  std::string shot_path;  // ROPESCOPE_DRAG_SHOT ("": none)
   bool shot_taken = false;
 };
 
@@ -361,8 +358,7 @@ void drag_bench_step(DragBench& b, AppState& state, const Derived& derived) {
 // ROPESCOPE_DRAG_SHOT=file.png with ROPESCOPE_DRAG_BASE: the window as drawn by the drag's first
 // frame that shows a coarse preview (read back before the swap).
 void drag_bench_shot(DragBench& b, const Derived& derived, GLFWwindow* window) {
-  const char* path = std::getenv("ROPESCOPE_DRAG_SHOT");
-  if (!path || b.shot_taken || b.phase != DragBench::Phase::kDrag || !derived.heat_gl.uploaded ||
+  if (b.shot_path.empty() || b.shot_taken || b.phase != DragBench::Phase::kDrag || !derived.heat_gl.uploaded ||
       !derived.heat_gl.uploaded->coarse)
     return;
   b.shot_taken = true;
@@ -372,7 +368,7 @@ void drag_bench_shot(DragBench& b, const Derived& derived, GLFWwindow* window) {
   glReadBuffer(GL_BACK);
   glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
   std::string error;
-  if (!viz::gl::write_png(path, w, h, rgba.data(), true, &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
+  if (!viz::gl::write_png(b.shot_path, w, h, rgba.data(), true, &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
 }
 
 // After the frame's swap (and glFinish): counts what reached the screen. Returns true when done.
@@ -419,16 +415,6 @@ bool drag_bench_shown(DragBench& b, const Derived& derived, double frame_ms, dou
   return true;
 }
 
-// ROPESCOPE_HEAT_VIEW="m0,m1,n0,n1": start the heatmaps zoomed to rows [m0, m1) and columns
-// [n0, n1) of the maps (the first heatmap_tokens positions; screenshots of a zoomed view).
-std::optional<viz::HeatmapView> heat_view_from_env() {
-  const char* text = std::getenv("ROPESCOPE_HEAT_VIEW");
-  double m0 = 0, m1 = 0, n0 = 0, n1 = 0;
-  if (!text || std::sscanf(text, "%lf,%lf,%lf,%lf", &m0, &m1, &n0, &n1) != 4 || !(m1 > m0) || !(n1 > n0))
-    return std::nullopt;
-  return viz::HeatmapView{n0, n1, m0, m1};
-}
-
 // ROPESCOPE_HEAT_TOUR=1: once the heatmaps exist, a scripted interaction, one step per frame:
 // 60 zoom steps (x1.1) about a point on the diagonal, 60 pan steps along it, 60 zoom-out steps
 // (with ROPESCOPE_LOG_FRAMES, the UI frame times while every step asks for new cells).
@@ -459,9 +445,231 @@ void apply_theme_if_changed(const AppState& state, viz::Theme& applied) {
   }
 }
 
+// What the frame loop and the screenshot run share, set up by run_gui.
+struct GuiRun {
+  GuiRun(AppState& s, Derived& d, GuiHost& h, Workers& w, const DebugOptions& o)
+      : state(s), derived(d), host(h), workers(w), debug(o) {}
+  AppState& state;
+  Derived& derived;
+  GuiHost& host;
+  Workers& workers;
+  const DebugOptions& debug;
+  std::optional<viz::FrameCache> frame_cache;
+  std::optional<viz::HeatmapView> heat_view;  // applied before the first request
+  int heat_tour = -1;                         // next step of ROPESCOPE_HEAT_TOUR, -1 when off
+  viz::Theme applied_theme = viz::Theme::kDark;
+  float applied_scale = 1.0f;
+
+  viz::FrameCache* cache() { return frame_cache ? &*frame_cache : nullptr; }
+
+  // After glfwPollEvents: what it dispatched is handled by this frame; a result that finishes
+  // from here on (read by sync_derived or not) wakes the next one. Then dropped files, a font or
+  // content-scale change and the theme.
+  void take_window_events() {
+    WindowEvents& events = host.events();
+    events.input.store(false);
+    events.result.store(false);
+    for (const std::string& path : events.dropped) {
+      state.config_path_input = path;
+      open_config_file(state, path);
+    }
+    events.dropped.clear();
+    if (state.request_font_rebuild || host.content_scale() != applied_scale) {
+      state.request_font_rebuild = false;
+      applied_scale = host.content_scale();
+      host.load_font(state.ui.font_size);
+      if (frame_cache) frame_cache->invalidate();
+    }
+    apply_theme_if_changed(state, applied_theme);
+  }
+
+  // The zoom asked for (ROPESCOPE_HEAT_VIEW or the settings), before the first request, so the
+  // whole matrix is never computed; then the tour's next step, if one runs.
+  void step_heat_view(bool tour) {
+    if (heat_view) {
+      const int64_t n = heatmap_tokens(state.params.config);
+      for (viz::Heatmap& hm : derived.heat_gl.maps) hm.set_logical_size(n, n);
+      derived.heat_gl.shared_view = viz::view_clamp(*heat_view, n, n);
+      heat_view.reset();
+    }
+    if (const int64_t n = heatmap_tokens(state.params.config);
+        tour && heat_tour >= 0 && heat_tour < 180 && derived.heat_gl.maps[0].logical_rows() == n)
+      derived.heat_gl.shared_view = heat_tour_step(derived.heat_gl.shared_view, heat_tour++, n);
+  }
+
+  // One frame drawn to the window (input, sync, panels, render, swap); the latency read-outs end
+  // when the picture they wait for is on screen (the rasteriser finished the frame that shows it).
+  viz::FrameCache::Stats draw_to_window(bool fixed_dt, DragBench* drag = nullptr) {
+    host.new_frame(fixed_dt);
+    handle_shortcuts(state);
+    if (state.request_quit) glfwSetWindowShouldClose(host.window(), GLFW_TRUE);  // saved, as on close
+    sync_derived(state, derived, workers);
+    draw_frame(state, derived);
+    drawn = std::chrono::steady_clock::now();
+    drawn_cpu_ms = drag && drag->phase != DragBench::Phase::kOff ? thread_cpu_ms() : 0.0;
+    const viz::FrameCache::Stats stats = host.render(clear_color(), true, cache());
+    if (drag) drag_bench_shot(*drag, derived, host.window());
+    glfwSwapBuffers(host.window());
+    if (heatmaps_answer_open(derived)) {
+      glFinish();
+      note_heatmaps_on_screen(derived, std::chrono::steady_clock::now(), debug.log_latency);
+    }
+    return stats;
+  }
+  std::chrono::steady_clock::time_point drawn{};  // when the last frame's draw lists were done
+  double drawn_cpu_ms = 0.0;
+};
+
+// --screenshot: `frames` frames with a fixed time step (the results waited for before the last
+// two), the last one rendered offscreen and written as a PNG. No settings are written.
+int run_screenshot(GuiRun& r, const GuiLaunch& launch) {
+  const int frames = std::max(launch.frames, 3);
+  for (int frame = 0; !glfwWindowShouldClose(r.host.window()) && !g_stop_requested.load(); ++frame) {
+    glfwPollEvents();
+    r.take_window_events();
+    const bool waits = frame >= frames - 3 && frame < frames - 1;
+    if (waits) wait_for_results(r.state, r.derived, r.workers);
+    r.step_heat_view(!waits);
+    if (frame == frames - 1) {
+      int fb_w = 0, fb_h = 0;
+      glfwGetFramebufferSize(r.host.window(), &fb_w, &fb_h);
+      sync_derived(r.state, r.derived, r.workers);
+      const int rc = render_offscreen_png(r.host, fb_w, fb_h, launch.screenshot_path, [&] {
+        handle_shortcuts(r.state);
+        draw_frame(r.state, r.derived);
+      });
+      if (rc == 0) std::fprintf(stderr, "ropescope: wrote %s (%dx%d)\n", launch.screenshot_path.c_str(), fb_w, fb_h);
+      return rc;
+    }
+    r.draw_to_window(true);
+  }
+  return 0;
+}
+
+// The interactive frame loop: a frame at most once per refresh (sooner for a finished result,
+// input wakes an idle loop), the measurement hooks of r.debug, autosave; until the window closes,
+// SIGINT / SIGTERM, a benchmark ends or launch.frames frames were drawn.
+void run_frame_loop(GuiRun& r, const GuiLaunch& launch, std::chrono::steady_clock::time_point window_start) {
+  AppState& state = r.state;
+  Derived& derived = r.derived;
+  GuiHost& host = r.host;
+  WindowEvents& events = host.events();
+  const DebugOptions& debug = r.debug;
+  // Frames start at most once per refresh, also where the swap does not wait for the display
+  // (Xvfb, or a driver that ignores the swap interval): a spinning loop would take the CPU the
+  // computation needs. A finished result starts one at once; input wakes an idle loop.
+  const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor());
+  FrameTurn turn;
+  turn.interval = 1.0 / (mode && mode->refreshRate > 0 ? mode->refreshRate : 60);
+  turn.idle_timeout = 0.1;  // an idle loop still draws 10 frames a second
+  std::optional<std::chrono::steady_clock::time_point> last_frame_start;
+  LatencyBench bench;
+  bench.remaining = debug.bench_latency;
+  DragBench drag;
+  if (debug.drag_base_seconds > 0.0) {
+    drag.seconds = debug.drag_base_seconds;
+    drag.phase = DragBench::Phase::kWait;
+    drag.shot_path = debug.drag_shot;
+  }
+  const bool log_frames = debug.log_frames;
+  std::vector<double> frame_ms, before_gl_ms;
+  viz::FrameCache::Stats cache_totals;
+  int full_redraws = 0;
+  Autosave autosave(state, derived);
+
+  r.step_heat_view(false);
+  for (int k = 0; k < kPreparedFrames; ++k) {
+    glfwPollEvents();
+    host.new_frame(false);
+    sync_derived(state, derived, r.workers);
+    draw_frame(state, derived);
+    host.render(clear_color(), true, r.cache());
+  }
+  glfwSwapBuffers(host.window());
+  if (log_frames)
+    std::fprintf(stderr, "ropescope: first frame on screen %.1f ms after the window opened (%d frames laid out)\n",
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - window_start).count(),
+                 kPreparedFrames);
+  for (int frame = 0; !glfwWindowShouldClose(host.window()) && !g_stop_requested.load(); ++frame) {
+    // Wait for the next frame; events that arrive meanwhile are dispatched to the callbacks
+    // (ImGui's and wake) and drawn by the frame that follows.
+    turn.idle = !state.rotation.playing && !derived.decay_pending && !derived.heatmaps_pending;
+    for (;;) {
+      turn.since_last_start = last_frame_start ? std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                                               *last_frame_start).count()
+                                               : std::numeric_limits<double>::infinity();
+      turn.input = events.input.load();
+      turn.result = events.result.load();
+      const double wait = frame_wait_seconds(turn);
+      if (wait <= 0.0) break;
+      glfwWaitEventsTimeout(wait);
+    }
+    const auto frame_start = std::chrono::steady_clock::now();
+    const double frame_cpu_ms = drag.phase != DragBench::Phase::kOff ? thread_cpu_ms() : 0.0;
+    last_frame_start = frame_start;
+    glfwPollEvents();
+    r.take_window_events();
+    r.step_heat_view(true);
+    if (bench.remaining > 0 && frame > 10 && !derived.heat_latency_open && !bench.change_pending) {
+      // Hidden latency benchmark: nudge the base; the next update that reaches the screen ends it.
+      state.params.config.base *= (bench.remaining % 2 == 0) ? 1.01 : 1.0 / 1.01;
+      bench.change_pending = true;
+    }
+    drag_bench_step(drag, state, derived);
+    const bool latency_open_before = derived.heat_latency_open;
+    const viz::FrameCache::Stats drawn_lists = r.draw_to_window(false, &drag);
+    const auto drawn = r.drawn;
+    if (drag.phase != DragBench::Phase::kOff) {
+      glFinish();  // the frame is on screen (the rasteriser finished it)
+      const auto now = std::chrono::steady_clock::now();
+      if (drag_bench_shown(drag, derived, std::chrono::duration<double, std::milli>(now - frame_start).count(),
+                           std::chrono::duration<double, std::milli>(drawn - frame_start).count(),
+                           r.drawn_cpu_ms - frame_cpu_ms))
+        break;
+    }
+    if (log_frames) {
+      cache_totals.lists_changed += drawn_lists.lists_changed;
+      cache_totals.lists_clipped += drawn_lists.lists_clipped;
+      cache_totals.lists_reused += drawn_lists.lists_reused;
+      cache_totals.pixels_cleared += drawn_lists.pixels_cleared;
+      full_redraws += drawn_lists.full ? 1 : 0;
+      frame_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
+      before_gl_ms.push_back(std::chrono::duration<double, std::milli>(drawn - frame_start).count());
+      if (frame_ms.back() > 20.0)
+        std::fprintf(stderr, "ropescope: frame %d: %.1f ms before GL, %.1f ms in all (%d lists changed, %.2f Mpixel "
+                     "drawn again)\n", frame, before_gl_ms.back(), frame_ms.back(), drawn_lists.lists_changed,
+                     1e-6 * static_cast<double>(drawn_lists.pixels_cleared));
+    }
+    if (bench.change_pending && latency_open_before && !derived.heat_latency_open) {
+      bench.samples.push_back(derived.last_heatmap_latency_ms);  // what the status bar says
+      bench.change_pending = false;
+      if (--bench.remaining == 0) {
+        report_latency(bench.samples, state.params.config.seq_len);
+        break;
+      }
+    }
+    autosave.tick(state, derived, host.window());
+    if (launch.frames > 0 && frame + 1 >= launch.frames) break;
+  }
+  if (log_frames) {
+    report_frame_times("frame times", frame_ms);
+    report_frame_times("frame times before GL", before_gl_ms);
+    if (r.frame_cache && !frame_ms.empty())
+      std::fprintf(stderr, "ropescope: frame cache over %zu frames: %d full redraws; lists %d changed, %d drawn again "
+                   "where a change reached them, %d kept; %.1f Mpixel cleared and drawn again in all\n",
+                   frame_ms.size(), full_redraws, cache_totals.lists_changed, cache_totals.lists_clipped,
+                   cache_totals.lists_reused, 1e-6 * static_cast<double>(cache_totals.pixels_cleared));
+  }
+  glfwGetWindowPos(host.window(), &state.ui.window_x, &state.ui.window_y);
+  glfwGetWindowSize(host.window(), &state.ui.window_width, &state.ui.window_height);
+  std::string error;
+  if (!save_settings(state, derived, settings_path(), &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
+}
+
 }  // namespace
 
 int run_gui(const GuiLaunch& launch) {
+  const DebugOptions debug = debug_options_from_env();  // the only read of the environment's hooks
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   core::ThreadPool::shared().set_worker_niceness(kComputeNiceness);  // as the workers below
@@ -491,10 +699,8 @@ int run_gui(const GuiLaunch& launch) {
   if (!screenshot && launch.width <= 0 && (state.ui.window_x != 0 || state.ui.window_y != 0))
     glfwSetWindowPos(host.window(), state.ui.window_x, state.ui.window_y);
 
-  viz::Theme applied_theme = state.ui.theme;
   viz::apply_theme(state.ui.theme);
   host.load_font(state.ui.font_size);
-  float applied_scale = host.content_scale();
 
   Workers workers(kComputeNiceness);
   // A finished result wakes the frame loop when it waits (frame_wait_seconds in gui/worker.h).
@@ -505,206 +711,38 @@ int run_gui(const GuiLaunch& launch) {
   };
   workers.decay.set_notify(notify);
   workers.heatmaps.set_notify(notify);
-  // Frames start at most once per refresh, also where the swap does not wait for the display
-  // (Xvfb, or a driver that ignores the swap interval): a spinning loop would take the CPU the
-  // computation needs. A finished result starts one at once; input wakes an idle loop.
-  const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor());
-  FrameTurn turn;
-  turn.interval = 1.0 / (mode && mode->refreshRate > 0 ? mode->refreshRate : 60);
-  turn.idle_timeout = 0.1;  // an idle loop still draws 10 frames a second
-  std::optional<std::chrono::steady_clock::time_point> last_frame_start;
   Derived derived;
-  LatencyBench bench;
-  const bool log_frames = std::getenv("ROPESCOPE_LOG_FRAMES") != nullptr;
-  std::vector<double> frame_ms, before_gl_ms;
-  viz::FrameCache::Stats cache_totals;
-  int full_redraws = 0;
-  std::optional<viz::HeatmapView> heat_view = heat_view_from_env();
-  apply_pins_from_env(state.exact);
-  if (!heat_view) heat_view = saved_heat_view(state);
-  int heat_tour = std::getenv("ROPESCOPE_HEAT_TOUR") ? 0 : -1;  // next step, -1 when off
-  if (const char* n = std::getenv("ROPESCOPE_BENCH_LATENCY"); n && !screenshot) bench.remaining = std::max(0, std::atoi(n));
-  DragBench drag;
-  if (const char* s = std::getenv("ROPESCOPE_DRAG_BASE"); s && !screenshot && std::atof(s) > 0.0) {
-    drag.seconds = std::atof(s);
-    drag.phase = DragBench::Phase::kWait;
-  }
-  const int frames = screenshot ? std::max(launch.frames, 3) : launch.frames;
-  int exit_code = 0;
-  Autosave autosave(state, derived);
+  if (debug.pins) apply_pins(state.exact, *debug.pins);
+  GuiRun run(state, derived, host, workers, debug);
+  run.heat_view = debug.heat_view ? debug.heat_view : saved_heat_view(state);
+  run.heat_tour = debug.heat_tour ? 0 : -1;
+  run.applied_theme = state.ui.theme;
+  run.applied_scale = host.content_scale();
   // The frame cache where rasterising costs CPU (a software renderer); ROPESCOPE_NO_FRAME_CACHE=1
   // turns it off (to measure what it saves), ROPESCOPE_FRAME_CACHE=1 on for any driver.
-  std::optional<viz::FrameCache> frame_cache;
-  if (!env_flag("ROPESCOPE_NO_FRAME_CACHE") &&
-      (env_flag("ROPESCOPE_FRAME_CACHE") ||
+  if (debug.frame_cache == DebugOptions::FrameCache::kOn ||
+      (debug.frame_cache == DebugOptions::FrameCache::kAuto &&
        viz::software_renderer(reinterpret_cast<const char*>(glGetString(GL_RENDERER)))))
-    frame_cache.emplace();
+    run.frame_cache.emplace();
   viz::Heatmap::warm_up();
-  const auto apply_heat_view = [&] {
-    if (!heat_view) return;
-    // Before the first request, so the whole matrix is never computed.
-    const int64_t n = heatmap_tokens(state.params.config);
-    for (viz::Heatmap& hm : derived.heat_gl.maps) hm.set_logical_size(n, n);
-    derived.heat_gl.shared_view = viz::view_clamp(*heat_view, n, n);
-    heat_view.reset();
-  };
-  if (!screenshot) {
-    apply_heat_view();
-    for (int k = 0; k < kPreparedFrames; ++k) {
-      glfwPollEvents();
-      host.new_frame(false);
-      sync_derived(state, derived, workers);
-      draw_frame(state, derived);
-      host.render(clear_color(), true, frame_cache ? &*frame_cache : nullptr);
-    }
-    glfwSwapBuffers(host.window());
-    if (log_frames)
-      std::fprintf(stderr, "ropescope: first frame on screen %.1f ms after the window opened (%d frames laid out)\n",
-                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - window_start).count(),
-                   kPreparedFrames);
-  }
-  for (int frame = 0; !glfwWindowShouldClose(host.window()) && !g_stop_requested.load(); ++frame) {
-    if (!screenshot) {
-      // Wait for the next frame; events that arrive meanwhile are dispatched to the callbacks
-      // (ImGui's and wake) and drawn by the frame that follows.
-      turn.idle = !state.rotation.playing && !derived.decay_pending && !derived.heatmaps_pending;
-      for (;;) {
-        turn.since_last_start = last_frame_start ? std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                                                 *last_frame_start).count()
-                                                 : std::numeric_limits<double>::infinity();
-        turn.input = events.input.load();
-        turn.result = events.result.load();
-        const double wait = frame_wait_seconds(turn);
-        if (wait <= 0.0) break;
-        glfwWaitEventsTimeout(wait);
-      }
-    }
-    const auto frame_start = std::chrono::steady_clock::now();
-    const double frame_cpu_ms = drag.phase != DragBench::Phase::kOff ? thread_cpu_ms() : 0.0;
-    last_frame_start = frame_start;
-    glfwPollEvents();
-    // After the poll: what it dispatched is handled by this frame; a result that finishes from
-    // here on (read by sync_derived below or not) wakes the next one.
-    events.input.store(false);
-    events.result.store(false);
-
-    for (const std::string& path : events.dropped) {
-      state.config_path_input = path;
-      open_config_file(state, path);
-    }
-    events.dropped.clear();
-    if (state.request_font_rebuild || host.content_scale() != applied_scale) {
-      state.request_font_rebuild = false;
-      applied_scale = host.content_scale();
-      host.load_font(state.ui.font_size);
-      if (frame_cache) frame_cache->invalidate();
-    }
-    apply_theme_if_changed(state, applied_theme);
-
-    const bool waits = screenshot && frame >= frames - 3 && frame < frames - 1;
-    if (waits) wait_for_results(state, derived, workers);
-    apply_heat_view();
-    if (const int64_t n = heatmap_tokens(state.params.config);
-        heat_tour >= 0 && heat_tour < 180 && !waits && derived.heat_gl.maps[0].logical_rows() == n) {
-      derived.heat_gl.shared_view = heat_tour_step(derived.heat_gl.shared_view, heat_tour++, n);
-    }
-    const bool last = screenshot && frame == frames - 1;
-    if (last) {
-      int fb_w = 0, fb_h = 0;
-      glfwGetFramebufferSize(host.window(), &fb_w, &fb_h);
-      sync_derived(state, derived, workers);
-      exit_code = render_offscreen_png(host, fb_w, fb_h, launch.screenshot_path, [&] {
-        handle_shortcuts(state);
-        draw_frame(state, derived);
-      });
-      if (exit_code == 0) std::fprintf(stderr, "ropescope: wrote %s (%dx%d)\n", launch.screenshot_path.c_str(), fb_w, fb_h);
-      break;
-    }
-    if (bench.remaining > 0 && frame > 10 && !derived.heat_latency_open && !bench.change_pending) {
-      // Hidden latency benchmark: nudge the base; the next update that reaches the screen ends it.
-      state.params.config.base *= (bench.remaining % 2 == 0) ? 1.01 : 1.0 / 1.01;
-      bench.change_pending = true;
-    }
-    drag_bench_step(drag, state, derived);
-    const bool latency_open_before = derived.heat_latency_open;
-    host.new_frame(screenshot);
-    handle_shortcuts(state);
-    if (state.request_quit) glfwSetWindowShouldClose(host.window(), GLFW_TRUE);  // saved below, as on close
-    sync_derived(state, derived, workers);
-    draw_frame(state, derived);
-    const auto drawn = std::chrono::steady_clock::now();
-    const double drawn_cpu_ms = drag.phase != DragBench::Phase::kOff ? thread_cpu_ms() : 0.0;
-    const viz::FrameCache::Stats drawn_lists = host.render(clear_color(), true, frame_cache ? &*frame_cache : nullptr);
-    drag_bench_shot(drag, derived, host.window());
-    glfwSwapBuffers(host.window());
-    // The latency read-outs end when the picture they wait for is on screen (the rasteriser
-    // finished the frame that shows it).
-    if (heatmaps_answer_open(derived)) {
-      glFinish();
-      note_heatmaps_on_screen(derived, std::chrono::steady_clock::now());
-    }
-    if (drag.phase != DragBench::Phase::kOff) {
-      glFinish();  // the frame is on screen (the rasteriser finished it)
-      const auto now = std::chrono::steady_clock::now();
-      if (drag_bench_shown(drag, derived, std::chrono::duration<double, std::milli>(now - frame_start).count(),
-                           std::chrono::duration<double, std::milli>(drawn - frame_start).count(),
-                           drawn_cpu_ms - frame_cpu_ms))
-        break;
-    }
-    if (log_frames && !waits) {
-      cache_totals.lists_changed += drawn_lists.lists_changed;
-      cache_totals.lists_clipped += drawn_lists.lists_clipped;
-      cache_totals.lists_reused += drawn_lists.lists_reused;
-      cache_totals.pixels_cleared += drawn_lists.pixels_cleared;
-      full_redraws += drawn_lists.full ? 1 : 0;
-      frame_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
-      before_gl_ms.push_back(std::chrono::duration<double, std::milli>(drawn - frame_start).count());
-      if (frame_ms.back() > 20.0)
-        std::fprintf(stderr, "ropescope: frame %d: %.1f ms before GL, %.1f ms in all (%d lists changed, %.2f Mpixel "
-                     "drawn again)\n", frame, before_gl_ms.back(), frame_ms.back(), drawn_lists.lists_changed,
-                     1e-6 * static_cast<double>(drawn_lists.pixels_cleared));
-    }
-    if (bench.change_pending && latency_open_before && !derived.heat_latency_open) {
-      bench.samples.push_back(derived.last_heatmap_latency_ms);  // what the status bar says
-      bench.change_pending = false;
-      if (--bench.remaining == 0) {
-        report_latency(bench.samples, state.params.config.seq_len);
-        break;
-      }
-    }
-    if (!screenshot) autosave.tick(state, derived, host.window());
-    if (launch.frames > 0 && !screenshot && frame + 1 >= launch.frames) break;
-  }
+  int exit_code = 0;
+  if (screenshot)
+    exit_code = run_screenshot(run, launch);
+  else
+    run_frame_loop(run, launch, window_start);
   workers.decay.set_notify({});
   workers.heatmaps.set_notify({});
-
-  if (log_frames) {
-    report_frame_times("frame times", frame_ms);
-    report_frame_times("frame times before GL", before_gl_ms);
-    if (frame_cache && !frame_ms.empty())
-      std::fprintf(stderr, "ropescope: frame cache over %zu frames: %d full redraws; lists %d changed, %d drawn again "
-                   "where a change reached them, %d kept; %.1f Mpixel cleared and drawn again in all\n",
-                   frame_ms.size(), full_redraws, cache_totals.lists_changed, cache_totals.lists_clipped,
-                   cache_totals.lists_reused, 1e-6 * static_cast<double>(cache_totals.pixels_cleared));
-  }
-  if (!screenshot) {
-    glfwGetWindowPos(host.window(), &state.ui.window_x, &state.ui.window_y);
-    glfwGetWindowSize(host.window(), &state.ui.window_width, &state.ui.window_height);
-    std::string error;
-    if (!save_settings(state, derived, settings_path(), &error)) std::fprintf(stderr, "ropescope: %s\n", error.c_str());
-  }
   release_gl(derived);
   host.shutdown();
   return exit_code;
 }
 
 int run_render(const RenderRequest& request) {
-  std::optional<ViewId> view;
+  std::optional<int> view;
   if (request.view != "all") {
-    view = parse_view_key(request.view);
+    if (const int i = view_index(request.view); i >= 0) view = i;
     if (!view) {
-      std::fprintf(stderr, "ropescope: unknown view '%s' (frequencies|rotation|decay|heatmaps|pair-table|all)\n",
-                   request.view.c_str());
+      std::fprintf(stderr, "ropescope: unknown view '%s' (%s)\n", request.view.c_str(), view_keys_text().c_str());
       return 2;
     }
   }

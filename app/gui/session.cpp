@@ -66,11 +66,11 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers) {
       derived.freqs = std::move(freqs);
       derived.valid_params = params;
       derived.has_valid = true;
-      const double context = derived.freqs.original_max > 0 ? static_cast<double>(derived.freqs.original_max)
-                                                            : static_cast<double>(params.config.seq_len);
-      derived.context_for_analysis = context;
-      derived.critical_dimension =
-          core::critical_dimension(derived.freqs.rotary_dim, derived.freqs.base, context);
+      // The same analysis as `ropescope analyze` (one core function).
+      const core::ContextAnalysis analysis =
+          core::analyse_context(derived.freqs, static_cast<double>(core::default_analysis_context(derived.freqs)));
+      derived.context_for_analysis = analysis.context;
+      derived.critical_dimension = analysis.critical_dimension;
       const core::Content content = core::Content::generated(params.content, derived.freqs.head_dim, params.seed);
       derived.query0.assign(static_cast<size_t>(derived.freqs.head_dim), 0.0f);
       content.queries(0, 1, derived.query0.data());
@@ -139,7 +139,7 @@ bool heatmaps_answer_open(const Derived& derived) {
          (derived.heat_coarse_latency_open && shows_newest(derived, false));
 }
 
-void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_point now) {
+void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_point now, bool log_latency) {
   const double ms = std::chrono::duration<double, std::milli>(now - derived.heat_change_time).count();
   if (derived.heat_coarse_latency_open && shows_newest(derived, false)) {
     derived.heat_coarse_latency_open = false;
@@ -150,7 +150,7 @@ void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_p
   derived.last_heatmap_latency_ms = ms;
   derived.last_heatmap_coarse_latency_ms = derived.heat_coarse_latency_ms;
   derived.last_heatmap_compute_ms = derived.heat_gl.uploaded->compute_ms;
-  if (std::getenv("ROPESCOPE_LOG_LATENCY")) {
+  if (log_latency) {
     const HeatmapResult& r = *derived.heat_gl.uploaded;
     std::fprintf(stderr,
                  "ropescope: heatmaps on screen %.1f ms after the change (coarse preview %.1f ms; seq_len %lld, cells "

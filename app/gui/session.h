@@ -47,7 +47,8 @@ void sync_derived(AppState& state, Derived& derived, Workers& workers);
 bool heatmaps_answer_open(const Derived& derived);
 // After the frame is on screen: closes the read-outs its picture answers; the refined picture's
 // sets last_heatmap_latency_ms (and the coarse preview's of the same change).
-void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_point now);
+// log_latency (ROPESCOPE_LOG_LATENCY): also one line on stderr.
+void note_heatmaps_on_screen(Derived& derived, std::chrono::steady_clock::time_point now, bool log_latency = false);
 
 // Blocks until both workers finished their newest request (headless rendering and tests only),
 // then syncs. Returns false on timeout.

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "gui/views.h"
 
 namespace rope::app {
 namespace {
@@ -147,6 +148,8 @@ class Fields {
     return true;
   }
   bool has(const char* key) const { return object_ && object_->contains(key); }
+  // The value at `key` without reading it (nullptr when missing).
+  const json* peek(const char* key) { return find(key, false); }
   // Marks every field as read: they are neither applied nor noted.
   void skip_rest() {
     if (object_) object_ = nullptr;
@@ -185,6 +188,27 @@ auto in_range(T lo, T hi) {
     s << "must be in [" << lo << ", " << hi << "] (got " << v << ")";
     return s.str();
   };
+}
+
+// "maximised_view": a view's key, null for none, or (settings written before the views were a
+// table) its row 0..4 in the table's order then, -1 for none.
+void read_maximised_view(Fields& root, int& maximised) {
+  const json* j = root.peek("maximised_view");
+  if (!j) return;
+  if (j->is_number()) {
+    root.get("maximised_view", maximised, in_range(-1, 4));
+    return;
+  }
+  std::optional<std::string> key;
+  if (root.get_optional("maximised_view", key)) {
+    if (!key) {
+      maximised = -1;
+    } else if (const int i = view_index(*key); i >= 0) {
+      maximised = i;
+    } else {
+      root.note("maximised_view", "unknown value '" + *key + "'");
+    }
+  }
 }
 
 // The config at f's `key`, field by field over `fallback` (a valid config); core::check_fields
@@ -256,7 +280,12 @@ std::string settings_to_json(const AppState& s, const Derived& derived) {
   j["window"] = w;
   j["font_size"] = s.ui.font_size;
   j["theme"] = std::string(viz::to_string(s.ui.theme));
-  j["maximised_view"] = s.ui.maximised;
+  // The view's key (a table row may move); null for none.
+  const std::span<const ViewDef> all_views = views();
+  j["maximised_view"] = s.ui.maximised >= 0 && s.ui.maximised < static_cast<int>(all_views.size())
+                            ? json(all_views[static_cast<size_t>(s.ui.maximised)].key)
+                            : json(nullptr);
+  j["page"] = pages()[static_cast<size_t>(std::clamp(s.ui.page, 0, static_cast<int>(pages().size()) - 1))].key;
   j["sidebar_width"] = s.ui.sidebar_width;
   json p;
   // What the views show: a field typed out of range is saved with its last valid value.
@@ -331,7 +360,11 @@ SettingsLoad settings_from_json(std::string_view text, AppState& state, std::str
   }
   root.get("font_size", s.ui.font_size, in_range(kMinFontSize, kMaxFontSize));
   root.get_named("theme", s.ui.theme, viz::parse_theme);
-  root.get("maximised_view", s.ui.maximised, in_range(-1, kViewCount - 1));
+  read_maximised_view(root, s.ui.maximised);
+  root.get_named("page", s.ui.page, [](std::string_view key) -> std::optional<int> {
+    const int i = page_index(key);
+    return i < 0 ? std::nullopt : std::optional<int>(i);
+  });
   root.get("sidebar_width", s.ui.sidebar_width, in_range(kMinSidebarWidth, kMaxSidebarWidth));
   {
     Fields p(root.child("params"), "params", notes);

@@ -9,6 +9,7 @@
 #include "core/rope_config.h"
 #include "gui/presets.h"
 #include "gui/session.h"
+#include "gui/views.h"
 #include "panels/panels.h"
 #include "panels/widgets.h"
 #include "viz/colormap.h"
@@ -451,8 +452,8 @@ void draw_controls_panel(AppState& state, Derived& derived) {
     theme_row.next("light##theme");
     if (ImGui::RadioButton("light##theme", &theme, 1)) state.ui.theme = viz::Theme::kLight;
     item_tooltip("Light is usually better on a projector.");
-    dim_text_wrapped(0.0f, "F1-F5 maximise a view, Esc restores; double-click a view's title does both. Ctrl+Q "
-                           "quits. Drag the sidebar's edge to widen it.");
+    dim_text_wrapped(0.0f, "%s maximise a view, Esc restores; double-click a view's title does both. Ctrl+Q "
+                           "quits. Drag the sidebar's edge to widen it.", maximise_keys_text().c_str());
   }
 }
 

@@ -95,7 +95,8 @@ void draw_frequencies_panel(AppState& state, const Derived& derived) {
                f.effective_base != f.base ? " (effective base shown by the scaled curve)" : "",
                std::string(core::to_string(f.scaling)).c_str(), crit, derived.context_for_analysis);
   ImGui::EndGroup();
-  item_tooltip("Critical dimension (Liu et al. 2023): 2 ceil((d/2) log_base(T / 2 pi)). Pairs below d_extra/2 "
+  item_tooltip("Critical dimension (Liu et al. 2023): 2 ceil((d/2) log_b(T / 2 pi)), b the effective base (the one "
+               "the model rotates with: ntk and dynamic scaling change it), as ropescope analyze. Pairs below d_extra/2 "
                "complete a full turn within the training context T; the rest never do, which is why they fail "
                "when extrapolating.");
   ExactState& exact = state.exact;

@@ -2,7 +2,9 @@
 // theta, ratio, wavelength, rotations within the context, band and band value), copied to the
 // clipboard as TSV or written to a CSV file. Clicking a row pins that pair in the frequencies view.
 #include <cstdio>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <imgui.h>
@@ -10,6 +12,7 @@
 
 #include "core/analysis.h"
 #include "gui/settings.h"
+#include "gui/views.h"
 #include "panels/panels.h"
 #include "panels/widgets.h"
 
@@ -78,27 +81,50 @@ double pair_table_context(const Derived& derived) {
   return static_cast<double>(f.seq_len > 0 ? f.seq_len : derived.valid_params.config.seq_len);
 }
 
-bool draw_cell_tabs(AppState& state, ViewId shown, ImVec2 strip_min, float strip_h) {
+namespace {
+
+// The rows of views() that share the cell of views()[shown], in table order.
+std::vector<int> cell_views(int shown) {
+  std::vector<int> out;
+  const std::span<const ViewDef> all = views();
+  const char* cell = all[static_cast<size_t>(shown)].cell;
+  for (size_t i = 0; i < all.size(); ++i)
+    if (i == static_cast<size_t>(shown) || (cell && all[i].cell && std::string_view(cell) == all[i].cell))
+      out.push_back(static_cast<int>(i));
+  return out;
+}
+
+}  // namespace
+
+float cell_tabs_width(int shown) {
+  const float pad = ImGui::GetStyle().FramePadding.x;
+  float w = 0.5f * pad;
+  for (int tab : cell_views(shown)) w += ImGui::CalcTextSize(views()[static_cast<size_t>(tab)].title).x + 3.0f * pad;
+  return w;
+}
+
+bool draw_cell_tabs(AppState& state, int shown, ImVec2 strip_min, float strip_h) {
   const ImVec2 after = ImGui::GetCursorScreenPos();
   const float pad = ImGui::GetStyle().FramePadding.x;
   float x = strip_min.x + pad * 0.5f;
   bool hovered = false;
-  for (const ViewId tab : {ViewId::kFrequencies, ViewId::kPairTable}) {
-    const char* title = view_title(tab);
-    const float w = ImGui::CalcTextSize(title).x + 2.0f * pad;
+  const std::vector<int> tabs = cell_views(shown);
+  for (const int tab : tabs) {
+    const ViewDef& view = views()[static_cast<size_t>(tab)];
+    const float w = ImGui::CalcTextSize(view.title).x + 2.0f * pad;
     ImGui::SetCursorScreenPos(ImVec2(x, strip_min.y));
-    const std::string id = std::string(title) + "##cell_tab";
+    const std::string id = std::string(view.title) + "##cell_tab";
     const bool selected = tab == shown;
     if (!selected) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     if (ImGui::Selectable(id.c_str(), selected, 0, ImVec2(w, strip_h)))
     {
-      state.exact.freq_cell_shows_table = tab == ViewId::kPairTable;
-      if (state.ui.maximised == static_cast<int>(shown)) state.ui.maximised = static_cast<int>(tab);
+      state.exact.freq_cell_shows_table = tab != tabs.front();
+      if (state.ui.maximised == shown) state.ui.maximised = tab;
     }
     if (!selected) ImGui::PopStyleColor();
     hovered = hovered || ImGui::IsItemHovered();
-    item_tooltip(tab == ViewId::kPairTable ? "Every pair's numbers in float64 (F5 maximises the table)."
-                                           : "The frequency plot (F1 maximises it).");
+    const std::string tip = std::string(view.summary) + " (F" + std::to_string(view.function_key) + " maximises it)";
+    item_tooltip(tip.c_str());
     x += w + pad;
   }
   ImGui::SetCursorScreenPos(after);

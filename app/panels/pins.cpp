@@ -86,10 +86,7 @@ bool pin_readout(const char* id, const std::string& text, const std::string& cop
   return unpin;
 }
 
-void apply_pins_from_env(ExactState& exact) {
-  const char* text = std::getenv("ROPESCOPE_PINS");
-  if (!text) return;
-  const std::string_view all(text);
+void apply_pins(ExactState& exact, std::string_view all) {
   for (size_t start = 0; start <= all.size();) {
     const size_t end = std::min(all.find(',', start), all.size());
     const std::string_view item = all.substr(start, end - start);

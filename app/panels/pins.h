@@ -28,10 +28,11 @@ bool typed_entry(const char* label, const char* id, const char* hint, float entr
 std::string elide_to_width(const std::string& text, float width);
 bool pin_readout(const char* id, const std::string& text, const std::string& copy_text);
 
-// ROPESCOPE_PINS="table,pair=12,cell=500:300,distance=1000" (any of them, comma-separated): start
-// with the pair table in the frequencies cell and those pins set (screenshots of the read-outs).
+// "table,pair=12,cell=500:300,distance=1000" (any of them, comma-separated; ROPESCOPE_PINS, see
+// gui/debug_options.h): the pair table in the frequencies cell and those pins set (screenshots of
+// the read-outs).
 struct ExactState;
-void apply_pins_from_env(ExactState& exact);
+void apply_pins(ExactState& exact, std::string_view text);
 
 // A click on the hovered area: the left button released without having dragged.
 bool clicked_without_drag(bool hovered);

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <span>
 #include <string>
 
 #include <imgui.h>
 #include <imgui_internal.h>  // ImGui::RenderTextEllipsis
 
+#include "gui/views.h"
 #include "panels/panels.h"
 #include "panels/widgets.h"
 
@@ -19,8 +21,10 @@ namespace {
 
 const ImVec4 kErrorColor(0.95f, 0.33f, 0.30f, 1.0f);
 const ImVec4 kBusyColor(0.95f, 0.75f, 0.20f, 1.0f);
-constexpr const char* kHints =
-    "F1-F5 maximise, Esc restore | Space play/pause | Ctrl +/- font | Ctrl+Q quit | drop a config.json";
+std::string hints_text() {
+  return maximise_keys_text() + " maximise, Esc restore | Space play/pause | Ctrl +/- font | Ctrl+Q quit | drop a "
+                                "config.json";
+}
 
 std::string clock_text(std::chrono::system_clock::time_point t) {
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -64,6 +68,28 @@ void text_until(const std::string& text, ImVec4 color, float max_x) {
   ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
 }
 
+// One tab per page in the bar, as a spreadsheet's sheet tabs: they take no height from the views
+// (whose grid and title strips then stay where they were).
+void draw_page_tabs(AppState& state) {
+  const std::span<const PageDef> all = pages();
+  if (all.size() < 2) return;
+  const float pad = ImGui::GetStyle().FramePadding.x;
+  const float h = ImGui::GetFrameHeight();
+  ImGui::PushStyleVar(ImGuiStyleVar_SelectableTextAlign, ImVec2(0.5f, 0.5f));
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i > 0) ImGui::SameLine(0.0f, pad);
+    const bool selected = state.ui.page == static_cast<int>(i) && state.ui.maximised < 0;
+    const std::string id = std::string(all[i].title) + "##page_" + all[i].key;
+    if (!selected) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    if (ImGui::Selectable(id.c_str(), selected, 0, ImVec2(ImGui::CalcTextSize(all[i].title).x + 4.0f * pad, h))) {
+      state.ui.page = static_cast<int>(i);
+      state.ui.maximised = -1;  // a page shows its views
+    }
+    if (!selected) ImGui::PopStyleColor();
+  }
+  ImGui::PopStyleVar();
+}
+
 }  // namespace
 
 void draw_status_bar(AppState& state, const Derived& derived) {
@@ -96,14 +122,15 @@ void draw_status_bar(AppState& state, const Derived& derived) {
   const float fps_w = ImGui::CalcTextSize("1000 fps").x;
   const float timing_w = ImGui::CalcTextSize(timing).x;
   const float computing_w = ImGui::CalcTextSize("computing heatmaps 100% decay").x;
-  const float hints_w = ImGui::CalcTextSize(kHints).x;
+  const std::string hint_text = hints_text();
+  const float hints_w = ImGui::CalcTextSize(hint_text.c_str()).x;
   const float min_message_w = ImGui::GetFontSize() * 12.0f;
   float x = right_x;
   const bool hints = right_x - left_x - hints_w - fps_w - timing_w - computing_w - 4.0f * gap > min_message_w;
   const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   if (hints) {
     x -= hints_w;
-    dl->AddText(ImVec2(x, text_y), dim, kHints);
+    dl->AddText(ImVec2(x, text_y), dim, hint_text.c_str());
     x -= gap;
   }
   x -= fps_w;
@@ -124,6 +151,10 @@ void draw_status_bar(AppState& state, const Derived& derived) {
   item_tooltip("The last messages, newest first, with the time of each.");
   draw_log_popup(state);
   ImGui::SameLine(0.0f, gap * 0.5f);
+  if (pages().size() > 1) {
+    draw_page_tabs(state);
+    ImGui::SameLine(0.0f, gap * 0.5f);
+  }
   if (const double remaining = state.status_remaining(); remaining > 0.0) {
     ImVec4 color = state.status_is_error ? kErrorColor : ImGui::GetStyleColorVec4(ImGuiCol_Text);
     color.w *= static_cast<float>(std::min(1.0, remaining));  // fades over its last second

@@ -75,12 +75,27 @@ void dim_text_wrapped(float width, const char* fmt, ...);
 // The height text_wrapped(width, "%s", text) takes (at least one line).
 float text_wrapped_height(std::string_view text, float width);
 
-// A part of a panel that changes while the rest stays (an animated plot, a progress read-out, a
-// map whose picture arrives) in a child window of its own, `size` pixels, holding what `draw`
-// puts there: under software GL the frame cache then draws again only its rectangle, not the
-// whole panel. No padding, background or scrolling: it looks like the items it holds. The child
-// also takes `below` pixels under `size` (glyphs that reach below the line height) without
-// moving the next line down.
+// The frame-cache rules every panel follows (viz::FrameCache, used under software GL: it keeps
+// last frame's pixels and draws again only where a draw list changed; a child window is a draw
+// list of its own, everything else of a panel is in its view's list):
+//   1. What changes while the rest of the panel stays (an animated plot, a read-out that counts,
+//      a progress figure, a map whose picture arrives, a hover line) goes in a panel_part child,
+//      so that a change costs that child's rectangle and not the whole view. A panel that puts
+//      such a part in its own list still draws correctly, only slower (the whole view each frame).
+//   2. Give every part a stable id and a size that does not follow its contents (size it for the
+//      widest text it can show: a part that moves or resizes dirties both rectangles).
+//   3. Draw what a part shows inside its rectangle (plus `below`): the cache clips a list's
+//      redraw to where it changed, so pixels a list puts outside its window are not kept.
+//   4. A texture whose pixels change under the same GL name (a heatmap re-coloured in place) is
+//      announced with viz::mark_texture_changed, or the cache keeps its old picture.
+//   5. Nothing of a view may rely on the root window's background: the frame is cleared to
+//      WindowBg instead, and every dirty place is wiped to that colour before it is drawn again.
+//
+// A part of a panel that changes while the rest stays (rule 1) in a child window of its own,
+// `size` pixels, holding what `draw` puts there: under software GL the frame cache then draws
+// again only its rectangle, not the whole panel. No padding, background or scrolling: it looks
+// like the items it holds. The child also takes `below` pixels under `size` (glyphs that reach
+// below the line height) without moving the next line down.
 inline constexpr ImGuiWindowFlags kPanelPartFlags =
     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoBackground;
 void panel_part(const char* id, ImVec2 size, const std::function<void()>& draw, float below = 0.0f);

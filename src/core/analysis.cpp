@@ -157,6 +157,18 @@ int critical_dimension(int rotary_dim, double base, double training_context) {
   return std::clamp(2 * static_cast<int>(std::ceil(raw)), 0, rotary_dim);
 }
 
+ContextAnalysis analyse_context(const RopeFrequencies& freqs, double context) {
+  ContextAnalysis a;
+  a.context = context;
+  a.critical_dimension = critical_dimension(freqs.rotary_dim, freqs.effective_base, context);
+  a.pairs_within_context = pairs_within_context(freqs, context);
+  return a;
+}
+
+int64_t default_analysis_context(const RopeFrequencies& freqs) {
+  return freqs.original_max > 0 ? freqs.original_max : freqs.seq_len;
+}
+
 double men_sum(int rotary_dim, double base, int64_t m) {
   double sum = 0.0;
   for (double theta : men_inv_freq(rotary_dim, base)) sum += std::cos(static_cast<double>(m) * theta);

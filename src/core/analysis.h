@@ -30,6 +30,21 @@ DecayCurve decay_curve_sampled(const RopeFrequencies& freqs, int64_t max_distanc
 // Liu et al. 2023 Eq. 13: 2 * ceil((d/2) * log_base(T / 2pi)), clamped to [0, d].
 int critical_dimension(int rotary_dim, double base, double training_context);
 
+// What the GUI (the frequencies view) and `ropescope analyze` both report of a frequency set at a
+// training context; both call analyse_context, so they cannot disagree.
+struct ContextAnalysis {
+  double context = 0.0;
+  // Liu et al. 2023: the dimensions whose wavelength fits the training context, with the base
+  // the model rotates with: effective_base (ntk and dynamic scaling change the base itself, and
+  // the frequencies view draws the resulting theta; equal to base for every other scaling).
+  int critical_dimension = 0;
+  int pairs_within_context = 0;  // pairs_within_context(freqs, context)
+};
+ContextAnalysis analyse_context(const RopeFrequencies& freqs, double context);
+// The training context the analyses refer to unless one is given: the scaling's original
+// context where it has one, else seq_len.
+int64_t default_analysis_context(const RopeFrequencies& freqs);
+
 // Men et al. 2024: B(m) = sum_{i<d/2} cos(m theta_i(base)).
 double men_sum(int rotary_dim, double base, int64_t m);
 // First integer distance m >= 1 with B(m) < 0 for this base, searched up to limit; nullopt if none.

@@ -29,6 +29,7 @@
 #include "gui/app_state.h"
 #include "gui/frame.h"
 #include "gui/session.h"
+#include "gui/views.h"
 #include "viz/context.h"
 #include "viz/font.h"
 #include "viz/frame_cache.h"
@@ -230,9 +231,9 @@ class OverlayGl : public ::testing::Test {
   }
 
   // Points spread over a view's inside (its middle and four around it), where its plots and maps show their tooltips.
-  std::vector<ImVec2> points_in_view(ViewId view) {
+  std::vector<ImVec2> points_in_view(const char* key) {
     std::vector<ImVec2> points;
-    ImGuiWindow* w = window_named(std::string("/##view_") + view_key(view));
+    ImGuiWindow* w = window_named(std::string("/##view_") + key);
     if (w == nullptr) return points;
     for (const auto& [fx, fy] : {std::pair{0.5f, 0.55f}, std::pair{0.2f, 0.3f}, std::pair{0.8f, 0.3f},
                                  std::pair{0.2f, 0.8f}, std::pair{0.8f, 0.8f}})
@@ -242,8 +243,8 @@ class OverlayGl : public ::testing::Test {
   // All of them (`all`), or every view's middle.
   std::vector<ImVec2> points_in_every_view(bool all) {
     std::vector<ImVec2> points;
-    for (int v = 0; v < kViewCount; ++v) {
-      const std::vector<ImVec2> p = points_in_view(static_cast<ViewId>(v));
+    for (const ViewDef& v : views()) {
+      const std::vector<ImVec2> p = points_in_view(v.key);
       points.insert(points.end(), p.begin(), all ? p.end() : std::min(p.end(), p.begin() + 1));
     }
     return points;
@@ -267,7 +268,7 @@ class OverlayGl : public ::testing::Test {
     frame(kAway, false, "away from causal mask");
     frame(kAway, false, "away from causal mask");
     frame(*causal, false, "hover causal mask again");
-    for (ImVec2 p : points_in_view(ViewId::kHeatmaps)) frame(p, false, "from causal mask to a heatmap");
+    for (ImVec2 p : points_in_view("heatmaps")) frame(p, false, "from causal mask to a heatmap");
     frame(kAway, false, "away from the heatmaps");
     for (ImVec2 p : points_in_every_view(true)) {
       frame(p, false, "hover a view");

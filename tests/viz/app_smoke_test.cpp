@@ -8,11 +8,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -20,6 +23,7 @@
 #include <imgui_internal.h>
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
+#include <nlohmann/json.hpp>
 
 #include "core/analysis.h"
 #include "gui/app_state.h"
@@ -27,6 +31,7 @@
 #include "gui/presets.h"
 #include "gui/session.h"
 #include "gui/settings.h"
+#include "gui/views.h"
 #include "panels/panels.h"
 #include "panels/widgets.h"
 #include "viz/context.h"
@@ -237,6 +242,44 @@ const ImGuiWindow* view_window(const char* key) {
   return nullptr;
 }
 
+// The GUI shows the critical dimension `ropescope analyze` prints (one core function,
+// core::analyse_context), also where the scaling changes the base itself (ntk, dynamic: the
+// effective base differs from the configured one, and the two would give other numbers).
+TEST_F(GuiSmoke, TheCriticalDimensionIsTheOneTheCliPrints) {
+  struct Case {
+    core::ScalingType type;
+    const char* cli;
+  };
+  for (const Case& c : {Case{core::ScalingType::kNtk, "--scaling ntk --alpha 8"},
+                        Case{core::ScalingType::kDynamic, "--scaling dynamic --factor 4 --original-max 1024"},
+                        Case{core::ScalingType::kNone, ""}}) {
+    state_.params.config = core::RopeConfig{};
+    state_.params.config.seq_len = 8192;
+    state_.params.config.scaling.type = c.type;
+    if (c.type == core::ScalingType::kNtk) state_.params.config.scaling.alpha = 8.0;
+    if (c.type == core::ScalingType::kDynamic) state_.params.config.scaling.factor = 4.0;
+    if (c.type == core::ScalingType::kDynamic) state_.params.config.scaling.original_max = 1024;
+    frames(2);
+    ASSERT_TRUE(derived_.has_valid) << c.cli << ": " << state_.status;
+    const std::string cmd = std::string(ROPESCOPE_EXE) + " analyze --json --seq-len 8192 " + c.cli;
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    ASSERT_TRUE(pipe);
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+    ASSERT_EQ(::pclose(pipe), 0) << cmd;
+    const nlohmann::json j = nlohmann::json::parse(out);
+    EXPECT_EQ(derived_.critical_dimension, j["critical_dimension"].get<int>()) << cmd;
+    EXPECT_EQ(derived_.context_for_analysis, j["context"].get<double>()) << cmd;
+    if (c.type != core::ScalingType::kNone) {  // the case tells the bases apart
+      EXPECT_NE(derived_.freqs.effective_base, derived_.freqs.base) << cmd;
+      EXPECT_NE(core::critical_dimension(derived_.freqs.rotary_dim, derived_.freqs.base, derived_.context_for_analysis),
+                derived_.critical_dimension)
+          << cmd;
+    }
+  }
+}
+
 TEST_F(GuiSmoke, WideWindowsGiveTheHeatmapsTheWholeWidthBelowThePlots) {
   frames(3);
   settle();
@@ -272,10 +315,13 @@ TEST_F(GuiSmoke, WideWindowsGiveTheHeatmapsTheWholeWidthBelowThePlots) {
 
 TEST_F(GuiSmoke, KeysMaximiseAndRestoreEveryView) {
   frames(2);
-  for (int v = 0; v < kViewCount; ++v) {
-    press(GLFW_KEY_F1 + v);
-    EXPECT_EQ(state_.ui.maximised, v);
+  const std::span<const ViewDef> all = views();
+  for (size_t v = 0; v < all.size(); ++v) {
+    ASSERT_GT(all[v].function_key, 0) << all[v].key;
+    press(GLFW_KEY_F1 + all[v].function_key - 1);
+    EXPECT_EQ(state_.ui.maximised, static_cast<int>(v)) << all[v].key;
     frames(3);  // the maximised view draws alone
+    EXPECT_TRUE(view_window(all[v].key)) << all[v].key;
     press(GLFW_KEY_ESCAPE);
     EXPECT_EQ(state_.ui.maximised, -1);
   }
@@ -554,7 +600,7 @@ TEST_F(GuiSmoke, ADragShowsLabelledCoarsePicturesWithTheComputingMarkAndTheirAge
 TEST_F(GuiSmoke, TheLatencyReadOutWaitsForThePictureOnScreen) {
   ASSERT_TRUE(settled_heatmaps(2048));
   const double before = derived_.last_heatmap_latency_ms;
-  state_.ui.maximised = static_cast<int>(ViewId::kFrequencies);
+  state_.ui.maximised = view_index("frequencies");
   frame();
   state_.params.config.base *= 1.5;
   frame();
@@ -803,8 +849,10 @@ TEST_F(GuiSmoke, LongSoftmaxShowsProgressAndANewerChangeCancelsIt) {
 TEST_F(GuiSmoke, DoubleClickOnAViewTitleMaximisesIt) {
   frames(2);
   ImGuiIO& io = ImGui::GetIO();
-  // The frequencies title strip: top of the view area, right of the sidebar.
-  io.MousePos = ImVec2(700.0f, 14.0f);
+  // The frequencies title strip: the top of its view (under the page tabs), right of its tabs.
+  const ImGuiWindow* freq = view_window("frequencies");
+  ASSERT_TRUE(freq);
+  io.MousePos = ImVec2(freq->Pos.x + 0.9f * freq->Size.x, freq->Pos.y + 0.5f * ImGui::GetFrameHeight() + 3.0f);
   frame();
   for (int click = 0; click < 2; ++click) {
     io.MouseDown[0] = true;
@@ -812,7 +860,7 @@ TEST_F(GuiSmoke, DoubleClickOnAViewTitleMaximisesIt) {
     io.MouseDown[0] = false;
     frame();
   }
-  EXPECT_EQ(state_.ui.maximised, static_cast<int>(ViewId::kFrequencies));
+  EXPECT_EQ(state_.ui.maximised, view_index("frequencies"));
   frames(30);  // well past the double-click time: the next two clicks are a new double-click
   for (int click = 0; click < 2; ++click) {
     io.MouseDown[0] = true;
@@ -937,7 +985,7 @@ TEST_F(GuiExact, ThePairTableLaysOutEveryPairAndCopiesOneTsvRowPerPair) {
   state_.params.config.head_dim = 96;  // 48 pairs
   frames(2);
   press(GLFW_KEY_F5);
-  ASSERT_EQ(state_.ui.maximised, static_cast<int>(ViewId::kPairTable));
+  ASSERT_EQ(state_.ui.maximised, view_index("pair-table"));
   frames(2);
   const int pairs = static_cast<int>(derived_.freqs.inv_freq.size());
   ASSERT_EQ(pairs, 48);
@@ -985,6 +1033,24 @@ TEST_F(GuiExact, TheFrequenciesCellSwitchesToThePairTableByItsTab) {
   press_button(view_window_mut("pair-table"), "Frequencies##cell_tab");
   EXPECT_FALSE(state_.exact.freq_cell_shows_table);
   EXPECT_TRUE(view_window("frequencies"));
+}
+
+// The page tabs over the views switch pages; the second page holds the edits view, which lists
+// an edited parameter against the source's value.
+TEST_F(GuiExact, ThePageTabsSwitchToTheEditsView) {
+  state_.params.config.base = 500000.0;
+  frames(3);
+  EXPECT_FALSE(view_window("edits"));
+  press_button(ImGui::FindWindowByName("##ropescope"), "Config##page_config");
+  EXPECT_EQ(state_.ui.page, page_index("config"));
+  frames(2);
+  ASSERT_TRUE(view_window("edits"));
+  EXPECT_FALSE(view_window("heatmaps"));
+  const std::string text = frame_text();
+  EXPECT_NE(text.find("base 500000 (source 10000)"), std::string::npos) << text;
+  state_.params.config.base = 10000.0;
+  frames(2);
+  EXPECT_NE(frame_text().find("Unedited"), std::string::npos);
 }
 
 TEST_F(GuiExact, GoToPairPinsAValidIndexAndReportsABadOne) {
@@ -1365,12 +1431,35 @@ TEST_F(GuiSmoke, LongReadOutsWrapInsteadOfBeingCut) {
 
 TEST_F(GuiSmoke, SingleViewFramesForRendering) {
   settle();
-  for (int v = 0; v < kViewCount; ++v) {
+  for (size_t v = 0; v < views().size(); ++v) {
     FrameOptions options;
-    options.only_view = static_cast<ViewId>(v);
+    options.only_view = static_cast<int>(v);
     frame(options);
     frame(options);
+    EXPECT_TRUE(view_window(views()[v].key)) << views()[v].key;
   }
+}
+
+// Every view of every page draws in its page's layout, and every page's view is in the table
+// (a row naming no page would never be shown but maximised).
+TEST_F(GuiSmoke, EveryViewOfEveryPageDraws) {
+  settle();
+  int shown = 0;
+  for (size_t p = 0; p < pages().size(); ++p) {
+    state_.ui.page = static_cast<int>(p);
+    frames(3);
+    for (const ViewDef& v : views()) {
+      if (std::string_view(v.page) != pages()[p].key) continue;
+      EXPECT_EQ(v.sessions, kSessionA) << v.key;  // only session A exists yet
+      // Views sharing a cell show one at a time: their cell's tab switches to them.
+      state_.exact.freq_cell_shows_table = std::string_view(v.key) == "pair-table";
+      frames(3);
+      EXPECT_TRUE(view_window(v.key)) << "page " << pages()[p].key << ": view " << v.key << " not drawn";
+      ++shown;
+    }
+  }
+  EXPECT_EQ(shown, static_cast<int>(views().size()));
+  for (const ViewDef& v : views()) EXPECT_GE(page_index(v.page), 0) << v.key;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "gui/app_state.h"
 #include "gui/settings.h"
+#include "gui/views.h"
 
 namespace rope::app {
 namespace {
@@ -137,6 +138,7 @@ AppState customised() {
   a.ui.font_size = 23.0f;
   a.ui.theme = viz::Theme::kLight;
   a.ui.maximised = 3;
+  a.ui.page = 1;
   a.ui.window_width = 1234;
   a.ui.window_height = 777;
   a.params.config.base = 500000.0;
@@ -183,6 +185,8 @@ TEST_F(SettingsTest, ABadOrUnknownFieldCostsThatFieldAlone) {
       {"/theme", "purple", "theme"},
       {"/font_size", 400, "font_size"},
       {"/maximised_view", 9, "maximised_view"},
+      {"/maximised_view", "nowhere", "maximised_view"},
+      {"/page", "back", "page"},
       {"/view/colormap", "rdbu", "view.colormap"},
       {"/view/rotation_trace_length", -1, "view.rotation_trace_length"},
       {"/window", 3, "window"},
@@ -217,6 +221,7 @@ TEST_F(SettingsTest, ABadOrUnknownFieldCostsThatFieldAlone) {
     if (p == "/theme") expected.ui.theme = defaults.ui.theme;
     if (p == "/font_size") expected.ui.font_size = defaults.ui.font_size;
     if (p == "/maximised_view") expected.ui.maximised = defaults.ui.maximised;
+    if (p == "/page") expected.ui.page = defaults.ui.page;
     if (p == "/view/colormap") expected.colormap = defaults.colormap;
     if (p == "/view/rotation_trace_length") expected.rotation.trace_length = defaults.rotation.trace_length;
     if (p == "/window") {
@@ -228,6 +233,29 @@ TEST_F(SettingsTest, ABadOrUnknownFieldCostsThatFieldAlone) {
     EXPECT_EQ(loaded.colormap, expected.colormap) << c.pointer;
     EXPECT_EQ(loaded.freq_axis, expected.freq_axis) << c.pointer;
     EXPECT_EQ(loaded.rotation, expected.rotation) << c.pointer;
+  }
+}
+
+// The maximised view is saved by its key (rows of the view table may move); a file that saved
+// its row (0..4, the order before views were a table) still loads, as does null for none.
+TEST_F(SettingsTest, TheMaximisedViewIsSavedByKeyAndAnOldIndexStillLoads) {
+  AppState a = customised();
+  a.ui.maximised = view_index("pair-table");
+  const nlohmann::json saved = nlohmann::json::parse(settings_to_json(a, Derived{}));
+  EXPECT_EQ(saved["maximised_view"], "pair-table");
+  EXPECT_EQ(saved["page"], "config");
+  std::filesystem::create_directories(dir_);
+  for (const auto& [value, expected] : {std::pair{nlohmann::json(3), view_index("heatmaps")},
+                                        std::pair{nlohmann::json(-1), -1},
+                                        std::pair{nlohmann::json(nullptr), -1},
+                                        std::pair{nlohmann::json("decay"), view_index("decay")}}) {
+    std::ofstream(settings_path()) << with_field(a, "/maximised_view", value);
+    AppState loaded;
+    const SettingsLoad load = load_settings(loaded);
+    ASSERT_TRUE(load.ok);
+    EXPECT_TRUE(load.notes.empty()) << value << ": " << load.error;
+    EXPECT_EQ(loaded.ui.maximised, expected) << value;
+    EXPECT_EQ(loaded.ui.page, page_index("config"));
   }
 }
 
