@@ -392,7 +392,7 @@ int run_analyze(const core::RopeConfig& config, std::optional<int64_t> context_o
   const int critical = analysis.critical_dimension;
   const core::BaseBound bound = core::base_lower_bound(f.rotary_dim, context);
   const int within = analysis.pairs_within_context;
-  const auto first_negative = core::first_negative_distance(f.rotary_dim, f.effective_base, int64_t{1} << 22);
+  const auto first_negative = core::first_negative_distance(f, int64_t{1} << 22);
   std::ostringstream s;
   if (out.json) {
     json j = frequencies_header(f);

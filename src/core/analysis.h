@@ -49,8 +49,10 @@ int64_t default_analysis_context(const RopeFrequencies& freqs);
 double men_sum(int rotary_dim, double base, int64_t m);
 // First integer distance m >= 1 with B(m) < 0 for this base, searched up to limit; nullopt if none.
 std::optional<int64_t> first_negative_distance(int rotary_dim, double base, int64_t limit);
+// For a configuration: with the base it rotates with (effective_base under ntk and dynamic), as the
+// critical dimension (analyse_context) uses; the GUI's decay view and `analyze` both call this.
 inline std::optional<int64_t> first_negative_distance(const RopeFrequencies& f, int64_t limit) {
-  return first_negative_distance(f.rotary_dim, f.base, limit);
+  return first_negative_distance(f.rotary_dim, f.effective_base, limit);
 }
 
 struct BaseBound {

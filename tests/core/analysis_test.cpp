@@ -111,3 +111,22 @@ TEST(Analysis, PairTableTextHasAHeaderAndOneLinePerPairThatReadsBack) {
 
 }  // namespace
 }  // namespace rope::core
+
+namespace rope::core {
+namespace {
+
+// The GUI's decay view and `analyze` both take the first negative distance from the
+// configuration's overload: under ntk it is the effective base's, not the configured one's.
+TEST(AnalysisConfig, FirstNegativeDistanceUsesTheBaseTheModelRotatesWith) {
+  RopeConfig c;
+  c.scaling.type = ScalingType::kNtk;
+  c.scaling.alpha = 8.0;
+  const RopeFrequencies f = compute_frequencies(c);
+  ASSERT_NE(f.effective_base, f.base);
+  const auto got = first_negative_distance(f, int64_t{1} << 22);
+  EXPECT_EQ(got, first_negative_distance(f.rotary_dim, f.effective_base, int64_t{1} << 22));
+  EXPECT_NE(got, first_negative_distance(f.rotary_dim, f.base, int64_t{1} << 22));
+}
+
+}  // namespace
+}  // namespace rope::core
