@@ -560,7 +560,9 @@ void run_frame_loop(GuiRun& r, const GuiLaunch& launch, std::chrono::steady_cloc
   // computation needs. A finished result starts one at once; input wakes an idle loop.
   const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor());
   FrameTurn turn;
-  turn.interval = 1.0 / (mode && mode->refreshRate > 0 ? mode->refreshRate : 60);
+  const double refresh_interval = 1.0 / (mode && mode->refreshRate > 0 ? mode->refreshRate : 60);
+  turn.interval = refresh_interval;
+  double last_frame_seconds = 0.0;  // start to swap of the previous frame
   turn.idle_timeout = 0.1;  // an idle loop still draws 10 frames a second
   std::optional<std::chrono::steady_clock::time_point> last_frame_start;
   LatencyBench bench;
@@ -594,6 +596,8 @@ void run_frame_loop(GuiRun& r, const GuiLaunch& launch, std::chrono::steady_cloc
     // Wait for the next frame; events that arrive meanwhile are dispatched to the callbacks
     // (ImGui's and wake) and drawn by the frame that follows.
     turn.idle = !state.rotation.playing && !derived.decay_pending && !derived.heatmaps_pending;
+    turn.interval = paced_interval(refresh_interval, last_frame_seconds, derived.heatmaps_pending);
+    turn.paced = turn.interval > refresh_interval;
     for (;;) {
       turn.since_last_start = last_frame_start ? std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                                                *last_frame_start).count()
@@ -618,6 +622,7 @@ void run_frame_loop(GuiRun& r, const GuiLaunch& launch, std::chrono::steady_cloc
     drag_bench_step(drag, state, derived);
     const bool latency_open_before = derived.heat_latency_open;
     const viz::FrameCache::Stats drawn_lists = r.draw_to_window(false, &drag);
+    last_frame_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - frame_start).count();
     const auto drawn = r.drawn;
     if (drag.phase != DragBench::Phase::kOff) {
       glFinish();  // the frame is on screen (the rasteriser finished it)

@@ -209,14 +209,28 @@ struct FrameTurn {
   bool idle = false;
   bool input = false;   // an event arrived since the previous frame polled
   bool result = false;  // a worker notified since the previous frame polled
+  bool paced = false;   // interval is paced_interval's longer one: a result waits for it too
 };
 
 // How long to wait for events before the next frame; 0: start it now (after polling events). The
 // caller waits with glfwWaitEventsTimeout, which returns early on any event, and asks again with
 // what the events set until it gets 0, so input that arrives during the interval is not left to
 // an idle wait, nor does it start a frame early.
+// The interval between frame starts: the display's refresh, except while heatmaps are computing
+// and the last frame took more than half of it (a software rasteriser drawing a window that
+// changes everywhere, as during a slider drag): then frames start at most every 1.5 frame
+// durations (at most kComputeShareMaxInterval apart), so that drawing leaves about a third of the
+// time to the computation below it and the maps keep arriving (finished results then wait for the interval
+// too: the decay curve finishes after every change). A GPU draws such a frame in a few ms and
+// never gets here.
+inline constexpr double kComputeShareMaxInterval = 0.066;  // at least 15 frames a second
+inline double paced_interval(double refresh_interval, double last_frame_seconds, bool computing) {
+  if (!computing || last_frame_seconds <= 0.5 * refresh_interval) return refresh_interval;
+  return std::max(refresh_interval, std::min(1.5 * last_frame_seconds, kComputeShareMaxInterval));
+}
+
 inline double frame_wait_seconds(const FrameTurn& t) {
-  if (t.result) return 0.0;
+  if (t.result && !t.paced) return 0.0;
   if (t.since_last_start < t.interval) return t.interval - t.since_last_start;
   if (!t.idle || t.input || t.since_last_start >= t.idle_timeout) return 0.0;
   return t.idle_timeout - t.since_last_start;

@@ -172,3 +172,31 @@ TEST(FrameWait, MouseMotionDuringTheIntervalStartsTheFrameAtItsTurn) {
 
 }  // namespace
 }  // namespace rope::app
+
+namespace rope::app {
+namespace {
+
+// Frames that take more than half the refresh interval while heatmaps compute start at most every
+// 1.5 frame durations (so drawing leaves the computation about a third of the time); otherwise,
+// and on fast frames, at the display's refresh.
+TEST(FrameWait, SlowFramesLeaveTheComputationHalfTheTimeWhileHeatmapsCompute) {
+  const double refresh = 1.0 / 60.0;
+  EXPECT_EQ(paced_interval(refresh, 0.005, true), refresh);   // fast frames: nothing changes
+  EXPECT_DOUBLE_EQ(paced_interval(refresh, 0.012, true), 0.018);
+  EXPECT_EQ(paced_interval(refresh, 0.050, false), refresh);  // nothing computing
+  EXPECT_DOUBLE_EQ(paced_interval(refresh, 0.030, true), 0.045);
+  EXPECT_EQ(paced_interval(refresh, 0.200, true), kComputeShareMaxInterval);  // at least 15 frames a second
+  FrameTurn t;
+  t.interval = paced_interval(refresh, 0.040, true);  // 60 ms
+  t.since_last_start = 0.025;
+  t.input = true;  // input does not start the frame early
+  EXPECT_NEAR(frame_wait_seconds(t), 0.035, 1e-12);
+  t.paced = true;
+  t.result = true;  // nor does a finished result while frames are paced
+  EXPECT_NEAR(frame_wait_seconds(t), 0.035, 1e-12);
+  t.paced = false;  // at the refresh interval it does
+  EXPECT_EQ(frame_wait_seconds(t), 0.0);
+}
+
+}  // namespace
+}  // namespace rope::app
