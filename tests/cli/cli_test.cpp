@@ -469,6 +469,7 @@ TEST_F(Cli, GgufFilesAreReadByResolveAndDiffAndHostileOnesGiveOneLine) {
   r = run("diff " + model_file("models/llama-3.1-8b.json") + " " + gguf + "llama-3.1-8b.gguf");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("layout gptj (A neox)"), std::string::npos) << r.out;
+  expect_bad_input("resolve --strict " + gguf + "no-freq-base.gguf", "rope.freq_base is absent");
   for (const char* name : {"big-endian", "version-1", "wrong-type", "duplicate-key", "missing-keys", "truncated-factors",
                            "absurd-string", "absurd-count", "array-bomb"}) {
     expect_bad_input("resolve " + gguf + "hostile/" + name + ".gguf", std::string("hostile/") + name + ".gguf: ");

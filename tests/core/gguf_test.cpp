@@ -95,6 +95,14 @@ TEST(Gguf, QwenFileIsNeoxWithoutScalingAndMatchesConfigJson) {
   EXPECT_TRUE(gguf.warnings.empty());
 }
 
+TEST(Gguf, AMissingOptionalKeyTakesLlamaCppsDefaultWithAWarning) {
+  const ModelRope m = load_hf_model(kDir + "no-freq-base.gguf");
+  EXPECT_EQ(m.select(std::nullopt).config.base, 10000.0);
+  ASSERT_EQ(m.warnings.size(), 1u);
+  EXPECT_NE(m.warnings[0].find("qwen2.rope.freq_base is absent"), std::string::npos) << m.warnings[0];
+  EXPECT_EQ(m.warnings[0].rfind(kDir + "no-freq-base.gguf: ", 0), 0u);
+}
+
 TEST(Gguf, YarnFileTakesFactorOriginalContextAndLlamaCppsAttentionFactor) {
   const RopeConfig c = load_hf_config(kDir + "qwen2-7b-yarn.gguf");
   EXPECT_EQ(c.scaling.type, ScalingType::kYarn);

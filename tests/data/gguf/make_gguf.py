@@ -118,6 +118,9 @@ def main():
             ("qwen2.rope.freq_base", F32, 1000000.0)]
     write("qwen2-7b.gguf", gguf(qwen, version=2))
 
+    # No rope.freq_base: llama.cpp takes 10000 (a warning in ropescope, an error with --strict).
+    write("no-freq-base.gguf", gguf([kv for kv in qwen if not kv[0].endswith("freq_base")]))
+
     # yarn: Qwen2-7B with the yarn factor 4 over 32768 that Qwen's model card suggests, and
     # llama.cpp's attn_factor 1 (so Hugging Face's default attention factor 1 + 0.1 ln 4).
     yarn = qwen + [("qwen2.rope.scaling.type", STRING, "yarn"), ("qwen2.rope.scaling.factor", F32, 4.0),
