@@ -17,36 +17,11 @@
 
 #include "core/error.h"
 #include "core/tensor_io.h"
+#include "fuzz_common.h"
 
 namespace {
 
-// The file copy of each input lives in memory (tmpfs) when possible: disk files cut the rate 30x.
-std::string scratch_dir() { return ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"; }
-
-// Removes the file copy when the fuzzer exits.
-struct RemoveOnExit {
-  std::string path;
-  ~RemoveOnExit() { std::remove(path.c_str()); }
-};
-
-// Outcome of one parse: the tensor, or the error message.
-struct Outcome {
-  std::optional<rope::core::Tensor> tensor;
-  std::string error;
-};
-
-template <typename Fn>
-Outcome run(Fn&& fn, const std::string& origin) {
-  Outcome outcome;
-  try {
-    outcome.tensor = fn();
-  } catch (const rope::core::RopeError& error) {
-    outcome.error = error.what();
-    if (outcome.error.find('\n') != std::string::npos) __builtin_trap();
-    if (outcome.error.rfind(origin + ": ", 0) != 0) __builtin_trap();
-  }
-  return outcome;
-}
+using Outcome = rope::fuzz::Outcome<rope::core::Tensor>;
 
 void check_tensor(const rope::core::Tensor& tensor, size_t file_size) {
   // 1- to 3-d, element count matching the shape, and at least 4 bytes per element after a
@@ -64,23 +39,19 @@ void check_tensor(const rope::core::Tensor& tensor, size_t file_size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
-  static const std::string kPath = scratch_dir() + "/ropescope_fuzz_npy_" + std::to_string(::getpid()) + ".npy";
-  static const RemoveOnExit kCleanup{kPath};
-  const Outcome from_memory = run([&] { return rope::core::parse_npy(bytes, size, kPath); }, kPath);
-  if (from_memory.tensor) check_tensor(*from_memory.tensor, size);
+  static const std::string kPath = rope::fuzz::scratch_path("npy", ".npy");
+  static const rope::fuzz::RemoveOnExit kCleanup{kPath};
+  const Outcome from_memory = rope::fuzz::run([&] { return rope::core::parse_npy(bytes, size, kPath); }, kPath);
+  if (from_memory.value) check_tensor(*from_memory.value, size);
 
-  std::FILE* file = std::fopen(kPath.c_str(), "wb");
-  if (file == nullptr) return 0;
-  const bool written = std::fwrite(bytes, 1, size, file) == size;
-  std::fclose(file);
-  if (!written) return 0;
-  const Outcome from_file = run([&] { return rope::core::read_npy(kPath); }, kPath);
-  if (from_memory.error != from_file.error || from_memory.tensor.has_value() != from_file.tensor.has_value()) {
+  if (!rope::fuzz::write_scratch(kPath, bytes, size)) return 0;
+  const Outcome from_file = rope::fuzz::run([&] { return rope::core::read_npy(kPath); }, kPath);
+  if (from_memory.error != from_file.error || from_memory.value.has_value() != from_file.value.has_value()) {
     __builtin_trap();
   }
-  if (from_memory.tensor) {
-    const auto& a = *from_memory.tensor;
-    const auto& b = *from_file.tensor;
+  if (from_memory.value) {
+    const auto& a = *from_memory.value;
+    const auto& b = *from_file.value;
     if (a.shape != b.shape || a.data.size() != b.data.size()) __builtin_trap();
     if (!a.data.empty() && std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) != 0) {
       __builtin_trap();

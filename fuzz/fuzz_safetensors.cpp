@@ -18,36 +18,12 @@
 
 #include "core/error.h"
 #include "core/tensor_io.h"
+#include "fuzz_common.h"
 
 namespace {
 
-// The file copy of each input lives in memory (tmpfs) when possible: disk files cut the rate 30x.
-std::string scratch_dir() { return ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"; }
-
-// Removes the file copy when the fuzzer exits.
-struct RemoveOnExit {
-  std::string path;
-  ~RemoveOnExit() { std::remove(path.c_str()); }
-};
-
-template <typename T>
-struct Outcome {
-  std::optional<T> value;
-  std::string error;
-};
-
-template <typename Fn>
-auto run(Fn&& fn, const std::string& origin) {
-  Outcome<decltype(fn())> outcome;
-  try {
-    outcome.value = fn();
-  } catch (const rope::core::RopeError& error) {
-    outcome.error = error.what();
-    if (outcome.error.find('\n') != std::string::npos) __builtin_trap();
-    if (outcome.error.rfind(origin + ": ", 0) != 0) __builtin_trap();
-  }
-  return outcome;
-}
+using rope::fuzz::Outcome;
+using rope::fuzz::run;
 
 void check_tensor(const rope::core::Tensor& tensor, size_t file_size) {
   uint64_t count = 1;
@@ -73,14 +49,9 @@ void same_tensor(const Outcome<rope::core::Tensor>& a, const Outcome<rope::core:
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   namespace core = rope::core;
-  static const std::string kPath =
-      scratch_dir() + "/ropescope_fuzz_st_" + std::to_string(::getpid()) + ".safetensors";
-  static const RemoveOnExit kCleanup{kPath};
-  std::FILE* file = std::fopen(kPath.c_str(), "wb");
-  if (file == nullptr) return 0;
-  const bool written = std::fwrite(bytes, 1, size, file) == size;
-  std::fclose(file);
-  if (!written) return 0;
+  static const std::string kPath = rope::fuzz::scratch_path("st", ".safetensors");
+  static const rope::fuzz::RemoveOnExit kCleanup{kPath};
+  if (!rope::fuzz::write_scratch(kPath, bytes, size)) return 0;
 
   const auto names = run([&] { return core::list_safetensors(bytes, size, kPath); }, kPath);
   const auto names_from_file = run([&] { return core::list_safetensors(kPath); }, kPath);

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/gguf.h"
 #include "core/model_rules.h"
 
 namespace rope::core {
@@ -718,7 +719,12 @@ std::string read_config_file(const std::string& path) {
 
 }  // namespace
 
-ModelRope load_hf_model(const std::string& path) { return parse_hf_model(read_config_file(path), path); }
+// A GGUF file (by its magic, or its .gguf name when it cannot be read) goes to the GGUF reader: the
+// one place that chooses the format, so the CLI, diff, resolve and the GUI read both alike.
+ModelRope load_hf_model(const std::string& path) {
+  if (is_gguf_file(path)) return load_gguf_model(path);
+  return parse_hf_model(read_config_file(path), path);
+}
 
 RopeConfig parse_hf_config(std::string_view json_text, std::string_view origin) {
   return parse_hf_model(json_text, origin).select(std::nullopt).config;

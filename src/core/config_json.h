@@ -50,6 +50,7 @@ struct ModelRope {
 // max_position_embeddings). Throws RopeError (one line) naming every missing required field, or the
 // first malformed one.
 ModelRope parse_hf_model(std::string_view json_text, std::string_view origin = "config.json");
+// A GGUF file (llama.cpp) is read by load_gguf_model (core/gguf.h) instead.
 ModelRope load_hf_model(const std::string& path);
 
 // The default layer type's config (full_attention, else the only set), as the GUI loads a model.

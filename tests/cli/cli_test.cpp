@@ -455,3 +455,23 @@ TEST_F(Cli, DiffComparesTwoConfigsAndFailsOnADifferenceWhenAsked) {
 }
 
 }  // namespace
+
+TEST_F(Cli, GgufFilesAreReadByResolveAndDiffAndHostileOnesGiveOneLine) {
+  const std::string gguf = std::string(ROPE_TEST_DATA_DIR) + "/gguf/";
+  RunResult r = run("resolve --json " + gguf + "llama-3.1-8b.gguf");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(resolved_value(j, "layout")["value"], "gptj");
+  EXPECT_NE(resolved_value(j, "layout")["origin"].get<std::string>().find("permutes Llama's Q/K"), std::string::npos);
+  EXPECT_EQ(resolved_value(j, "base")["value"], 500000.0);
+  r = run("diff " + model_file("models/qwen2-7b.json") + " " + gguf + "qwen2-7b.gguf --fail-on-diff");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = run("diff " + model_file("models/llama-3.1-8b.json") + " " + gguf + "llama-3.1-8b.gguf");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("layout gptj (A neox)"), std::string::npos) << r.out;
+  expect_bad_input("resolve --strict " + gguf + "no-freq-base.gguf", "rope.freq_base is absent");
+  for (const char* name : {"big-endian", "version-1", "wrong-type", "duplicate-key", "missing-keys", "truncated-factors",
+                           "absurd-string", "absurd-count", "array-bomb"}) {
+    expect_bad_input("resolve " + gguf + "hostile/" + name + ".gguf", std::string("hostile/") + name + ".gguf: ");
+  }
+}
