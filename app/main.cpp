@@ -147,8 +147,8 @@ int main(int argc, char** argv) {
   DiffOptions diff_opts;
   auto* diff = app.add_subcommand("diff", "Where two configurations' rotations differ (exit 1 with --fail-on-diff)");
   add_rope_options(*diff, rope);
-  diff->add_option("A", diff_opts.a_path, "config.json of side A")->required();
-  diff->add_option("B", diff_opts.b_path, "config.json of side B")->required();
+  diff->add_option("A", diff_opts.a_path, "config.json or .gguf of side A")->required();
+  diff->add_option("B", diff_opts.b_path, "config.json or .gguf of side B")->required();
   diff->add_option("--set-a", diff_opts.set_a, "KEY=VALUE for A only (rope option names: base=1e6, layout=gptj, ...)");
   diff->add_option("--set-b", diff_opts.set_b, "KEY=VALUE for B only");
   diff->add_option_function<int64_t>("--context", [&](const int64_t& v) { diff_opts.context = v; },
