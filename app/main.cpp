@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
   scores->add_flag("--causal", scores_opts.causal, "Mask keys after the query (-inf, or 0 after softmax)");
   scores->add_flag("--softmax", scores_opts.softmax, "Row softmax instead of logits");
   scores->add_option("-o,--output", scores_opts.out_path, "Output .npy")->required();
+  scores->add_option("--capture", scores_opts.capture, "A ropescope-qk/1 capture (.safetensors) instead of --q/--k");
+  scores->add_option_function<int64_t>("--layer", [&](const int64_t& v) { scores_opts.layer = v; },
+                                       "With --capture: the model layer number (as listed in the capture's layers)");
 
   std::optional<int64_t> max_distance;
   auto* decay = app.add_subcommand("decay", "RoFormer decay bound and mean cosine against relative distance");
@@ -136,6 +139,14 @@ int main(int argc, char** argv) {
   temperature->add_option("--content", temp_opts.content, "constant|random|ones (default constant)");
   temperature->add_option("--seed", temp_opts.seed, "Seed of the content (default 0)");
 
+  HeadsOptions heads_opts;
+  auto* heads = app.add_subcommand("heads", "Statistics of every captured head's rotary causal softmax");
+  add_output(heads, true);
+  heads->add_option("--capture", heads_opts.capture, "A ropescope-qk/1 capture (.safetensors)")->required();
+  heads->add_option_function<int64_t>("--layer", [&](const int64_t& v) { heads_opts.layer = v; },
+                                      "Only this model layer number (as listed in the capture's layers)");
+  heads->add_option("--sink", heads_opts.sink, "sink_mass counts the first K keys (default 4)");
+
   std::string render_view = "all", render_png, render_size = "1600x1000";
   auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");
   add_rope_options(*render, rope);
@@ -156,6 +167,8 @@ int main(int argc, char** argv) {
 
   try {
     if (*freqs) return run_freqs(resolve_rope_config(rope), out);
+    if (*scores && !scores_opts.capture.empty()) return run_capture_scores(rope, scores_opts);
+    if (*heads) return run_heads(rope, heads_opts, out);
     if (*scores) return run_scores(resolve_rope_config(rope), scores_opts, rope.seq_len.has_value());
     if (*decay) return run_decay(resolve_rope_config(rope), max_distance, out);
     if (*analyze) return run_analyze(resolve_rope_config(rope), context, out);

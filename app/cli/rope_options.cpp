@@ -44,9 +44,11 @@ void add_rope_options(CLI::App& app, RopeCliOptions& o) {
   opt(o.attention_factor, "--attention-factor", "Attention factor a (yarn, longrope): cos and sin are multiplied by a");
 }
 
-core::RopeConfig resolve_rope_config(const RopeCliOptions& o) {
+core::RopeConfig resolve_rope_config(const RopeCliOptions& o) { return resolve_rope_config(o, core::RopeConfig{}); }
+
+core::RopeConfig resolve_rope_config(const RopeCliOptions& o, const core::RopeConfig& start) {
   using core::RopeError;
-  core::RopeConfig c;
+  core::RopeConfig c = start;
   if (o.model_config) c = core::load_hf_config(*o.model_config);
   if (o.head_dim) c.head_dim = *o.head_dim;
   if (o.base) c.base = *o.base;

@@ -32,5 +32,7 @@ void add_rope_options(CLI::App& app, RopeCliOptions& options);
 // The built-in default (Llama-2-like: head_dim 128, base 10000, neox, seq_len 1024), then the
 // model config, then explicit flags. Throws core::RopeError on any invalid result.
 core::RopeConfig resolve_rope_config(const RopeCliOptions& options);
+// The same starting from `start` instead of the built-in default (a capture's own config).
+core::RopeConfig resolve_rope_config(const RopeCliOptions& options, const core::RopeConfig& start);
 
 }  // namespace rope::app
