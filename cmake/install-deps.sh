@@ -6,7 +6,8 @@ packages=(build-essential cmake pkg-config
   libeigen3-dev libhwy-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
   libimgui-dev libglfw3-dev libepoxy-dev libstb-dev
-  fonts-dejavu-core xvfb xauth libgl1-mesa-dri "$@")
+  fonts-dejavu-core xvfb xauth libgl1-mesa-dri
+  python3-numpy python3-torch "$@")
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
