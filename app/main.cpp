@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
   heads->add_option_function<int64_t>("--layer", [&](const int64_t& v) { heads_opts.layer = v; },
                                       "Only this model layer number (as listed in the capture's layers)");
   heads->add_option("--sink", heads_opts.sink, "sink_mass counts the first K keys (default 4)");
+  heads->add_option("--first", heads_opts.first, "Statistics of the first T tokens only (the capture cut at T)");
 
   std::string render_view = "all", render_png, render_size = "1600x1000";
   auto* render = app.add_subcommand("render", "Draw a view exactly as the GUI does into a PNG (needs X or Xvfb)");

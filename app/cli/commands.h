@@ -80,6 +80,7 @@ struct HeadsOptions {
   std::string capture;
   std::optional<int64_t> layer;  // model layer number; all layers when absent
   int64_t sink = 4;
+  int64_t first = 0;  // only the first tokens (0: all)
 };
 // One row of statistics per (layer, head) of the rotary causal softmax.
 int run_heads(const RopeCliOptions& rope, const HeadsOptions& options, const OutputOptions& out);

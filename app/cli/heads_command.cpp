@@ -105,11 +105,16 @@ int run_heads(const RopeCliOptions& rope, const HeadsOptions& o, const OutputOpt
   std::vector<int> indices;
   if (o.layer) indices.push_back(capture_layer_index(capture, *o.layer));
   const core::RopeFrequencies freqs = core::compute_frequencies(config);
-  const auto rows = core::capture_head_stats(capture, freqs, indices, o.sink);
+  if (o.first < 0 || o.first > capture.seq_len()) {
+    throw RopeError("--first " + std::to_string(o.first) + ": must be in [1, " + std::to_string(capture.seq_len()) +
+                    "], the capture's N");
+  }
+  const auto rows = core::capture_head_stats(capture, freqs, indices, o.sink, o.first);
   json header;
   header["capture"] = o.capture;
   header["model"] = capture.model().empty() ? std::string("(unnamed model)") : capture.model();
   header["seq_len"] = capture.seq_len();
+  header["tokens_used"] = o.first > 0 ? o.first : capture.seq_len();
   header["head_dim"] = capture.head_dim();
   header["heads"] = capture.num_heads();
   header["kv_heads"] = capture.num_kv_heads();

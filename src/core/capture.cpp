@@ -280,11 +280,17 @@ HeadStats head_stats(const RopeFrequencies& freqs, const float* q, const float* 
 }
 
 std::vector<HeadStats> capture_head_stats(const Capture& capture, const RopeFrequencies& freqs,
-                                          const std::vector<int>& layer_indices_in, int64_t sink) {
+                                          const std::vector<int>& layer_indices_in, int64_t sink,
+                                          int64_t num_tokens) {
   if (freqs.head_dim != capture.head_dim()) {
     throw RopeError(capture.origin() + ": head_dim " + std::to_string(freqs.head_dim) + " differs from d = " +
                     std::to_string(capture.head_dim()) + " of q and k");
   }
+  if (num_tokens < 0 || num_tokens > capture.seq_len()) {
+    throw RopeError(capture.origin() + ": " + std::to_string(num_tokens) + " tokens asked for, the capture has " +
+                    std::to_string(capture.seq_len()));
+  }
+  const int64_t n = num_tokens == 0 ? capture.seq_len() : num_tokens;
   std::vector<int> layer_indices = layer_indices_in;
   if (layer_indices.empty()) {
     for (int i = 0; i < capture.num_layers(); ++i) layer_indices.push_back(i);
@@ -305,7 +311,7 @@ std::vector<HeadStats> capture_head_stats(const Capture& capture, const RopeFreq
     const int kv_head = capture.kv_head_of(head);
     const float* q = capture.query_rows(index, head, q_buffers[static_cast<size_t>(thread)]);
     const float* k = capture.key_rows(index, kv_head, k_buffers[static_cast<size_t>(thread)]);
-    HeadStats s = head_stats(freqs, q, k, capture.positions().data(), capture.seq_len(), sink);
+    HeadStats s = head_stats(freqs, q, k, capture.positions().data(), n, sink);
     s.layer = capture.layers()[static_cast<size_t>(index)];
     s.head = head;
     s.kv_head = kv_head;

@@ -100,8 +100,10 @@ HeadStats head_stats(const RopeFrequencies& freqs, const float* q, const float* 
                      int64_t n, int64_t sink);
 
 // Every head of the given layer indices (all layers when empty), in (layer, head) order, spread
-// over ThreadPool::shared(). Throws RopeError when freqs.head_dim differs from the capture's d.
+// over ThreadPool::shared(), over the first `num_tokens` tokens (0: all N; the capture cut there).
+// Throws RopeError when freqs.head_dim differs from the capture's d or num_tokens exceeds N.
 std::vector<HeadStats> capture_head_stats(const Capture& capture, const RopeFrequencies& freqs,
-                                          const std::vector<int>& layer_indices, int64_t sink);
+                                          const std::vector<int>& layer_indices, int64_t sink,
+                                          int64_t num_tokens = 0);
 
 }  // namespace rope::core

@@ -385,6 +385,12 @@ TEST_F(Cli, HeadsGivesTheNumpyReferenceStatisticsInEveryFormat) {
     ++rows;
   }
   EXPECT_EQ(rows, 4);
+  const RunResult first = run("heads --capture " + kSmallCapture + " --json --first 14");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(json::parse(first.out).at("tokens_used"), 14);
+  EXPECT_NEAR(json::parse(first.out)["heads"][5].at("entropy").get<double>(),
+              golden["heads_first"][5].at("entropy").get<double>(), 1e-9);
+  expect_bad_input("heads --capture " + kSmallCapture + " --first 25", "--first 25");
   const RunResult text = run("heads --capture " + kSmallCapture);
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("small-test"), std::string::npos) << text.out;

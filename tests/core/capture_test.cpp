@@ -143,6 +143,18 @@ TEST(Capture, HeadStatisticsMatchTheFloat64NumpyReference) {
     EXPECT_NEAR(rows[i].prev_token_mass, g["prev_token_mass"].get<double>(), 1e-9);
     EXPECT_NEAR(rows[i].local_mass, g["local_mass"].get<double>(), 1e-9);
   }
+  // The capture cut at its first tokens (rows and keys before the cut).
+  const auto first = capture_head_stats(c, freqs, {}, 4, golden["first"].get<int64_t>());
+  ASSERT_EQ(first.size(), golden["heads_first"].size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    const json& g = golden["heads_first"][i];
+    EXPECT_NEAR(first[i].mean_distance, g["mean_distance"].get<double>(), 1e-9) << i;
+    EXPECT_NEAR(first[i].entropy, g["entropy"].get<double>(), 1e-9) << i;
+    EXPECT_NEAR(first[i].sink_mass, g["sink_mass"].get<double>(), 1e-9) << i;
+    EXPECT_NEAR(first[i].prev_token_mass, g["prev_token_mass"].get<double>(), 1e-9) << i;
+    EXPECT_NEAR(first[i].local_mass, g["local_mass"].get<double>(), 1e-9) << i;
+  }
+  EXPECT_NE(error_of([&] { capture_head_stats(c, freqs, {}, 4, 25); }).find("25 tokens asked for"), std::string::npos);
   // One layer alone gives the same rows as that layer in the full list.
   const auto layer7 = capture_head_stats(c, freqs, {1}, 4);
   ASSERT_EQ(layer7.size(), 4u);
