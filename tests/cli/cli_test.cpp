@@ -459,4 +459,39 @@ TEST_F(Cli, AMalformedCaptureExitsTwoNamingTheTensor) {
   expect_bad_input("heads --capture " + path("cut.safetensors"), "past the end");
 }
 
+// The README's claims about the trained sample (assets/samples/README.md), on the shipped file.
+TEST_F(Cli, TheTrainedSampleHasTheHeadsItsReadmeDescribes) {
+  const std::string sample = std::string(ROPE_SOURCE_DIR) + "/assets/samples/repeat_2l4h.safetensors";
+  const RunResult inside = run("heads --capture " + sample + " --first 256 --json");
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  const json in = json::parse(inside.out).at("heads");
+  const RunResult whole = run("heads --capture " + sample + " --json");
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const json all = json::parse(whole.out).at("heads");
+  ASSERT_EQ(in.size(), 8u);
+  ASSERT_EQ(json::parse(whole.out).at("seq_len"), 2048);
+  // Layer 0 head 2: the previous-token head inside the training context, weaker past it.
+  const json& prev = in[2];
+  EXPECT_EQ(prev.at("layer"), 0);
+  EXPECT_GE(prev.at("prev_token_mass").get<double>(), 0.4);
+  EXPECT_GE(prev.at("local_mass").get<double>(), 0.6);
+  for (size_t h = 0; h < 4; ++h) {
+    if (h != 2) {
+      EXPECT_LT(in[h].at("prev_token_mass").get<double>(), prev.at("prev_token_mass").get<double>());
+    }
+  }
+  EXPECT_LT(all[2].at("prev_token_mass").get<double>(), 0.3);
+  // Layer 1: four induction heads, looking one period (64 tokens) back inside the training context,
+  // and losing the previous occurrence past it.
+  for (size_t h = 4; h < 8; ++h) {
+    SCOPED_TRACE("layer 1 head " + std::to_string(h - 4));
+    EXPECT_EQ(in[h].at("layer"), 1);
+    EXPECT_GE(in[h].at("mean_distance").get<double>(), 50.0);
+    EXPECT_LE(in[h].at("mean_distance").get<double>(), 63.0);
+    EXPECT_LT(in[h].at("entropy").get<double>(), 1.0);
+    EXPECT_LT(in[h].at("local_mass").get<double>(), 0.2);
+    EXPECT_GT(all[h].at("mean_distance").get<double>(), 300.0);
+  }
+}
+
 }  // namespace
