@@ -2,7 +2,7 @@
 // opens, with every query and key head readable and its statistics finite-or-NaN but computed
 // without a crash, or throws a one-line RopeError naming the origin. Warnings are one line too.
 //   cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_capture -j2
-//   mkdir -p /tmp/cap_corpus && build/fuzz/fuzz/fuzz_capture -max_len=8192 -malloc_limit_mb=64 \
+//   mkdir -p /tmp/cap_corpus && build/fuzz/fuzz/fuzz_capture -max_len=16384 -malloc_limit_mb=256 \
 //       -max_total_time=180 -dict=tests/data/fuzz_corpus/safetensors.dict /tmp/cap_corpus \
 //       tests/data/fuzz_corpus/capture
 #include <cstddef>

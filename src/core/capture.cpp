@@ -186,8 +186,12 @@ void Capture::read_metadata() {
              " of q and k; the config is not used");
       } else {
         config.seq_len = *std::max_element(positions_.begin(), positions_.end()) + 1;
-        validate(config);
-        config_ = std::move(config);
+        const std::vector<FieldError> errors = check_fields(config);
+        if (errors.empty()) {
+          config_ = std::move(config);
+        } else {
+          warn("config: " + errors.front().message + " at the capture's positions; the config is not used");
+        }
       }
     } catch (const RopeError& e) {
       warnings_.push_back(std::string(e.what()) + "; the config is not used");

@@ -308,6 +308,16 @@ TEST(Capture, ABadOptionalFieldIsDroppedWithAWarning) {
     cs.check(c);
     EXPECT_EQ(c.num_heads(), 4);  // the tensors are still there
   }
+  // A config that cannot serve the capture's positions (seq_len past 2^24) is dropped too.
+  Parts far = good_parts();
+  const std::vector<int64_t> far_positions = {0, 1, 2, 3, 4, int64_t{1} << 30};
+  far.blobs.push_back({"positions", "I64", {6}, std::string(reinterpret_cast<const char*>(far_positions.data()), 48)});
+  const std::string far_bytes = far.bytes();
+  const Capture far_capture = Capture::view(far_bytes.data(), far_bytes.size(), "cap");
+  ASSERT_EQ(far_capture.warnings().size(), 1u);
+  EXPECT_EQ(far_capture.warnings()[0].rfind("cap: __metadata__ config: seq_len must be in", 0), 0u)
+      << far_capture.warnings()[0];
+  EXPECT_FALSE(far_capture.config().has_value());
   // The good metadata gives no warning and every field.
   const std::string bytes = good_parts().bytes();
   const Capture c = Capture::view(bytes.data(), bytes.size(), "cap");
