@@ -20,7 +20,9 @@ build: configure
 run: build
 	$(EXE) $(ARGS)
 
+# The tests also run tools/capture_qk.py's test on a tiny torch model (python3-torch, python3-numpy).
 test: build
+	@bash cmake/install-deps.sh python3-numpy python3-torch
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1200
 
 # Benchmarks are separate from tests: figures, never assertions.

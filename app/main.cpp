@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
   scores->add_flag("--causal", scores_opts.causal, "Mask keys after the query (-inf, or 0 after softmax)");
   scores->add_flag("--softmax", scores_opts.softmax, "Row softmax instead of logits");
   scores->add_option("-o,--output", scores_opts.out_path, "Output .npy")->required();
+  scores->add_option("--capture", scores_opts.capture, "A ropescope-qk/1 capture (.safetensors) instead of --q/--k");
+  scores->add_option_function<int64_t>("--layer", [&](const int64_t& v) { scores_opts.layer = v; },
+                                       "With --capture: the model layer number (as listed in the capture's layers)");
 
   std::string resolve_path;
   auto* resolve = app.add_subcommand("resolve", "Every value the rotation uses and where it came from (file key, rule, default, flag)");
@@ -158,6 +161,15 @@ int main(int argc, char** argv) {
   diff->add_flag("--fail-on-diff", diff_opts.fail_on_diff, "Exit 1 when the rotations differ beyond --rtol");
   diff->add_option("--rtol", diff_opts.rtol, "Largest relative inv_freq difference that counts as equal (default 1e-6)");
 
+  HeadsOptions heads_opts;
+  auto* heads = app.add_subcommand("heads", "Statistics of every captured head's rotary causal softmax");
+  add_output(heads, true);
+  heads->add_option("--capture", heads_opts.capture, "A ropescope-qk/1 capture (.safetensors)")->required();
+  heads->add_option_function<int64_t>("--layer", [&](const int64_t& v) { heads_opts.layer = v; },
+                                      "Only this model layer number (as listed in the capture's layers)");
+  heads->add_option("--sink", heads_opts.sink, "sink_mass counts the first K keys (default 4)");
+  heads->add_option("--first", heads_opts.first, "Statistics of the first T tokens only (the capture cut at T)");
+
   std::string render_view = "all", render_png, render_size = "1600x1000";
 #ifdef ROPE_HAVE_GUI
   const std::string render_views = rope::app::view_keys_text();  // one row per view (gui/views.cpp)
@@ -187,6 +199,8 @@ int main(int argc, char** argv) {
       if (!resolve_path.empty()) rope.model_config = resolve_path;
       return run_resolve(resolve_rope(rope), out);
     }
+    if (*scores && !scores_opts.capture.empty()) return run_capture_scores(rope, scores_opts);
+    if (*heads) return run_heads(rope, heads_opts, out);
     if (*scores) return run_scores(resolve_rope_config(rope), scores_opts, rope.seq_len.has_value());
     if (*decay) return run_decay(resolve_rope_config(rope), max_distance, out);
     if (*analyze) return run_analyze(resolve_rope_config(rope), context, out);

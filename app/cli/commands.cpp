@@ -10,6 +10,7 @@
 
 #include "core/analysis.h"
 #include "core/attention.h"
+#include "core/capture.h"
 #include "core/config_json.h"
 #include "core/content.h"
 #include "core/error.h"
@@ -309,13 +310,29 @@ core::Tensor load_matrix(const std::string& spec, int head, int64_t& rows, int& 
   throw RopeError(spec + ": expected shape (N, head_dim) or (heads, N, head_dim), got " + std::to_string(t.shape.size()) + " dimensions");
 }
 
+// Writes the num_q x num_k matrix of `content` under `config` (seq_len already set) to o.out_path.
+void write_scores(const core::RopeConfig& config, const core::Content& content, int64_t num_q, int64_t num_k,
+                  const ScoresOptions& o, int64_t offset) {
+  const auto encoding = core::parse_encoding(o.encoding);
+  if (!encoding) throw RopeError("--encoding: expected rope, sinusoidal or none (got '" + o.encoding + "')");
+  if (offset < 0 || offset > core::kMaxPosition) throw RopeError("--offset must be in [0, 2^30]");
+  if (num_q * num_k > kMaxScoreCells) {
+    throw RopeError("scores: a " + std::to_string(num_q) + " x " + std::to_string(num_k) +
+                    " matrix is larger than the 2^28-cell limit of the scores command");
+  }
+  const core::RopeFrequencies freqs = core::compute_frequencies(config);
+  core::ScoreOptions so;
+  so.encoding = *encoding;
+  so.offset = offset;
+  so.causal = o.causal;
+  const std::vector<float> scores = core::score_matrix(freqs, content, so, num_q, num_k, o.softmax);
+  core::write_npy(o.out_path, scores.data(), {num_q, num_k});
+}
+
 }  // namespace
 
 int run_scores(const core::RopeConfig& config_in, const ScoresOptions& o, bool seq_len_given) {
   core::RopeConfig config = config_in;
-  const auto encoding = core::parse_encoding(o.encoding);
-  if (!encoding) throw RopeError("--encoding: expected rope, sinusoidal or none (got '" + o.encoding + "')");
-  if (o.offset < 0 || o.offset > core::kMaxPosition) throw RopeError("--offset must be in [0, 2^30]");
   const bool from_files = !o.q_path.empty() || !o.k_path.empty();
   if (from_files && (o.q_path.empty() || o.k_path.empty())) throw RopeError("scores: give both --q and --k");
   if (from_files && !o.content.empty()) throw RopeError("scores: give either --q/--k files or --content, not both");
@@ -342,20 +359,44 @@ int run_scores(const core::RopeConfig& config_in, const ScoresOptions& o, bool s
     if (!kind) throw RopeError("--content: expected constant, random or ones (got '" + kind_name + "')");
     content = core::Content::generated(*kind, config.head_dim, o.seed);
   }
-  if (num_q * num_k > kMaxScoreCells) {
-    throw RopeError("scores: a " + std::to_string(num_q) + " x " + std::to_string(num_k) +
-                    " matrix is larger than the 2^28-cell limit of the scores command");
-  }
   // Frequencies see the longest position + 1 (what dynamic and longrope depend on).
-  const int64_t longest = o.offset + std::max(num_q, num_k);
-  if (!seq_len_given || from_files) config.seq_len = longest;
-  const core::RopeFrequencies freqs = core::compute_frequencies(config);
-  core::ScoreOptions so;
-  so.encoding = *encoding;
-  so.offset = o.offset;
-  so.causal = o.causal;
-  const std::vector<float> scores = core::score_matrix(freqs, content, so, num_q, num_k, o.softmax);
-  core::write_npy(o.out_path, scores.data(), {num_q, num_k});
+  if (!seq_len_given || from_files) config.seq_len = o.offset + std::max(num_q, num_k);
+  write_scores(config, content, num_q, num_k, o, o.offset);
+  return 0;
+}
+
+int run_capture_scores(const RopeCliOptions& rope, const ScoresOptions& o) {
+  if (!o.q_path.empty() || !o.k_path.empty() || !o.content.empty()) {
+    throw RopeError("scores: give either --capture or --q/--k files or --content, not several");
+  }
+  if (!o.layer) throw RopeError("scores --capture: --layer L is required (a model layer number of the capture)");
+  if (o.out_path.empty()) throw RopeError("scores: -o OUT.npy is required");
+  const core::Capture capture = core::Capture::open(o.capture);
+  const core::RopeConfig config = capture_rope_config(rope, capture);
+  const int index = capture_layer_index(capture, *o.layer);
+  if (o.head < 0 || o.head >= capture.num_heads()) {
+    throw RopeError("--head " + std::to_string(o.head) + ": out of range (the capture has " +
+                    std::to_string(capture.num_heads()) + " query heads)");
+  }
+  // The score kernels place row i at offset + i: the capture's positions must be consecutive.
+  const std::vector<int64_t>& positions = capture.positions();
+  for (size_t i = 1; i < positions.size(); ++i) {
+    if (positions[i] != positions[0] + static_cast<int64_t>(i)) {
+      throw RopeError(capture.origin() + ": tensor 'positions' is not consecutive at index " + std::to_string(i) +
+                      " (scores needs positions p0, p0 + 1, ...; heads accepts any)");
+    }
+  }
+  const int64_t offset = positions[0] + o.offset;
+  std::vector<float> q_buffer, k_buffer;
+  const int64_t n = capture.seq_len();
+  const size_t cells = static_cast<size_t>(n) * static_cast<size_t>(capture.head_dim());
+  const float* q = capture.query_rows(index, o.head, q_buffer);
+  const float* k = capture.key_rows(index, capture.kv_head_of(o.head), k_buffer);
+  core::Content content = core::Content::external(std::vector<float>(q, q + cells), n,
+                                                  std::vector<float>(k, k + cells), n, capture.head_dim());
+  core::RopeConfig run_config = config;
+  run_config.seq_len = std::max(config.seq_len, offset + n);
+  write_scores(run_config, content, n, n, o, offset);
   return 0;
 }
 

@@ -7,6 +7,10 @@
 
 #include "cli/rope_options.h"
 
+namespace rope::core {
+class Capture;
+}
+
 namespace rope::app {
 
 enum class TableFormat { kText, kJson, kCsv };
@@ -28,6 +32,8 @@ struct ScoresOptions {
   bool causal = false;
   bool softmax = false;
   std::string out_path;
+  std::string capture;           // a capture file instead of --q/--k or --content
+  std::optional<int64_t> layer;  // the capture's model layer number
 };
 
 struct BenchOptions {
@@ -82,6 +88,23 @@ int run_kvcache(const core::RopeConfig& config, const KvCacheCliOptions& options
 int run_temperature(const core::RopeConfig& config, const TemperatureOptions& options, const OutputOptions& out);
 // Two configurations compared (core/config_diff.h). Exit 1 with fail_on_diff when they differ.
 int run_diff(const RopeCliOptions& shared, const DiffOptions& options, const OutputOptions& out);
+
+// Captured heads (core/capture.h). The rope configuration is the capture's own config, then
+// --model-config and the rope flags; warnings about dropped metadata go to stderr.
+struct HeadsOptions {
+  std::string capture;
+  std::optional<int64_t> layer;  // model layer number; all layers when absent
+  int64_t sink = 4;
+  int64_t first = 0;  // only the first tokens (0: all)
+};
+// One row of statistics per (layer, head) of the rotary causal softmax.
+int run_heads(const RopeCliOptions& rope, const HeadsOptions& options, const OutputOptions& out);
+// One captured head's matrix, as run_scores writes it.
+int run_capture_scores(const RopeCliOptions& rope, const ScoresOptions& options);
+// Their shared steps: the config as described above (head_dim must equal the capture's d), and
+// the index along the file's first axis of a model layer number.
+core::RopeConfig capture_rope_config(const RopeCliOptions& rope, const core::Capture& capture);
+int capture_layer_index(const core::Capture& capture, int64_t model_layer);
 
 // Writes text to path, or stdout when path is empty.
 void write_output(const std::string& path, const std::string& text);

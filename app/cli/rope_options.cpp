@@ -50,10 +50,15 @@ void add_rope_options(CLI::App& app, RopeCliOptions& o) {
 
 core::RopeConfig resolve_rope_config(const RopeCliOptions& o) { return resolve_rope(o).config; }
 
-ResolvedRope resolve_rope(const RopeCliOptions& o) {
+core::RopeConfig resolve_rope_config(const RopeCliOptions& o, const core::RopeConfig& start) {
+  return resolve_rope(o, start).config;
+}
+
+ResolvedRope resolve_rope(const RopeCliOptions& o, const core::RopeConfig& start) {
   using core::RopeError;
   ResolvedRope r;
   core::RopeConfig& c = r.config;
+  c = start;
   if (o.model_config) {
     r.model = core::load_hf_model(*o.model_config);
     const core::LayerTypeRope& set = r.model->select(o.layer_type);

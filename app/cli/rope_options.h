@@ -45,7 +45,9 @@ struct ResolvedRope {
 // model config's set for --layer-type, then explicit flags. Prints each warning as one
 // "ropescope: warning:" line on stderr; with --strict a warning is an error. Throws
 // core::RopeError on any invalid result.
-ResolvedRope resolve_rope(const RopeCliOptions& options);
+ResolvedRope resolve_rope(const RopeCliOptions& options, const core::RopeConfig& start = core::RopeConfig{});
 core::RopeConfig resolve_rope_config(const RopeCliOptions& options);
+// The same starting from `start` instead of the built-in default (a capture's own config).
+core::RopeConfig resolve_rope_config(const RopeCliOptions& options, const core::RopeConfig& start);
 
 }  // namespace rope::app

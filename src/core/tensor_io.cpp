@@ -6,12 +6,17 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -471,6 +476,7 @@ struct SafetensorsEntry {
 struct SafetensorsHeader {
   std::vector<SafetensorsEntry> entries;  // in data order
   uint64_t data_start = 0;                // 8 + N
+  std::map<std::string, std::string> metadata;
 };
 
 // Bytes per element of the dtypes the format defines, 0 for an unknown name.
@@ -490,6 +496,7 @@ size_t safetensors_dtype_size(std::string_view dtype) {
 class SafetensorsSax : public nlohmann::json_sax<nlohmann::json> {
  public:
   std::vector<SafetensorsEntry> entries;
+  std::map<std::string, std::string> metadata;  // a repeated key keeps its last value
   std::string error;
 
   bool null() override { return reject("null"); }
@@ -523,7 +530,10 @@ class SafetensorsSax : public nlohmann::json_sax<nlohmann::json> {
     return reject("number");
   }
   bool string(string_t& value) override {
-    if (where_ == Where::kMetadata) return true;
+    if (where_ == Where::kMetadata) {
+      metadata[metadata_key_] = std::move(value);
+      return true;
+    }
     if (where_ == Where::kTensor && tensor_key_ == "dtype") {
       entries.back().dtype = value;
       return true;
@@ -556,7 +566,10 @@ class SafetensorsSax : public nlohmann::json_sax<nlohmann::json> {
       top_key_ = value;
       return true;
     }
-    if (where_ == Where::kMetadata) return true;
+    if (where_ == Where::kMetadata) {
+      metadata_key_ = value;
+      return true;
+    }
     if (where_ == Where::kTensor) {
       tensor_key_ = value;
       bool* seen = value == "dtype" ? &has_dtype_ : value == "shape" ? &has_shape_ : value == "data_offsets" ? &has_offsets_ : nullptr;
@@ -640,6 +653,7 @@ class SafetensorsSax : public nlohmann::json_sax<nlohmann::json> {
   Where where_ = Where::kStart;
   std::string top_key_;
   std::string tensor_key_;
+  std::string metadata_key_;
   std::unordered_set<std::string> names_;
   bool seen_metadata_ = false;
   bool has_dtype_ = false, has_shape_ = false, has_offsets_ = false;
@@ -702,6 +716,7 @@ SafetensorsHeader parse_safetensors_header(const uint8_t* bytes, uint64_t header
     }
   }
   header.entries = std::move(sax.entries);
+  header.metadata = std::move(sax.metadata);
   std::stable_sort(header.entries.begin(), header.entries.end(),
                    [](const SafetensorsEntry& a, const SafetensorsEntry& b) {
                      return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
@@ -876,6 +891,71 @@ std::vector<std::string> list_safetensors(const void* bytes, size_t size, const 
   const uint8_t* data = as_bytes(bytes, size);
   const uint64_t header_len = safetensors_header_len(data, size, origin);
   return tensor_names(parse_safetensors_header(data, header_len, size, origin));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapped .safetensors
+
+namespace {
+
+// A read-only private mapping of a whole file, unmapped by the deleter of the shared_ptr.
+std::shared_ptr<const void> map_file(const std::string& path, uint64_t* size) {
+  InputFile checked = open_input(path);  // the same messages as the stream readers
+  *size = checked.size;
+  if (checked.size == 0) return nullptr;
+  if (checked.size > std::numeric_limits<size_t>::max()) fail(path, "file too large for this machine");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  const size_t length = static_cast<size_t>(checked.size);
+  void* address = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
+  const int map_errno = errno;
+  ::close(fd);
+  if (address == MAP_FAILED) fail(path, std::string("cannot map the file: ") + std::strerror(map_errno));
+  return std::shared_ptr<const void>(address, [length](const void* p) { ::munmap(const_cast<void*>(p), length); });
+}
+
+}  // namespace
+
+SafetensorsMap SafetensorsMap::view(const void* bytes, size_t size, const std::string& origin) {
+  const uint8_t* data = as_bytes(bytes, size);
+  const uint64_t header_len = safetensors_header_len(data, size, origin);
+  SafetensorsHeader header = parse_safetensors_header(data, header_len, size, origin);
+  SafetensorsMap map;
+  map.origin_ = origin;
+  map.metadata_ = std::move(header.metadata);
+  map.tensors_.reserve(header.entries.size());
+  for (auto& entry : header.entries) {
+    map.tensors_.push_back(SafetensorsTensorView{std::move(entry.name), std::move(entry.dtype),
+                                                 std::move(entry.shape), data + header.data_start + entry.begin,
+                                                 entry.end - entry.begin});
+  }
+  return map;
+}
+
+SafetensorsMap SafetensorsMap::open(const std::string& path) {
+  uint64_t size = 0;
+  std::shared_ptr<const void> mapping = map_file(path, &size);
+  SafetensorsMap map = view(mapping.get(), static_cast<size_t>(size), path);
+  map.mapping_ = std::move(mapping);
+  return map;
+}
+
+const SafetensorsTensorView* SafetensorsMap::find(std::string_view name) const {
+  for (const auto& tensor : tensors_) {
+    if (tensor.name == name) return &tensor;
+  }
+  return nullptr;
+}
+
+size_t float_dtype_size(std::string_view dtype) {
+  return dtype == "F32" ? 4 : dtype == "F16" || dtype == "BF16" ? 2 : 0;
+}
+
+void decode_floats(std::string_view dtype, const uint8_t* src, size_t count, float* dst) {
+  if (dtype == "F32") return convert_to_float(src, count, ElementType::kF32, dst);
+  if (dtype == "F16") return convert_to_float(src, count, ElementType::kF16, dst);
+  if (dtype == "BF16") return convert_to_float(src, count, ElementType::kBF16, dst);
+  throw RopeError("unsupported dtype " + printable(dtype) + " (need F32, F16 or BF16)");
 }
 
 }  // namespace rope::core

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "capture_files.h"
 #include "core/attention.h"
 #include "core/content.h"
 #include "core/rope_config.h"
@@ -454,7 +455,161 @@ TEST_F(Cli, DiffComparesTwoConfigsAndFailsOnADifferenceWhenAsked) {
   expect_bad_input("diff " + llama2 + " " + path("missing.json"), "missing.json");
 }
 
-}  // namespace
+// ---------------------------------------------------------------------------------------------
+// Captures (heads, scores --capture)
+
+const std::string kSmallCapture = std::string(ROPE_TEST_DATA_DIR) + "/captures/small.safetensors";
+
+// A capture with consecutive positions 5, 6, ...: q [1, 4, n, 8], k [1, 2, n, 8], base 500.
+std::string consecutive_capture(int64_t n, const std::string& tokens_json) {
+  std::vector<int64_t> positions(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) positions[static_cast<size_t>(i)] = 5 + i;
+  rope::test::Blob pos{"positions", "I64", {n}, std::string(reinterpret_cast<const char*>(positions.data()), 8 * n)};
+  const json meta = {{"format", "ropescope-qk/1"}, {"config", R"({"rope_theta": 500.0, "head_dim": 8})"},
+                     {"tokens", tokens_json}, {"layers", "[4]"}, {"model", "consecutive"}};
+  return rope::test::safetensors_bytes(
+      {{"q", "F32", {1, 4, n, 8}, rope::test::f32_bytes(rope::test::ramp(static_cast<size_t>(4 * n * 8), 2.0f))},
+       {"k", "F32", {1, 2, n, 8}, rope::test::f32_bytes(rope::test::ramp(static_cast<size_t>(2 * n * 8), -1.5f))},
+       pos},
+      meta);
+}
+
+TEST_F(Cli, HeadsGivesTheNumpyReferenceStatisticsInEveryFormat) {
+  const RunResult r = run("heads --capture " + kSmallCapture + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  const json j = json::parse(r.out);
+  std::ifstream golden_file(std::string(ROPE_GOLDEN_DIR) + "/capture_heads.json");
+  const json golden = json::parse(golden_file);
+  EXPECT_EQ(j.at("seq_len"), 24);
+  EXPECT_EQ(j.at("base"), 100.0);  // the capture's own config
+  ASSERT_EQ(j.at("heads").size(), golden.at("heads").size());
+  for (size_t i = 0; i < golden.at("heads").size(); ++i) {
+    for (const char* key : {"mean_distance", "entropy", "sink_mass", "prev_token_mass", "local_mass"}) {
+      EXPECT_NEAR(j["heads"][i].at(key).get<double>(), golden["heads"][i].at(key).get<double>(), 1e-9) << i << key;
+    }
+    EXPECT_EQ(j["heads"][i].at("layer"), golden["heads"][i].at("layer"));
+  }
+  const RunResult csv = run("heads --capture " + kSmallCapture + " --csv --layer 7");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  std::istringstream lines(csv.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "layer,head,kv_head,mean_distance,entropy,sink_mass,prev_token_mass,local_mass");
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_EQ(line.rfind("7," + std::to_string(rows) + "," + std::to_string(rows / 2) + ",", 0), 0u) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 4);
+  const RunResult first = run("heads --capture " + kSmallCapture + " --json --first 14");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(json::parse(first.out).at("tokens_used"), 14);
+  EXPECT_NEAR(json::parse(first.out)["heads"][5].at("entropy").get<double>(),
+              golden["heads_first"][5].at("entropy").get<double>(), 1e-9);
+  expect_bad_input("heads --capture " + kSmallCapture + " --first 25", "--first 25");
+  const RunResult text = run("heads --capture " + kSmallCapture);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("small-test"), std::string::npos) << text.out;
+}
+
+TEST_F(Cli, HeadsRopeOptionsOverrideTheCaptureConfigAndSinkCounts) {
+  const json own = json::parse(run("heads --capture " + kSmallCapture + " --json --layer 3").out);
+  const RunResult r = run("heads --capture " + kSmallCapture + " --json --layer 3 --base 10000 --sink 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json edited = json::parse(r.out);
+  EXPECT_EQ(edited.at("base"), 10000.0);
+  EXPECT_EQ(edited.at("sink"), 1);
+  EXPECT_NE(edited["heads"][0].at("entropy"), own["heads"][0].at("entropy"));
+  EXPECT_LT(edited["heads"][0].at("sink_mass").get<double>(), 1.0);
+  expect_bad_input("heads --capture " + kSmallCapture + " --head-dim 16", "does not match d = 8");
+  expect_bad_input("heads --capture " + kSmallCapture + " --layer 4", "--layer 4: not in the capture");
+  expect_bad_input("heads --capture " + kSmallCapture + " --sink -1", "--sink");
+  expect_bad_input("heads --capture " + path("missing.safetensors"), "no such file");
+  expect_bad_input("heads", "--capture");
+}
+
+TEST_F(Cli, ScoresFromACaptureEqualTheSameHeadGivenAsNpyFiles) {
+  const int64_t n = 16;
+  write_file("cap.safetensors", consecutive_capture(n, "[]"));
+  const RunResult r = run("scores --capture " + path("cap.safetensors") + " --layer 4 --head 3 --causal --softmax -o " +
+                          path("cap.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning"), std::string::npos);  // the empty token list is dropped
+  EXPECT_NE(r.err.find("tokens"), std::string::npos) << r.err;
+  // The same head written as .npy: query head 3 attends with key head 1.
+  const std::vector<float> q = rope::test::ramp(static_cast<size_t>(4 * n * 8), 2.0f);
+  const std::vector<float> k = rope::test::ramp(static_cast<size_t>(2 * n * 8), -1.5f);
+  rope::core::write_npy(path("q.npy"), q.data() + 3 * n * 8, {n, 8});
+  rope::core::write_npy(path("k.npy"), k.data() + 1 * n * 8, {n, 8});
+  const RunResult npy = run("scores --q " + path("q.npy") + " --k " + path("k.npy") +
+                            " --head-dim 8 --base 500 --offset 5 --causal --softmax -o " + path("npy.npy"));
+  ASSERT_EQ(npy.exit_code, 0) << npy.err;
+  const rope::core::Tensor from_capture = rope::core::read_npy(path("cap.npy"));
+  const rope::core::Tensor from_npy = rope::core::read_npy(path("npy.npy"));
+  EXPECT_EQ(from_capture.shape, (std::vector<int64_t>{n, n}));
+  EXPECT_EQ(from_capture.data, from_npy.data);
+  // Head 2 shares key head 1 but has other queries; head 1 uses key head 0.
+  ASSERT_EQ(run("scores --capture " + path("cap.safetensors") + " --layer 4 --head 1 -o " + path("h1.npy")).exit_code, 0);
+  EXPECT_NE(rope::core::read_npy(path("h1.npy")).data, from_capture.data);
+
+  json tokens = json::array();
+  for (int64_t i = 0; i < n; ++i) tokens.push_back("t");
+  write_file("clean.safetensors", consecutive_capture(n, tokens.dump()));
+  ASSERT_EQ(run("scores --capture " + path("clean.safetensors") + " --layer 4 -o " + path("x.npy")).err, "");
+  const std::string cap = "scores --capture " + path("clean.safetensors");
+  expect_bad_input(cap + " --layer 4 --head 4 -o " + path("x.npy"), "--head 4: out of range");
+  expect_bad_input(cap + " --head 0 -o " + path("x.npy"), "--layer L is required");
+  expect_bad_input(cap + " --layer 0 -o " + path("x.npy"), "--layer 0: not in the capture");
+  expect_bad_input(cap + " --layer 4 --content random -o " + path("x.npy"), "not several");
+  expect_bad_input("scores --capture " + kSmallCapture + " --layer 3 -o " + path("x.npy"), "not consecutive at index 12");
+}
+
+TEST_F(Cli, AMalformedCaptureExitsTwoNamingTheTensor) {
+  const std::string q = rope::test::f32_bytes(rope::test::ramp(48, 1.0f));
+  write_file("rank3.safetensors", rope::test::safetensors_bytes({{"q", "F32", {6, 8}, q}, {"k", "F32", {6, 8}, q}},
+                                                                json{{"format", "ropescope-qk/1"}}));
+  expect_bad_input("heads --capture " + path("rank3.safetensors"), "tensor 'q' has shape [6, 8]");
+  std::string cut = consecutive_capture(8, "[]");
+  cut.resize(cut.size() - 3);
+  write_file("cut.safetensors", cut);
+  expect_bad_input("heads --capture " + path("cut.safetensors"), "past the end");
+}
+
+// The README's claims about the trained sample (assets/samples/README.md), on the shipped file.
+TEST_F(Cli, TheTrainedSampleHasTheHeadsItsReadmeDescribes) {
+  const std::string sample = std::string(ROPE_SOURCE_DIR) + "/assets/samples/repeat_2l4h.safetensors";
+  const RunResult inside = run("heads --capture " + sample + " --first 256 --json");
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  const json in = json::parse(inside.out).at("heads");
+  const RunResult whole = run("heads --capture " + sample + " --json");
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const json all = json::parse(whole.out).at("heads");
+  ASSERT_EQ(in.size(), 8u);
+  ASSERT_EQ(json::parse(whole.out).at("seq_len"), 2048);
+  // Layer 0 head 2: the previous-token head inside the training context, weaker past it.
+  const json& prev = in[2];
+  EXPECT_EQ(prev.at("layer"), 0);
+  EXPECT_GE(prev.at("prev_token_mass").get<double>(), 0.4);
+  EXPECT_GE(prev.at("local_mass").get<double>(), 0.6);
+  for (size_t h = 0; h < 4; ++h) {
+    if (h != 2) {
+      EXPECT_LT(in[h].at("prev_token_mass").get<double>(), prev.at("prev_token_mass").get<double>());
+    }
+  }
+  EXPECT_LT(all[2].at("prev_token_mass").get<double>(), 0.3);
+  // Layer 1: four induction heads, looking one period (64 tokens) back inside the training context,
+  // and losing the previous occurrence past it.
+  for (size_t h = 4; h < 8; ++h) {
+    SCOPED_TRACE("layer 1 head " + std::to_string(h - 4));
+    EXPECT_EQ(in[h].at("layer"), 1);
+    EXPECT_GE(in[h].at("mean_distance").get<double>(), 50.0);
+    EXPECT_LE(in[h].at("mean_distance").get<double>(), 63.0);
+    EXPECT_LT(in[h].at("entropy").get<double>(), 1.0);
+    EXPECT_LT(in[h].at("local_mass").get<double>(), 0.2);
+    EXPECT_GT(all[h].at("mean_distance").get<double>(), 300.0);
+  }
+}
 
 TEST_F(Cli, GgufFilesAreReadByResolveAndDiffAndHostileOnesGiveOneLine) {
   const std::string gguf = std::string(ROPE_TEST_DATA_DIR) + "/gguf/";
@@ -475,3 +630,5 @@ TEST_F(Cli, GgufFilesAreReadByResolveAndDiffAndHostileOnesGiveOneLine) {
     expect_bad_input("resolve " + gguf + "hostile/" + name + ".gguf", std::string("hostile/") + name + ".gguf: ");
   }
 }
+
+}  // namespace
