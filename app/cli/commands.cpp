@@ -46,6 +46,13 @@ constexpr int64_t kMaxScoreCells = int64_t{1} << 28;
 
 }  // namespace
 
+core::ContentKind parse_generated_content(const std::string& name) {
+  const auto kind = core::parse_content_kind(name);
+  if (!kind || *kind == core::ContentKind::kExternal)
+    throw RopeError("--content: expected constant, random or ones (got '" + name + "')");
+  return *kind;
+}
+
 void write_output(const std::string& path, const std::string& text) {
   if (path.empty()) {
     std::cout << text;
@@ -354,10 +361,8 @@ int run_scores(const core::RopeConfig& config_in, const ScoresOptions& o, bool s
     }
     content = core::Content::external(std::move(q.data), num_q, std::move(k.data), num_k, config.head_dim);
   } else {
-    const std::string kind_name = o.content.empty() ? "constant" : o.content;
-    const auto kind = core::parse_content_kind(kind_name);
-    if (!kind) throw RopeError("--content: expected constant, random or ones (got '" + kind_name + "')");
-    content = core::Content::generated(*kind, config.head_dim, o.seed);
+    content = core::Content::generated(parse_generated_content(o.content.empty() ? "constant" : o.content),
+                                       config.head_dim, o.seed);
   }
   // Frequencies see the longest position + 1 (what dynamic and longrope depend on).
   if (!seq_len_given || from_files) config.seq_len = o.offset + std::max(num_q, num_k);

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "cli/rope_options.h"
+#include "core/content.h"
+#include "core/kvcache.h"
 
 namespace rope::core {
 class Capture;
@@ -48,12 +50,12 @@ struct PrecisionOptions {
   std::vector<int64_t> positions = {1024, 4096, 32768, 131072};
 };
 
+// The flags of `kvcache`: the mode and content by name, the rest straight into the simulation's
+// options.
 struct KvCacheCliOptions {
   std::string mode = "dynamic";
-  int64_t prompt = 0, steps = 256, shift = 0, repeat = 8;
-  bool recompute_at_switch = false;
   std::string content = "constant";
-  uint64_t seed = 0;
+  core::KvCacheOptions sim;
 };
 
 struct TemperatureOptions {
@@ -105,6 +107,9 @@ int run_capture_scores(const RopeCliOptions& rope, const ScoresOptions& options)
 // the index along the file's first axis of a model layer number.
 core::RopeConfig capture_rope_config(const RopeCliOptions& rope, const core::Capture& capture);
 int capture_layer_index(const core::Capture& capture, int64_t model_layer);
+
+// A generated content kind from its --content name (constant, random or ones).
+core::ContentKind parse_generated_content(const std::string& name);
 
 // Writes text to path, or stdout when path is empty.
 void write_output(const std::string& path, const std::string& text);

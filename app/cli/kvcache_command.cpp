@@ -10,20 +10,11 @@
 namespace rope::app {
 
 int run_kvcache(const core::RopeConfig& config, const KvCacheCliOptions& options, const OutputOptions& out) {
-  core::KvCacheOptions o;
+  core::KvCacheOptions o = options.sim;
   const auto mode = core::parse_kv_cache_mode(options.mode);
   if (!mode) throw core::RopeError("--mode: expected dynamic, longrope or shift (got '" + options.mode + "')");
   o.mode = *mode;
-  const auto content = core::parse_content_kind(options.content);
-  if (!content || *content == core::ContentKind::kExternal)
-    throw core::RopeError("--content: expected constant, random or ones (got '" + options.content + "')");
-  o.content = *content;
-  o.seed = options.seed;
-  o.prompt = options.prompt;
-  o.steps = options.steps;
-  o.shift = options.shift;
-  o.repeat = options.repeat;
-  o.recompute_at_switch = options.recompute_at_switch;
+  o.content = parse_generated_content(options.content);
   const core::KvCacheReport r = core::simulate_kv_cache(config, o);
   std::ostringstream s;
   if (out.format() == TableFormat::kJson) {

@@ -11,18 +11,16 @@
 namespace rope::app {
 
 int run_temperature(const core::RopeConfig& config, const TemperatureOptions& options, const OutputOptions& out) {
-  const auto content = core::parse_content_kind(options.content);
-  if (!content || *content == core::ContentKind::kExternal)
-    throw core::RopeError("--content: expected constant, random or ones (got '" + options.content + "')");
+  const core::ContentKind content = parse_generated_content(options.content);
   const std::vector<int64_t> lengths =
       options.lengths.empty() ? core::default_temperature_lengths(config) : options.lengths;
-  const std::vector<core::TemperaturePoint> points = core::attention_temperature(config, *content, options.seed, lengths);
+  const std::vector<core::TemperaturePoint> points = core::attention_temperature(config, content, options.seed, lengths);
   const int64_t original = core::compute_frequencies(config).original_max;
   std::ostringstream s;
   switch (out.format()) {
     case TableFormat::kJson: {
       nlohmann::json j;
-      j["content"] = std::string(core::to_string(*content));
+      j["content"] = std::string(core::to_string(content));
       j["original_context"] = original;
       j["entropy"] = "nats, of the newest query's causal softmax row (query at length - 1)";
       nlohmann::json rows = nlohmann::json::array();
@@ -44,7 +42,7 @@ int run_temperature(const core::RopeConfig& config, const TemperatureOptions& op
       }
       break;
     case TableFormat::kText: {
-      s << "newest query's softmax row, content " << core::to_string(*content) << "; entropy in nats (ln length "
+      s << "newest query's softmax row, content " << core::to_string(content) << "; entropy in nats (ln length "
         << "is uniform attention)";
       if (original > 0) s << "; training context " << original << " (marked *)";
       s << "\n  length  attn factor   entropy  max prob   entropy (factor 1)  max prob (factor 1)\n";
