@@ -127,15 +127,15 @@ int main(int argc, char** argv) {
   kvcache->add_flag("--json", out.json, "JSON output");
   kvcache->add_option("-o,--output", out.path, "Write to FILE instead of stdout");
   kvcache->add_option("--mode", kv_opts.mode, "dynamic|longrope|shift (default dynamic)");
-  kvcache->add_option("--prompt", kv_opts.prompt,
+  kvcache->add_option("--prompt", kv_opts.sim.prompt,
                       "Prompt tokens (shift: the cache length); default the original context (shift: 4096)");
-  kvcache->add_option("--steps", kv_opts.steps, "Decode steps (dynamic, longrope; default 256)");
-  kvcache->add_option("--shift", kv_opts.shift, "shift: positions dropped per shift (default prompt / 4)");
-  kvcache->add_option("--repeat", kv_opts.repeat, "shift: number of shifts (default 8)");
-  kvcache->add_flag("--recompute-at-switch", kv_opts.recompute_at_switch,
+  kvcache->add_option("--steps", kv_opts.sim.steps, "Decode steps (dynamic, longrope; default 256)");
+  kvcache->add_option("--shift", kv_opts.sim.shift, "shift: positions dropped per shift (default prompt / 4)");
+  kvcache->add_option("--repeat", kv_opts.sim.repeat, "shift: number of shifts (default 8)");
+  kvcache->add_flag("--recompute-at-switch", kv_opts.sim.recompute_at_switch,
                     "longrope: rotate the whole cache again when the long factors take over");
   kvcache->add_option("--content", kv_opts.content, "constant|random|ones (default constant)");
-  kvcache->add_option("--seed", kv_opts.seed, "Seed of the content (default 0)");
+  kvcache->add_option("--seed", kv_opts.sim.seed, "Seed of the content (default 0)");
 
   TemperatureOptions temp_opts;
   auto* temperature = app.add_subcommand("temperature", "Softmax entropy and largest probability against context length");
